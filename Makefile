@@ -1,0 +1,27 @@
+# The two set-up commands: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint unit clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+## demo: local cloud up, a short paired load to both architectures, the comparison, local cloud down
+demo: $(STAMP)
+	@bash scripts/demo.sh $(PY)
+
+## test: ruff, then the whole pytest suite (unit, Pulumi mocks, end-to-end on MiniStack)
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .archbench .pytest_cache .ruff_cache

@@ -1,0 +1,109 @@
+"""One description of the stack — names, routes, environment — that both deployers build from.
+
+The Pulumi components and ``localcloud``'s boto3 deployer read this and nothing else for names and per-function
+settings, so the two cannot drift. No pulumi import here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from components.settings import Settings
+from handlers.contract import NAMESPACE
+
+HANDLER = "handlers.app.handler"
+CODE_DIR = "handlers"
+
+ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"
+ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"
+_PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Everything that defines one benchmarked function and its queue; only ``architecture`` differs."""
+
+    architecture: str
+    function_name: str
+    queue_name: str
+    dlq_name: str
+    log_group: str
+    route_path: str
+    memory_mb: int
+    timeout_s: int
+    runtime: str
+    handler: str
+    environment: dict[str, str]
+    batch_size: int
+    batching_window_s: int
+    max_concurrency: int
+    visibility_timeout_s: int
+    dlq_max_receives: int
+    log_retention_days: int
+    xray_tracing: bool
+
+    @property
+    def route_key(self) -> str:
+        """The API Gateway v2 route key, e.g. ``POST /arm64/process``."""
+        return f"POST {self.route_path}"
+
+    @property
+    def role_name(self) -> str:
+        return f"{self.function_name}-role"
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    prefix: str
+    settings: Settings
+    functions: tuple[FunctionSpec, ...]
+
+    @property
+    def api_name(self) -> str:
+        return f"{self.prefix}-api"
+
+    @property
+    def api_access_log_group(self) -> str:
+        return f"/aws/apigateway/{self.prefix}-api"
+
+    def function(self, architecture: str) -> FunctionSpec:
+        for spec in self.functions:
+            if spec.architecture == architecture:
+                return spec
+        raise KeyError(f"architecture {architecture!r} is not deployed in this stack")
+
+
+def describe_stack(settings: Settings, prefix: str) -> StackSpec:
+    """Derive every name and per-function setting from the settings and a name prefix."""
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError(f"stack name prefix must be lowercase letters, digits and '-', ≤ 40 chars: {prefix!r}")
+    functions = tuple(_function_spec(settings, prefix, arch) for arch in settings.architectures)
+    return StackSpec(prefix=prefix, settings=settings, functions=functions)
+
+
+def _function_spec(settings: Settings, prefix: str, arch: str) -> FunctionSpec:
+    name = f"{prefix}-{arch.replace('_', '-')}"
+    environment = {ENV_ARCHITECTURE: arch, "AWS_EMF_NAMESPACE": NAMESPACE}
+    if settings.allowed_workloads:
+        environment[ENV_ALLOWED_WORKLOADS] = ",".join(settings.allowed_workloads)
+    return FunctionSpec(
+        architecture=arch,
+        function_name=name,
+        queue_name=f"{name}-queue",
+        dlq_name=f"{name}-dlq",
+        log_group=f"/aws/lambda/{name}",
+        route_path=f"/{arch}/process",
+        memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s,
+        runtime=settings.runtime,
+        handler=HANDLER,
+        environment=environment,
+        batch_size=settings.batch_size,
+        batching_window_s=settings.batching_window_s,
+        max_concurrency=settings.max_concurrency,
+        visibility_timeout_s=settings.queue_visibility_timeout_s,
+        dlq_max_receives=settings.dlq_max_receives,
+        log_retention_days=settings.log_retention_days,
+        xray_tracing=settings.xray_tracing,
+    )

@@ -1,0 +1,68 @@
+"""Contracts the handler shares with loadgen and analysis: the work request and the EMF document's names.
+
+Loadgen builds ``WorkRequest``s, the handler validates them, analysis reads the EMF names back. Everyone imports
+them from here rather than re-spelling field names. Standard library only: this ships inside the function.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+# --- work request (SQS body, HTTP API body, direct invoke event) -------------------------------------------------
+REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at")
+# Fixed length and shape: two run ids are never substrings of each other (filter_log_events matches substrings).
+RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+
+
+@dataclass(frozen=True)
+class WorkRequest:
+    run_id: str
+    seq: int
+    workload: str
+    size: int
+    iterations: int = 1
+    seed: int = 0
+    sent_at: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """``20261125T080000Z-3fa2``: sortable by time, fixed length, random suffix."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+# --- EMF document (namespace, dimensions, metrics, properties) -----------------------------------------------------
+NAMESPACE = "ArchBench"
+DIM_ARCHITECTURE = "Architecture"
+DIM_WORKLOAD = "Workload"
+DIMENSION_SETS = ((DIM_ARCHITECTURE, DIM_WORKLOAD), (DIM_ARCHITECTURE,))
+
+M_WORKLOAD_MS = "WorkloadMs"
+M_HANDLER_MS = "HandlerMs"
+M_PEAK_RSS_MB = "PeakRssMb"
+M_QUEUE_LAG_MS = "QueueLagMs"  # SQS only
+M_COLD_START = "ColdStart"  # 0/1
+M_INIT_MS = "InitMs"  # cold starts only: module import start to first invocation
+M_ERRORS = "Errors"  # 0/1
+
+P_RUN_ID = "RunId"
+P_SEQ = "Seq"
+P_REQUEST_ID = "RequestId"
+P_MESSAGE_ID = "MessageId"
+P_FUNCTION_NAME = "FunctionName"
+P_FUNCTION_VERSION = "FunctionVersion"
+P_MEMORY_SIZE_MB = "MemorySizeMb"
+P_RUNTIME = "Runtime"
+P_HOST_MACHINE = "HostMachine"
+P_TRIGGER = "Trigger"  # sqs | api | direct
+P_RESULT_DIGEST = "ResultDigest"
+P_ERROR_TYPE = "ErrorType"
+
+TRIGGERS = ("sqs", "api", "direct")

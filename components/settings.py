@@ -22,6 +22,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_OIDC_PROVIDER_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
 
 
 class SettingsError(ValueError):
@@ -67,6 +69,11 @@ class Settings:
         default="", metadata=_meta("ciGithubRepository", "OWNER/NAME allowed to deploy via OIDC; empty = no role"))
     ci_github_environment: str = field(
         default="production", metadata=_meta("ciGithubEnvironment", "GitHub environment the deploy role trusts"))
+    ci_state_bucket: str = field(
+        default="", metadata=_meta("ciStateBucket", "S3 bucket of the Pulumi state the CI roles may use; empty = none"))
+    ci_oidc_provider_arn: str = field(
+        default="", metadata=_meta(
+            "ciOidcProviderArn", "the account's GitHub OIDC provider to reuse; empty = create it (one per account)"))
 
     def __post_init__(self) -> None:
         _check_range("memoryMb", self.memory_mb, 128, 10240)
@@ -101,6 +108,11 @@ class Settings:
         if self.ci_github_repository and not _REPO_RE.match(self.ci_github_repository):
             raise SettingsError(
                 f"archbench:ciGithubRepository must be OWNER/NAME, got {self.ci_github_repository!r}")
+        if self.ci_state_bucket and not _BUCKET_RE.match(self.ci_state_bucket):
+            raise SettingsError(f"archbench:ciStateBucket is not an S3 bucket name: {self.ci_state_bucket!r}")
+        if self.ci_oidc_provider_arn and not _OIDC_PROVIDER_RE.match(self.ci_oidc_provider_arn):
+            raise SettingsError("archbench:ciOidcProviderArn must be arn:aws:iam::ACCOUNT:oidc-provider/"
+                                f"token.actions.githubusercontent.com, got {self.ci_oidc_provider_arn!r}")
 
     @property
     def queue_visibility_timeout_s(self) -> int:
@@ -151,8 +163,11 @@ def _coerce(key: str, raw: Any, default: Any) -> Any:
             raise ValueError
         return raw.strip()
     except (TypeError, ValueError) as exc:
-        kind = type(default).__name__ if not isinstance(default, tuple) else "list"
-        raise SettingsError(f"archbench:{key} must be a {kind}, got {raw!r}") from exc
+        kind = _KIND_NAMES.get(type(default), "string")
+        raise SettingsError(f"archbench:{key} must be {kind}, got {raw!r}") from exc
+
+
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", tuple: "a list"}
 
 
 def _to_bool(raw: Any) -> bool:

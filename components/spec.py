@@ -10,13 +10,11 @@ import re
 from dataclasses import dataclass
 
 from components.settings import Settings
-from handlers.contract import NAMESPACE
+from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, NAMESPACE
 
 HANDLER = "handlers.app.handler"
 CODE_DIR = "handlers"
 
-ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"
-ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 

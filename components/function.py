@@ -1,0 +1,121 @@
+"""One benchmarked function with everything that feeds and records it: queue + DLQ, role, log group, layer, mapping.
+
+Built from a ``FunctionSpec`` alone, so the two architectures get the same resources but for the architecture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.outputs import PROJECT_ROOT
+from components.spec import CODE_DIR, FunctionSpec
+
+COMPONENT_TYPE = "archbench:bench:BenchmarkedFunction"
+QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# X-Ray has no resource-level permissions: these two actions are only ever granted on "*".
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+# The SQS maximum: what failed stays long enough to be looked at and reconciled.
+DLQ_RETENTION_S = 14 * 24 * 3600
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
+
+
+def code_archive(root: Path = PROJECT_ROOT) -> pulumi.AssetArchive:
+    """The ``handlers/`` package, zipped as ``handlers/...`` at the archive root, without byte-code caches.
+
+    Listed file by file because ``FileArchive`` cannot exclude anything: a local ``__pycache__`` would change the
+    code hash from one machine to the next and redeploy (and cold-start) both functions. Paths are relative to
+    the project root, which is the Pulumi program's working directory.
+    """
+    files = sorted(path.relative_to(root).as_posix() for path in (root / CODE_DIR).rglob("*")
+                   if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")
+    return pulumi.AssetArchive({name: pulumi.FileAsset(name) for name in files})
+
+
+def execution_policy(spec: FunctionSpec, queue_arn: str, log_group_arn: str) -> dict[str, Any]:
+    """Least privilege: consume its own queue, write to its own log group (and X-Ray only if tracing is on)."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ConsumeOwnQueue", "Effect": "Allow", "Action": list(QUEUE_ACTIONS), "Resource": [queue_arn]},
+        {"Sid": "WriteOwnLogGroup", "Effect": "Allow", "Action": list(LOG_ACTIONS),
+         "Resource": [f"{log_group_arn}:*"]},
+    ]
+    if spec.xray_tracing:
+        statements.append({"Sid": "XRayTracing", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+class BenchmarkedFunction(pulumi.ComponentResource):
+    """A Lambda function of one architecture, fed by its own SQS queue (with a DLQ) and logging to its own group."""
+
+    dlq: aws.sqs.Queue
+    queue: aws.sqs.Queue
+    log_group: aws.cloudwatch.LogGroup
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+    layer: aws.lambda_.LayerVersion | None
+    function: aws.lambda_.Function
+    mapping: aws.lambda_.EventSourceMapping
+
+    def __init__(self, name: str, spec: FunctionSpec, layer_zip: Path | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        self.spec = spec
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.dlq = aws.sqs.Queue(
+            f"{name}-dlq", name=spec.dlq_name, message_retention_seconds=DLQ_RETENTION_S,
+            sqs_managed_sse_enabled=True, opts=child)
+        self.queue = aws.sqs.Queue(
+            f"{name}-queue", name=spec.queue_name, visibility_timeout_seconds=spec.visibility_timeout_s,
+            sqs_managed_sse_enabled=True,
+            redrive_policy=self.dlq.arn.apply(lambda arn: json.dumps(
+                {"deadLetterTargetArn": arn, "maxReceiveCount": spec.dlq_max_receives})),
+            opts=child)
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=spec.log_group, retention_in_days=spec.log_retention_days, opts=child)
+        self.role = aws.iam.Role(
+            f"{name}-role", name=spec.role_name, assume_role_policy=json.dumps(LAMBDA_TRUST), opts=child)
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-policy", role=self.role.id,
+            policy=pulumi.Output.all(self.queue.arn, self.log_group.arn).apply(
+                lambda arns: json.dumps(execution_policy(spec, *arns))),
+            opts=child)
+        self.layer = None if layer_zip is None else aws.lambda_.LayerVersion(
+            f"{name}-layer", layer_name=f"{spec.function_name}-deps", code=pulumi.FileArchive(str(layer_zip)),
+            compatible_architectures=[spec.architecture], compatible_runtimes=[spec.runtime], opts=child)
+
+        self.function = aws.lambda_.Function(
+            f"{name}-function", name=spec.function_name, role=self.role.arn, runtime=spec.runtime,
+            handler=spec.handler, architectures=[spec.architecture], memory_size=spec.memory_mb,
+            timeout=spec.timeout_s, code=code_archive(), environment={"variables": spec.environment},
+            logging_config={"log_format": "Text", "log_group": self.log_group.name},
+            tracing_config={"mode": "Active"} if spec.xray_tracing else None,
+            layers=[self.layer.arn] if self.layer else None,
+            # The first invocation's logs need the group (the role may not create one) and the permission.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, self.policy]))
+        self.mapping = aws.lambda_.EventSourceMapping(
+            f"{name}-mapping", event_source_arn=self.queue.arn, function_name=self.function.arn,
+            batch_size=spec.batch_size, maximum_batching_window_in_seconds=spec.batching_window_s,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": spec.max_concurrency},
+            # AWS checks at creation that the role may receive from the queue.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]))
+
+        self.register_outputs(self.contract_outputs())
+
+    def contract_outputs(self) -> dict[str, Any]:
+        """This function's entry in the ``bench`` output (``components.outputs.FunctionOutputs``)."""
+        return {
+            "name": self.function.name, "queue_url": self.queue.url, "dlq_url": self.dlq.url,
+            "log_group": self.log_group.name, "route": self.spec.route_path, "memory_mb": self.spec.memory_mb,
+            "architecture": self.spec.architecture,
+        }

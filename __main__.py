@@ -10,8 +10,10 @@ import re
 import pulumi
 import pulumi_aws as aws
 
+from components.ci_role import ci_deploy_role
 from components.function import BenchmarkedFunction
 from components.http_api import HttpApi
+from components.monitoring import Monitoring
 from components.outputs import OUTPUT_NAME
 from components.settings import Settings, SettingsError
 from components.spec import describe_stack
@@ -44,13 +46,18 @@ functions = {fn.architecture: BenchmarkedFunction(fn.architecture, fn, layer_zip
              for fn in spec.functions}
 api = HttpApi("api", spec, functions)
 
-# --- Monitoring and CI (wired here by the lead) ---------------------------------------------------------------------
-# The dashboard and alarms (SNS topic when settings.alarm_email is set) and the GitHub OIDC deploy role (when
-# settings.ci_github_repository is set) are their own components; build them here from `spec` and `functions`.
-# ------------------------------------------------------------------------------------------------------------------
+region = aws.get_region_output().region
+# Alarms and the side-by-side dashboard always; an SNS topic only with archbench:alarmEmail.
+monitoring = Monitoring("monitoring", spec, region=region, api_id=api.api.id)
+# The GitHub OIDC deploy/preview roles only with archbench:ciGithubRepository.
+ci = ci_deploy_role("ci", spec, account_id=aws.get_caller_identity_output().account_id, region=region,
+                    api_id=api.api.id)
 
+pulumi.export("dashboard_url", monitoring.dashboard_url)
+if ci:
+    pulumi.export("ci", {"deploy_role_arn": ci.deploy_role.arn, "preview_role_arn": ci.preview_role.arn})
 pulumi.export(OUTPUT_NAME, {
-    "region": aws.get_region_output().region,
+    "region": region,
     "endpoint_url": None,
     "api_url": api.url,
     "functions": {arch: fn.contract_outputs() for arch, fn in functions.items()},

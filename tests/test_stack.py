@@ -223,14 +223,15 @@ def test_components_own_every_resource():
     components = {r.name: r for r in stack.resources if not r.custom}
     assert {name: r.type for name, r in components.items()} == {
         "arm64": "archbench:bench:BenchmarkedFunction", "x86_64": "archbench:bench:BenchmarkedFunction",
-        "api": "archbench:bench:HttpApi"}
+        "api": "archbench:bench:HttpApi", "monitoring": "archbench:ops:Monitoring"}
     owners = {r.urn for r in components.values()}
     assert all(r.parent in owners for r in stack.custom)
     for arch in ARCHES:
         assert sorted(r.type for r in stack.children(components[arch])) == sorted(
             [QUEUE, QUEUE, LOG_GROUP, ROLE, POLICY, FUNCTION, MAPPING])
     assert len(stack.children(components["api"])) == 3 + 3 * 2  # api, logs, stage + per route three
-    assert len(stack.custom) == 23
+    assert len(stack.children(components["monitoring"])) == 4 * 2 + 1  # four alarms per architecture, dashboard
+    assert len(stack.custom) == 23 + 9
 
 
 def test_one_architecture_deploys_one_function_and_one_route():
@@ -286,7 +287,7 @@ def test_the_program_attaches_one_layer_per_architecture(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "components.layers", types.SimpleNamespace(layer_zip=layer_zip))
     stack = run_program({"layers": True})
     assert sorted(calls) == list(ARCHES)
-    assert len(stack.custom) == 25
+    assert len(stack.custom) == 23 + 9 + 2
     for arch in ARCHES:
         layer = owned(stack, arch, LAYER, "layer")
         assert layer.inputs["compatibleArchitectures"] == [arch]

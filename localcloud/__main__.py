@@ -1,0 +1,111 @@
+"""``python -m localcloud up [--detach] [--port N] [--endpoint URL] [--config FILE] | down | status``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import yaml
+
+from components.outputs import local_outputs_path
+from components.settings import Settings, SettingsError
+from localcloud import cloud
+from localcloud.errors import LocalCloudError
+
+
+def load_settings(config: Path | None) -> Settings:
+    """Defaults, or the ``archbench:*`` keys of a ``Pulumi.<stack>.yaml`` — the same settings Pulumi reads."""
+    if config is None:
+        return Settings()
+    try:
+        document = yaml.safe_load(config.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LocalCloudError(f"cannot read {config}: {exc}") from None
+    values = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(values, dict):
+        values = {}
+    return Settings.from_mapping(lambda key: values.get(f"archbench:{key}"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud",
+        description="The archbench stack on MiniStack, on a loopback port of this machine (no AWS account).")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{up,down,status}")
+    up = commands.add_parser("up", help="start MiniStack, deploy both functions and the API, wait until ready",
+                             description="Start MiniStack (or use --endpoint), deploy the stack, wait until both "
+                                         "functions answer, write the outputs file. Re-running updates in place.")
+    up.add_argument("--detach", action="store_true", help="return once ready and leave the cloud running")
+    up.add_argument("--port", type=int, help="loopback port for MiniStack (default: a free one)")
+    up.add_argument("--endpoint", help="deploy to an already running MiniStack/LocalStack at this URL instead")
+    up.add_argument("--config", type=Path, help="a Pulumi.<stack>.yaml whose archbench:* keys to use")
+    commands.add_parser("down", help="stop what `up` started and remove the outputs file",
+                        description="Stop the MiniStack that `up` started (by pid, with its workers).")
+    commands.add_parser("status", help="say whether a local cloud runs, and where",
+                        description="Exit 0 if a local cloud runs and answers, 1 otherwise.")
+    return parser
+
+
+def _up(args: argparse.Namespace) -> int:
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise LocalCloudError(f"--port must be between 1 and 65535, got {args.port}")
+    started = time.monotonic()
+    outputs = cloud.up(load_settings(args.config), port=args.port, endpoint=args.endpoint, progress=_progress)
+    print(f"local cloud ready in {time.monotonic() - started:.1f} s at {outputs.endpoint_url}")
+    for arch, fn in outputs.functions.items():
+        print(f"  {arch:7} {fn.name}  queue {fn.queue_url}")
+        print(f"  {'':7} POST {outputs.api_url}{fn.route}")
+    print(f"outputs: {local_outputs_path()}")
+    print("next: python -m loadgen --rate 50/s --duration 30s   ·   python -m localcloud down")
+    if args.detach:
+        return 0
+    print("running in the foreground: Ctrl-C stops it", flush=True)
+    return _serve_until_interrupted()
+
+
+def _serve_until_interrupted() -> int:
+    """Foreground ``up``: stay until Ctrl-C / SIGTERM or until MiniStack dies, then clean up like ``down``."""
+    def _terminate(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        while (state := cloud.read_state()) is not None and state.alive:
+            time.sleep(1.0)
+        print("localcloud: MiniStack stopped answering", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 0
+    print(cloud.down())
+    return code
+
+
+def _progress(message: str) -> None:
+    print(f"localcloud: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "up":
+            return _up(args)
+        if args.command == "down":
+            print(cloud.down())
+            return 0
+        running, text = cloud.status()
+        print(text)
+        return 0 if running else 1
+    except (LocalCloudError, SettingsError) as exc:
+        print(f"localcloud: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("localcloud: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

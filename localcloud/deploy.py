@@ -1,0 +1,251 @@
+"""Deploy the stack that ``components.spec.describe_stack`` describes to an emulator endpoint, with boto3.
+
+Every resource is get-or-create-or-update: MiniStack silently accepts duplicates that AWS would refuse (a second
+event source mapping for a queue, a second API, route or stage with the same name), so a re-run must find what
+exists and update it rather than create again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import time
+import zipfile
+from base64 import b64encode
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from components.outputs import PROJECT_ROOT, FunctionOutputs, StackOutputs
+from components.spec import CODE_DIR, FunctionSpec, StackSpec
+from localcloud.errors import LocalCloudError
+from localcloud.process import DUMMY_CREDENTIALS, REGION
+
+HANDLERS_DIR = PROJECT_ROOT / CODE_DIR
+_LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def client(service: str, endpoint_url: str) -> Any:
+    """A boto3 client for the emulator: its endpoint, dummy credentials, us-east-1."""
+    return boto3.client(
+        service, endpoint_url=endpoint_url, region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+    )
+
+
+def code_zip(code_dir: Path = HANDLERS_DIR) -> bytes:
+    """The handlers folder as a zip with ``handlers/`` at its root; byte-identical for identical sources."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(code_dir.rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            info = zipfile.ZipInfo(f"{code_dir.name}/{path.relative_to(code_dir).as_posix()}", _EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def deploy(stack: StackSpec, endpoint_url: str) -> StackOutputs:
+    """Create or update every resource of ``stack``; return the outputs (api_url is path-style execute-api)."""
+    try:
+        return _Deployer(stack, endpoint_url, code_zip()).run()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise LocalCloudError(f"deploy failed in {exc.operation_name}: {error.get('Code')}: "
+                              f"{error.get('Message')}") from None
+    except BotoCoreError as exc:
+        raise LocalCloudError(f"deploy failed: {exc}") from None
+
+
+class _Deployer:
+    def __init__(self, stack: StackSpec, endpoint_url: str, code: bytes) -> None:
+        self.stack = stack
+        self.endpoint_url = endpoint_url
+        self.code = code
+        self.code_sha = b64encode(hashlib.sha256(code).digest()).decode()
+        self.sqs = client("sqs", endpoint_url)
+        self.logs = client("logs", endpoint_url)
+        self.iam = client("iam", endpoint_url)
+        self.lam = client("lambda", endpoint_url)
+        self.api = client("apigatewayv2", endpoint_url)
+        self.account = client("sts", endpoint_url).get_caller_identity()["Account"]
+
+    def run(self) -> StackOutputs:
+        api_id = self._api()
+        functions = {}
+        for spec in self.stack.functions:
+            dlq_url, dlq_arn = self._queue(spec.dlq_name, {})
+            queue_url, queue_arn = self._queue(spec.queue_name, {
+                "VisibilityTimeout": str(spec.visibility_timeout_s),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                             "maxReceiveCount": spec.dlq_max_receives}),
+            })
+            self._log_group(spec)
+            role_arn = self._role(spec, queue_arn)
+            function_arn = self._function(spec, role_arn)
+            self._event_source_mapping(spec, queue_arn)
+            self._route(spec, api_id, function_arn)
+            functions[spec.architecture] = FunctionOutputs(
+                name=spec.function_name, queue_url=queue_url, dlq_url=dlq_url, log_group=spec.log_group,
+                route=spec.route_path, memory_mb=spec.memory_mb, architecture=spec.architecture)
+        self._stage(api_id)
+        api_url = f"{self.endpoint_url}/_aws/execute-api/{api_id}/$default"
+        return StackOutputs(region=REGION, endpoint_url=self.endpoint_url, api_url=api_url, functions=functions)
+
+    # --- queues and logs ------------------------------------------------------------------------------------------
+    def _queue(self, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+        url = self.sqs.create_queue(QueueName=name)["QueueUrl"]  # returns the existing queue's URL
+        if attributes:
+            self.sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def _log_group(self, spec: FunctionSpec) -> None:
+        found = self.logs.describe_log_groups(logGroupNamePrefix=spec.log_group)["logGroups"]
+        if not any(group["logGroupName"] == spec.log_group for group in found):
+            self.logs.create_log_group(logGroupName=spec.log_group)
+        self.logs.put_retention_policy(logGroupName=spec.log_group, retentionInDays=spec.log_retention_days)
+
+    # --- IAM: each function may touch only its own queue and its own log group ---------------------------------
+    def _role(self, spec: FunctionSpec, queue_arn: str) -> str:
+        try:
+            role_arn = self.iam.get_role(RoleName=spec.role_name)["Role"]["Arn"]
+        except self.iam.exceptions.NoSuchEntityException:
+            role_arn = self.iam.create_role(
+                RoleName=spec.role_name, AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST))["Role"]["Arn"]
+        log_arn = f"arn:aws:logs:{REGION}:{self.account}:log-group:{spec.log_group}"
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                           "sqs:ChangeMessageVisibility"], "Resource": queue_arn},
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [log_arn, f"{log_arn}:*"]},
+        ]}
+        self.iam.put_role_policy(RoleName=spec.role_name, PolicyName=f"{spec.function_name}-least-privilege",
+                                 PolicyDocument=json.dumps(policy))
+        return str(role_arn)
+
+    # --- the function -----------------------------------------------------------------------------------------------
+    def _function(self, spec: FunctionSpec, role_arn: str) -> str:
+        config: dict[str, Any] = {
+            "Role": role_arn, "Runtime": spec.runtime, "Handler": spec.handler, "Timeout": spec.timeout_s,
+            "MemorySize": spec.memory_mb, "Environment": {"Variables": spec.environment},
+            "TracingConfig": {"Mode": "Active" if spec.xray_tracing else "PassThrough"},
+        }
+        try:
+            current = self.lam.get_function(FunctionName=spec.function_name)["Configuration"]
+        except self.lam.exceptions.ResourceNotFoundException:
+            created = self.lam.create_function(FunctionName=spec.function_name, Code={"ZipFile": self.code},
+                                               Architectures=[spec.architecture], PackageType="Zip", **config)
+            self._wait_function(spec.function_name)
+            return str(created["FunctionArn"])
+        # Each update kills the function's warm workers: skip what has not changed, so a re-run stays warm.
+        if current.get("CodeSha256") != self.code_sha:
+            self.lam.update_function_code(FunctionName=spec.function_name, ZipFile=self.code,
+                                          Architectures=[spec.architecture])
+            self._wait_function(spec.function_name)
+        if _configured(current) != _configured(config):
+            self.lam.update_function_configuration(FunctionName=spec.function_name, **config)
+            self._wait_function(spec.function_name)
+        return str(current["FunctionArn"])
+
+    def _wait_function(self, name: str, timeout_s: float = 60.0) -> None:
+        """Active and not mid-update: the next update or invoke would otherwise be refused."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            config = self.lam.get_function_configuration(FunctionName=name)
+            if config.get("State", "Active") == "Active" and config.get("LastUpdateStatus") != "InProgress":
+                return
+            if config.get("State") == "Failed" or config.get("LastUpdateStatus") == "Failed":
+                raise LocalCloudError(f"function {name} failed to deploy: {config.get('StateReason')}")
+            time.sleep(0.2)
+        raise LocalCloudError(f"function {name} did not become Active within {timeout_s:.0f} s")
+
+    def _event_source_mapping(self, spec: FunctionSpec, queue_arn: str) -> None:
+        settings: dict[str, Any] = {
+            "BatchSize": spec.batch_size, "MaximumBatchingWindowInSeconds": spec.batching_window_s,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": {"MaximumConcurrency": spec.max_concurrency}, "Enabled": True,
+        }
+        existing = self.lam.list_event_source_mappings(
+            EventSourceArn=queue_arn, FunctionName=spec.function_name)["EventSourceMappings"]
+        if existing:
+            self.lam.update_event_source_mapping(UUID=existing[0]["UUID"], FunctionName=spec.function_name,
+                                                 **settings)
+        else:
+            self.lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=spec.function_name,
+                                                 **settings)
+
+    # --- the HTTP API -----------------------------------------------------------------------------------------------
+    def _api(self) -> str:
+        name = self.stack.api_name
+        for api in _all(self.api.get_apis, "Items"):
+            if api["Name"] == name:
+                return str(api["ApiId"])
+        return str(self.api.create_api(Name=name, ProtocolType="HTTP")["ApiId"])
+
+    def _route(self, spec: FunctionSpec, api_id: str, function_arn: str) -> None:
+        integration = {"IntegrationType": "AWS_PROXY", "IntegrationUri": function_arn,
+                       "PayloadFormatVersion": "2.0", "IntegrationMethod": "POST",
+                       "TimeoutInMillis": min(30_000, spec.timeout_s * 1000 + 1000)}
+        integrations = [i for i in _all(self.api.get_integrations, "Items", ApiId=api_id)
+                        if i.get("IntegrationUri") == function_arn]
+        if integrations:
+            integration_id = integrations[0]["IntegrationId"]
+            self.api.update_integration(ApiId=api_id, IntegrationId=integration_id, **integration)
+        else:
+            integration_id = self.api.create_integration(ApiId=api_id, **integration)["IntegrationId"]
+        route = {"Target": f"integrations/{integration_id}",
+                 "AuthorizationType": "AWS_IAM" if self.stack.settings.api_auth == "iam" else "NONE"}
+        routes = [r for r in _all(self.api.get_routes, "Items", ApiId=api_id) if r["RouteKey"] == spec.route_key]
+        if routes:
+            self.api.update_route(ApiId=api_id, RouteId=routes[0]["RouteId"], **route)
+        else:
+            self.api.create_route(ApiId=api_id, RouteKey=spec.route_key, **route)
+        statement = f"{self.stack.prefix}-api-invoke"
+        with contextlib.suppress(self.lam.exceptions.ResourceNotFoundException):
+            self.lam.remove_permission(FunctionName=spec.function_name, StatementId=statement)
+        self.lam.add_permission(
+            FunctionName=spec.function_name, StatementId=statement, Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:aws:execute-api:{REGION}:{self.account}:{api_id}/*/*")
+
+    def _stage(self, api_id: str) -> None:
+        settings = self.stack.settings
+        stage = {"AutoDeploy": True, "DefaultRouteSettings": {
+            "ThrottlingRateLimit": settings.api_throttle_rate, "ThrottlingBurstLimit": settings.api_throttle_burst}}
+        stages = [s for s in _all(self.api.get_stages, "Items", ApiId=api_id) if s["StageName"] == "$default"]
+        if stages:
+            self.api.update_stage(ApiId=api_id, StageName="$default", **stage)
+        else:
+            self.api.create_stage(ApiId=api_id, StageName="$default", **stage)
+
+
+def _configured(config: dict[str, Any]) -> tuple[Any, ...]:
+    """The fields ``_function`` sets, as comparable values, from a request or a GetFunction answer."""
+    return (config.get("Role"), config.get("Runtime"), config.get("Handler"), config.get("Timeout"),
+            config.get("MemorySize"), (config.get("Environment") or {}).get("Variables") or {},
+            (config.get("TracingConfig") or {}).get("Mode", "PassThrough"))
+
+
+def _all(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item of an apigatewayv2 list call (NextToken pagination)."""
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        items += page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return items

@@ -1,0 +1,67 @@
+"""Wait until every function answers a ``noop`` work request through both triggers: direct invoke and its route.
+
+A deployed function is not yet a working one: its first invocation starts a worker (cold start) and imports the
+handlers. ``up`` returns only once both paths have answered, so the next command measures, not warms up.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from components.outputs import FunctionOutputs, StackOutputs
+from handlers.contract import WorkRequest, new_run_id
+from handlers.workloads import WORKLOADS
+from localcloud.deploy import client
+from localcloud.errors import LocalCloudError
+from localcloud.http import post_json
+
+
+def noop_request(seq: int = 0) -> WorkRequest:
+    return WorkRequest(run_id=new_run_id(), seq=seq, workload="noop", size=WORKLOADS["noop"].default_size)
+
+
+def wait_ready(outputs: StackOutputs, sign: bool = True, timeout_s: float = 60.0) -> None:
+    """Poll every function (in parallel: each first call is a cold start) until both triggers succeed."""
+    assert outputs.endpoint_url is not None
+    lam = client("lambda", outputs.endpoint_url)
+    deadline = time.monotonic() + timeout_s
+    with ThreadPoolExecutor(max_workers=len(outputs.functions)) as pool:
+        problems = list(pool.map(lambda fn: _wait_one(lam, outputs.api_url, fn, sign, deadline),
+                                 outputs.functions.values()))
+    for fn, problem in zip(outputs.functions.values(), problems, strict=True):
+        if problem:
+            raise LocalCloudError(f"{fn.name} is not ready after {timeout_s:.0f} s: {problem}")
+
+
+def _wait_one(lam: Any, api_url: str, fn: FunctionOutputs, sign: bool, deadline: float) -> str:
+    """The last problem seen before the deadline, or "" once invoke and route both answered."""
+    while True:
+        problem = _invoke_problem(lam, fn.name) or _route_problem(api_url + fn.route, sign)
+        if not problem or time.monotonic() > deadline:
+            return problem
+        time.sleep(0.2)
+
+
+def _invoke_problem(lam: Any, name: str) -> str:
+    try:
+        answer = lam.invoke(FunctionName=name, Payload=noop_request().to_json().encode())
+    except (ClientError, BotoCoreError) as exc:
+        return f"invoke failed: {exc}"
+    if answer.get("FunctionError"):
+        return f"invoke answered {answer['FunctionError']}: {answer['Payload'].read()[:300]!r}"
+    return ""
+
+
+def _route_problem(url: str, sign: bool) -> str:
+    try:
+        status, body = post_json(url, noop_request().to_json(), sign=sign, timeout_s=10)
+    except OSError as exc:
+        return f"POST {url} failed: {exc}"
+    if status != 200:
+        return f"POST {url} answered {status}: {json.dumps(body)[:300]}"
+    return ""

@@ -1,0 +1,80 @@
+"""MiniStack's own virtualenv: the emulator plus the handlers' requirements, apart from the project's ``.venv``.
+
+MiniStack pins its own botocore and runs every function with its own interpreter, so this venv plays the role of
+the Lambda runtime and its layer. It lives outside ``state_dir()`` on purpose: test sessions with their own state
+dir reuse it instead of installing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from components.outputs import PROJECT_ROOT
+from localcloud.errors import LocalCloudError
+
+MINISTACK_REQUIREMENT = "ministack>=1.5.33"
+REQUIREMENTS_FILE = PROJECT_ROOT / "handlers" / "requirements.txt"
+_STAMP = ".archbench-installed"
+
+
+def venv_dir() -> Path:
+    """``$ARCHBENCH_MINISTACK_VENV`` or ``<checkout>/.archbench/ministack-venv``."""
+    return Path(os.environ.get("ARCHBENCH_MINISTACK_VENV") or PROJECT_ROOT / ".archbench" / "ministack-venv")
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def _wanted_stamp() -> str:
+    """What the venv must hold: MiniStack's requirement and the hash of the handlers' requirements."""
+    digest = hashlib.sha256(REQUIREMENTS_FILE.read_bytes()).hexdigest() if REQUIREMENTS_FILE.exists() else "none"
+    return f"{MINISTACK_REQUIREMENT}\nhandlers/requirements.txt sha256 {digest}\n"
+
+
+def ensure_venv(progress: Callable[[str], None] = lambda _: None) -> Path:
+    """Create or refresh the venv when missing or when the handlers' requirements changed; return its python."""
+    venv = venv_dir()
+    python = venv_python(venv)
+    stamp = venv / _STAMP
+    wanted = _wanted_stamp()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        progress(f"creating MiniStack's virtualenv at {venv} (first use, ~20 s)")
+        _run([sys.executable, "-m", "venv", str(venv)], "python -m venv")
+    progress("installing ministack and handlers/requirements.txt into it")
+    _pip(python, [MINISTACK_REQUIREMENT])
+    if REQUIREMENTS_FILE.exists():
+        # Constrain botocore to what MiniStack installed: the handlers' requirements must never upgrade it.
+        constraint = venv / "botocore-constraint.txt"
+        constraint.write_text(f"botocore=={_installed_version(python, 'botocore')}\n")
+        _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(constraint)])
+    stamp.write_text(wanted)
+    return python
+
+
+def _installed_version(python: Path, package: str) -> str:
+    code = f"import importlib.metadata as m; print(m.version({package!r}))"
+    result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise LocalCloudError(f"cannot read {package}'s version in MiniStack's venv: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def _pip(python: Path, args: list[str]) -> None:
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+         f"pip install {' '.join(args)}")
+
+
+def _run(command: list[str], label: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip() and "WARNING" not in line]
+        reason = lines[-1] if lines else f"exit {result.returncode}"
+        raise LocalCloudError(f"{label} failed: {reason}")

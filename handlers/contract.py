@@ -66,3 +66,7 @@ P_RESULT_DIGEST = "ResultDigest"
 P_ERROR_TYPE = "ErrorType"
 
 TRIGGERS = ("sqs", "api", "direct")
+
+# --- function environment (set by the deployers from components/spec.py, read by the handler) ---------------------
+ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"  # the configured architecture label, the EMF Architecture dimension
+ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"  # comma-separated workload names; empty or unset = all

@@ -1,0 +1,96 @@
+"""Event adapters: recognise the trigger from the event's shape and turn item results into its response.
+
+- SQS batch (``Records`` with ``eventSource == "aws:sqs"``) → ``{"batchItemFailures": [...]}``
+- API Gateway HTTP API payload 2.0 and REST/payload 1.0 proxy events → ``{"statusCode", "headers", "body"}``
+- anything else is a direct invoke whose event is the work request → the result dict or ``{"error": {...}}``
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from handlers.environment import FunctionInfo
+from handlers.processing import BAD_REQUEST, OK, QueueTiming, process_item
+from handlers.validation import INVALID_JSON, RequestError
+
+SQS = "sqs"
+API = "api"
+DIRECT = "direct"
+_STATUS = {OK: 200, BAD_REQUEST: 400}
+_JSON_HEADERS = {"content-type": "application/json"}
+
+
+def trigger_of(event: Any) -> str:
+    """Which trigger sent this event, from its shape alone."""
+    if isinstance(event, Mapping):
+        records = event.get("Records")
+        if isinstance(records, list) and all(
+                isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records):
+            return SQS
+        context = event.get("requestContext")
+        if isinstance(context, Mapping) and ("http" in context or "httpMethod" in event):
+            return API
+    return DIRECT
+
+
+def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
+    """Process every record; report exactly the failed ones so only they are retried (ReportBatchItemFailures)."""
+    received_ms = time.time() * 1000.0
+    failures = []
+    for record in event["Records"]:
+        started = time.perf_counter()
+        message_id = str(record.get("messageId", ""))
+        queue = QueueTiming(received_ms=received_ms, sent_ms=_sent_timestamp_ms(record))
+        result = process_item(record.get("body", ""), trigger=SQS, info=info, started=started,
+                              message_id=message_id, queue=queue, init_ms=init_ms)
+        init_ms = None
+        if result.status != OK:
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
+    """One request per call; 400 for a bad request, 500 with the request id (never a traceback) for a failure."""
+    started = time.perf_counter()
+    context = event.get("requestContext") or {}
+    api_request_id = context.get("requestId") if isinstance(context, Mapping) else None
+    try:
+        body: Any = _api_body(event)
+    except RequestError as err:
+        body = err  # process_item reports it like any other invalid body
+    result = process_item(body, trigger=API, info=info, started=started, message_id=api_request_id,
+                          init_ms=init_ms)
+    return {"statusCode": _STATUS.get(result.status, 500), "headers": dict(_JSON_HEADERS),
+            "body": json.dumps(result.body), "isBase64Encoded": False}
+
+
+def handle_direct(event: Any, info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
+    """The event is the work request; the answer is the result dict or an error dict (never an exception)."""
+    return process_item(event, trigger=DIRECT, info=info, started=time.perf_counter(), init_ms=init_ms).body
+
+
+def _api_body(event: Mapping[str, Any]) -> Any:
+    body = event.get("body")
+    if body is None:
+        return ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise RequestError(INVALID_JSON, "body is marked base64 but does not decode") from None
+    return body
+
+
+def _sent_timestamp_ms(record: Mapping[str, Any]) -> float | None:
+    """SQS's own SentTimestamp attribute (epoch ms, a string in the event), if present and numeric."""
+    attributes = record.get("attributes")
+    sent = attributes.get("SentTimestamp") if isinstance(attributes, Mapping) else None
+    try:
+        return float(sent) if sent is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,23 @@
+"""The Lambda entry point ``handlers.app.handler``: the same code for arm64 and x86_64, for every trigger."""
+
+from __future__ import annotations
+
+import time
+
+_IMPORT_STARTED = time.perf_counter()  # first statement: init time is measured from here to the first invocation
+
+from typing import Any  # noqa: E402
+
+from handlers.adapters import API, SQS, handle_api, handle_direct, handle_sqs, trigger_of  # noqa: E402
+from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
+
+_COLD_START = ColdStartClock(_IMPORT_STARTED)
+_ADAPTERS = {SQS: handle_sqs, API: handle_api}
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Dispatch on the event's shape; never raises for a bad request or a failing workload."""
+    init_ms = _COLD_START.claim()
+    info = FunctionInfo.from_context(context)
+    adapter = _ADAPTERS.get(trigger_of(event), handle_direct)
+    return adapter(event, info, None if init_ms is None else round(init_ms, 3))

@@ -1,0 +1,86 @@
+"""What the handler knows about where it runs: the function's identity, cold start, init time and peak RSS."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE
+
+UNSET_ARCHITECTURE = "unset"
+
+HOST_MACHINE = platform.machine()
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+_STATUS_FILE = "/proc/self/status"
+_status_fd: int | None = None
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """The per-invocation identity stamped on every EMF document (the same for all items of a batch)."""
+
+    architecture: str
+    function_name: str
+    function_version: str
+    memory_size_mb: int | None
+    request_id: str
+    allowed_workloads: tuple[str, ...]
+
+    @classmethod
+    def from_context(cls, context: Any) -> FunctionInfo:
+        """Read the Lambda context object and the environment; tolerate a missing context (local calls)."""
+        env = os.environ
+        allowed = tuple(n.strip() for n in env.get(ENV_ALLOWED_WORKLOADS, "").split(",") if n.strip())
+        memory = getattr(context, "memory_limit_in_mb", None) or env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        return cls(
+            architecture=env.get(ENV_ARCHITECTURE) or UNSET_ARCHITECTURE,
+            function_name=getattr(context, "function_name", None) or env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+            function_version=(getattr(context, "function_version", None)
+                              or env.get("AWS_LAMBDA_FUNCTION_VERSION", "")),
+            memory_size_mb=int(memory) if memory else None,
+            request_id=getattr(context, "aws_request_id", None) or "",
+            allowed_workloads=allowed,
+        )
+
+
+class ColdStartClock:
+    """Knows whether this is the execution environment's first invocation and how long init took.
+
+    Init time runs from ``started`` (taken at the top of ``handlers/app.py``, before any other import) to the
+    first invocation: on AWS that is the INIT phase plus the hand-over to the first request.
+    """
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self._claimed = False
+
+    def claim(self) -> float | None:
+        """The init time in ms on the first call of the process, then ``None`` forever."""
+        if self._claimed:
+            return None
+        self._claimed = True
+        return (time.perf_counter() - self.started) * 1000.0
+
+
+def peak_rss_mb() -> float:
+    """The peak resident set size of this process image, in MB (VmHWM).
+
+    Not ``ru_maxrss``: on Linux it carries over the spawning parent's peak across fork+exec (measured: a child of a
+    400 MB parent reports 411 MB while its own VmHWM is 11 MB), and MiniStack spawns workers from a large process.
+    psutil has no peak figure on Linux. ``ru_maxrss`` remains the fallback where /proc is absent.
+    """
+    global _status_fd
+    try:
+        if _status_fd is None:
+            _status_fd = os.open(_STATUS_FILE, os.O_RDONLY)  # kept open: pread costs ~10 µs, open+read ~37 µs
+        status = os.pread(_status_fd, 8192, 0)
+        start = status.index(b"VmHWM:") + len(b"VmHWM:")
+        return int(status[start:status.index(b"kB", start)]) / 1024.0
+    except (OSError, ValueError):
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return maxrss / (1024.0 * 1024.0) if sys.platform == "darwin" else maxrss / 1024.0

@@ -1,0 +1,161 @@
+"""How exactly and how fast one loadgen process drives MiniStack's queues, in one run.
+
+1. At 50, 200 and 1,000 msg/s per architecture (sustained, noop, both queues): achieved vs target rate
+   (relative error) and the p99 lag between a request's due time and the moment a sender started sending it.
+2. The maximum rate of one loadgen process (an absurd target rate: it sends as fast as it can) versus a naive
+   loop that calls SendMessage once per message, one message after the other, to both queues.
+Targets (issue 6): rate error ≤ 1 %, and ≥ 10× the naive loop.
+
+Usage: python benchmarks/loadgen.py [--seconds 10] [--outputs FILE]
+Without --outputs it starts its own MiniStack with the stack deployed (temp state dir) and stops it afterwards.
+The functions' event source mappings are paused while it measures, so the figures are the load generator's and
+MiniStack's SQS front end, not MiniStack's Lambda emulation competing for the same two cores (the pipeline's own
+throughput is the local cloud's benchmark); queues are purged between phases and the mappings resumed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components.outputs import StackOutputs, find_outputs
+from components.settings import Settings
+from handlers.contract import WorkRequest, new_run_id
+from loadgen.clients import session_for, sqs_client
+from loadgen.parsing import WorkloadShare
+from loadgen.plan import build_plan
+from loadgen.runner import linger_s, run_schedule, senders_per_arch
+from loadgen.schedule import Profile
+from loadgen.sqs import SqsTarget
+from loadgen.stats import RunStats
+
+RATES = (50, 200, 1000)
+FLAT_OUT = 20_000  # requests per architecture all due at t=0: one process sends them as fast as it can
+
+
+def drive(outputs: StackOutputs, profile: Profile) -> dict[str, float]:
+    """One noop run through loadgen's own pacer and SQS sender; the figures of that run."""
+    plan = build_plan(new_run_id(), profile, (WorkloadShare("noop", 1.0, 0),), 1, 0)
+    rate, seconds = profile.rate_per_s, profile.duration_s
+    archs = tuple(outputs.functions)
+    senders = senders_per_arch(plan, "sqs")
+    stats = RunStats(archs)
+    client = sqs_client(outputs, senders * len(archs))
+    target = SqsTarget(client, {a: outputs.functions[a].queue_url for a in archs}, plan, stats)
+    began = time.monotonic()
+    run_schedule(plan, target, archs, stats, senders=senders, linger=linger_s(plan, "sqs"), stop=threading.Event())
+    wall = time.monotonic() - began
+    sent = sum(s.sent for s in stats.archs.values()) / len(archs)
+    failed = sum(s.failed for s in stats.archs.values())
+    achieved = stats.achieved_rate_per_s(seconds)
+    return {"target_per_s": rate, "planned": plan.total, "sent_per_arch": sent, "failed": failed,
+            "achieved_per_s": round(achieved, 2), "rate_error_pct": round(abs(achieved - rate) / rate * 100, 3),
+            "lag_p99_ms": stats.lag_summary_ms()["p99"], "lag_p50_ms": stats.lag_summary_ms()["p50"],
+            "throughput_per_s": round(sent / wall, 1), "senders_per_arch": senders}
+
+
+def naive(outputs: StackOutputs, seconds: float) -> float:
+    """Messages per second per architecture of a plain loop: one SendMessage per message, arm64 then x86_64."""
+    client = sqs_client(outputs, 1)
+    urls = [fn.queue_url for fn in outputs.functions.values()]
+    run_id, sent, seq = new_run_id(), 0, 0
+    deadline = time.monotonic() + seconds
+    began = time.monotonic()
+    while time.monotonic() < deadline:
+        body = WorkRequest(run_id=run_id, seq=seq, workload="noop", size=0, sent_at=time.time()).to_json()
+        for url in urls:
+            client.send_message(QueueUrl=url, MessageBody=body)
+            sent += 1
+        seq += 1
+    return sent / len(urls) / (time.monotonic() - began)
+
+
+def purge(outputs: StackOutputs) -> None:
+    client = sqs_client(outputs, 1)
+    for fn in outputs.functions.values():
+        client.purge_queue(QueueUrl=fn.queue_url)
+
+
+@contextmanager
+def consumers_paused(outputs: StackOutputs) -> Iterator[None]:
+    """Disable the stack's SQS event source mappings for the block, then enable them again."""
+    lam = session_for(outputs).client("lambda", endpoint_url=outputs.endpoint_url, region_name=outputs.region)
+    names = {fn.name for fn in outputs.functions.values()}
+    uuids = [m["UUID"] for m in lam.list_event_source_mappings()["EventSourceMappings"]
+             if m["FunctionArn"].rsplit(":", 1)[-1] in names]
+    for uuid in uuids:
+        lam.update_event_source_mapping(UUID=uuid, Enabled=False)
+    try:
+        yield
+    finally:
+        for uuid in uuids:
+            lam.update_event_source_mapping(UUID=uuid, Enabled=True)
+
+
+def measure(outputs: StackOutputs, seconds: float) -> dict[str, object]:
+    with consumers_paused(outputs):
+        purge(outputs)
+        return measure_paused(outputs, seconds)
+
+
+def measure_paused(outputs: StackOutputs, seconds: float) -> dict[str, object]:
+    results: dict[str, object] = {"load_average_before": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+    rates = []
+    for rate in RATES:
+        figures = drive(outputs, Profile("sustained", rate, seconds))
+        rates.append(figures)
+        print(f"{rate:>5}/s: achieved {figures['achieved_per_s']:>8.2f}/s  error {figures['rate_error_pct']:.3f} %  "
+              f"lag p50 {figures['lag_p50_ms']:.1f} ms p99 {figures['lag_p99_ms']:.1f} ms  "
+              f"sent {figures['sent_per_arch']:.0f}/{figures['planned']} per arch  failed {figures['failed']}",
+              flush=True)
+        purge(outputs)
+    results["rates"] = rates
+    flat_out = drive(outputs, Profile("burst", FLAT_OUT, 1.0, burst_interval_s=1.0))
+    purge(outputs)
+    naive_rate = naive(outputs, min(seconds, 5.0))
+    purge(outputs)
+    results["max_rate_per_arch_per_s"] = flat_out["throughput_per_s"]
+    results["naive_rate_per_arch_per_s"] = round(naive_rate, 1)
+    results["speedup_vs_naive"] = round(flat_out["throughput_per_s"] / naive_rate, 1)
+    results["load_average_after"] = round(os.getloadavg()[0], 2)
+    print(f"max rate of one process: {flat_out['throughput_per_s']:.0f} msg/s per architecture "
+          f"({2 * flat_out['throughput_per_s']:.0f} msg/s in all, {flat_out['senders_per_arch']} senders per arch); "
+          f"naive one-message-per-call loop: {naive_rate:.0f} msg/s per architecture; "
+          f"speedup {results['speedup_vs_naive']}×")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate (default: 10, max 20)")
+    parser.add_argument("--outputs", help="use the stack of this outputs file instead of starting MiniStack")
+    args = parser.parse_args()
+    seconds = min(args.seconds, 20.0)
+    if args.outputs:
+        results = measure(find_outputs(args.outputs), seconds)
+    else:
+        import localcloud
+
+        os.environ["ARCHBENCH_STATE_DIR"] = tempfile.mkdtemp(prefix="archbench-bench-")
+        print("starting MiniStack and deploying the stack…", flush=True)
+        outputs = localcloud.up(Settings())
+        try:
+            results = measure(outputs, seconds)
+        finally:
+            print(localcloud.down())
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The HTTP API target: one POST per request and architecture, SigV4-signed when credentials exist.
+
+A route with IAM authorization needs the signature; a route without one ignores it, and the local cloud's emulator
+does not check it, so signing whenever credentials are available is right everywhere. Any HTTP status counts as
+sent (the function answered, or API Gateway did); only a request that got no answer at all counts as failed.
+Connection errors are retried (the request never left); a read timeout is not (the function may have run).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+from loadgen.plan import Plan
+from loadgen.stats import RequestRecord, RunStats
+
+_RETRIES = urllib3.Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, raise_on_status=False)
+_TIMEOUT = urllib3.Timeout(connect=5.0, read=120.0)
+
+
+class Signer:
+    """SigV4 for ``execute-api``; refreshable credentials are frozen per request so rotation is honoured."""
+
+    def __init__(self, credentials: Any, region: str) -> None:
+        self.credentials = credentials
+        self.region = region
+
+    def headers(self, url: str, body: bytes) -> dict[str, str]:
+        request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
+        SigV4Auth(self.credentials.get_frozen_credentials(), "execute-api", self.region).add_auth(request)
+        return dict(request.headers.items())
+
+
+class ApiTarget:
+    """Posts one seq at a time to one architecture's route, from a bounded connection pool."""
+
+    batch_size = 1
+
+    def __init__(self, urls: Mapping[str, str], plan: Plan, stats: RunStats, *, pool_size: int,
+                 signer: Signer | None) -> None:
+        self.urls = dict(urls)
+        self.plan = plan
+        self.stats = stats
+        self.signer = signer
+        # block=True: never more than pool_size connections per host, the rest wait for a free one.
+        self.http = urllib3.PoolManager(maxsize=pool_size, block=True, retries=_RETRIES, timeout=_TIMEOUT)
+
+    def send(self, arch: str, seqs: list[int], due_mono: list[float]) -> None:
+        for seq, lag in zip(seqs, self.stats.begin(arch, due_mono), strict=True):
+            self._post(arch, seq, lag)
+
+    def _post(self, arch: str, seq: int, lag_s: float) -> None:
+        url = self.urls[arch]
+        body = self.plan.request(seq, time.time()).to_json().encode()
+        headers = self.signer.headers(url, body) if self.signer else {"Content-Type": "application/json"}
+        started = time.perf_counter()
+        status: int | None
+        try:
+            response = self.http.request("POST", url, body=body, headers=headers)
+            status = response.status
+        except urllib3.exceptions.HTTPError as exc:
+            self.stats.note_error(f"{arch}: POST {url}: {exc}")
+            status = None
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        if status is not None and status >= 400:
+            self.stats.note_error(f"{arch}: HTTP {status}: {response.data[:200].decode(errors='replace')}")
+        self.stats.answer(RequestRecord(arch=arch, seq=seq, status=status, latency_ms=round(latency_ms, 3),
+                                        lag_ms=round(lag_s * 1000.0, 3)))
+
+    def close(self) -> None:
+        self.http.clear()

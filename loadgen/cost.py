@@ -1,0 +1,56 @@
+"""A rough upper estimate of what a run costs on AWS, so a typo in --rate cannot run up a bill unnoticed.
+
+List prices of us-east-1 (2025): Lambda $0.20 per million requests and $0.0000166667 (x86_64) or
+$0.0000133334 (arm64) per GB-second; SQS $0.40 per million requests; HTTP API $1.00 per million requests.
+Every work item is assumed to be its own invocation (SQS batches make it fewer) and to take ``ASSUMED_MS`` per
+iteration at the workload's default size, scaled linearly with size: deliberately pessimistic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from loadgen.plan import Plan
+
+LAMBDA_PER_REQUEST_USD = 0.20 / 1e6
+LAMBDA_PER_GB_S_USD = {"arm64": 0.0000133334, "x86_64": 0.0000166667}
+SQS_PER_REQUEST_USD = 0.40 / 1e6
+HTTP_API_PER_REQUEST_USD = 1.00 / 1e6
+ASSUMED_MS = 50.0  # the upper end of a default-size workload (5–50 ms on one core)
+DEFAULT_MAX_COST_USD = 1.0
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    invocations: int  # work items across all architectures
+    lambda_usd: float
+    messaging_usd: float  # SQS requests or HTTP API requests
+
+    @property
+    def total_usd(self) -> float:
+        return self.lambda_usd + self.messaging_usd
+
+
+def estimate_cost(plan: Plan, target: str, memory_mb: dict[str, int], default_sizes: dict[str, int]) -> CostEstimate:
+    """Upper estimate for sending ``plan`` to each architecture in ``memory_mb``."""
+    seconds_all_items = sum(
+        count * ASSUMED_MS / 1000.0 * plan.iterations * _size_factor(share.size or 0, default_sizes[share.name])
+        for share, count in zip(plan.mix, plan.counts_by_workload().values(), strict=True)
+    )
+    lambda_usd = 0.0
+    for arch, memory in memory_mb.items():
+        gb_seconds = seconds_all_items * memory / 1024.0
+        lambda_usd += plan.total * LAMBDA_PER_REQUEST_USD + gb_seconds * LAMBDA_PER_GB_S_USD[arch]
+    if target == "sqs":
+        # one send per ≤ 10 items, then a receive and a delete per item at worst
+        per_arch_requests = math.ceil(plan.total / 10) + 2 * plan.total
+        messaging = per_arch_requests * len(memory_mb) * SQS_PER_REQUEST_USD
+    else:
+        messaging = plan.total * len(memory_mb) * HTTP_API_PER_REQUEST_USD
+    return CostEstimate(invocations=plan.total * len(memory_mb), lambda_usd=lambda_usd, messaging_usd=messaging)
+
+
+def _size_factor(size: int, default_size: int) -> float:
+    """Work grows about linearly with size; never assume less than the default's cost."""
+    return max(1.0, size / default_size) if default_size > 0 else 1.0

@@ -1,0 +1,67 @@
+"""Parse the user's words for rates, durations and workload mixes; every mistake is one clear ``UsageError``."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+_RATE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m)\s*$")
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# NAME[@SIZE][:WEIGHT], e.g. ``sort``, ``sort:3``, ``sort@20000:3``.
+_SHARE_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:@(?P<size>\d+))?(?::(?P<weight>\d+(?:\.\d+)?))?$")
+
+
+class UsageError(ValueError):
+    """The user asked for something that cannot be done; the message is shown as one line."""
+
+
+@dataclass(frozen=True)
+class WorkloadShare:
+    """One workload of the mix: its relative weight and the size every request of it uses (None = default)."""
+
+    name: str
+    weight: float = 1.0
+    size: int | None = None
+
+
+def parse_rate(text: str, *, allow_zero: bool = False) -> float:
+    """``50/s`` or ``3000/m`` → requests per second (> 0, or ≥ 0 with ``allow_zero``)."""
+    match = _RATE_RE.match(text)
+    if not match:
+        raise UsageError(f"rate {text!r} is not like 50/s or 3000/m")
+    value = float(match.group(1)) / (60.0 if match.group(2) == "m" else 1.0)
+    if (value == 0 and not allow_zero) or not math.isfinite(value):
+        raise UsageError(f"rate {text!r} must be more than zero")
+    return value
+
+
+def parse_duration(text: str, *, allow_zero: bool = False) -> float:
+    """``30s``, ``10m``, ``1h`` (and ``250ms``) → seconds."""
+    match = _DURATION_RE.match(text)
+    if not match:
+        raise UsageError(f"duration {text!r} is not like 30s, 10m or 1h")
+    seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if seconds < 0 or (seconds == 0 and not allow_zero) or not math.isfinite(seconds):
+        raise UsageError(f"duration {text!r} must be more than zero")
+    return seconds
+
+
+def parse_mix(text: str) -> tuple[WorkloadShare, ...]:
+    """``sort,numpy_matmul`` (equal weights) or ``sort:3,noop:1`` or ``sort@20000:3`` → the workload mix."""
+    shares: list[WorkloadShare] = []
+    for part in (p.strip() for p in text.split(",")):
+        match = _SHARE_RE.match(part)
+        if not match:
+            raise UsageError(f"workload {part!r} is not like NAME, NAME:WEIGHT or NAME@SIZE:WEIGHT")
+        weight = float(match.group("weight") or 1)
+        if weight <= 0:
+            raise UsageError(f"workload {part!r}: the weight must be more than zero")
+        size = int(match.group("size")) if match.group("size") else None
+        shares.append(WorkloadShare(match.group("name"), weight, size))
+    names = [s.name for s in shares]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise UsageError(f"workload {duplicates[0]!r} appears twice in {text!r}")
+    return tuple(shares)

@@ -1,0 +1,62 @@
+"""What a run leaves behind: the manifest (the contract analysis reads), ``requests.csv``, the closing summary."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+from components.outputs import StackOutputs
+from loadgen.manifest import RunManifest, TargetCounts
+from loadgen.plan import Plan
+from loadgen.stats import LATE_AFTER_S, RunStats
+
+
+def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, stats: RunStats, started_at: float,
+                   interrupted_at_s: float | None) -> RunManifest:
+    """The manifest of a finished (or interrupted) run; ``config`` holds what the command line said."""
+    full_config: dict[str, Any] = {
+        **config,
+        "workloads": [{"name": s.name, "weight": s.weight, "size": s.size} for s in plan.mix],
+        "iterations": plan.iterations, "seed": plan.seed, "planned_per_arch": plan.total,
+        "architectures": list(stats.archs), "late_after_ms": LATE_AFTER_S * 1000.0,
+    }
+    api = config.get("target") == "api"
+    with stats.lock:
+        targets = {arch: TargetCounts(scheduled=s.scheduled, sent=s.sent, failed=s.failed, retried=s.retried,
+                                      started_late=s.started_late, http_status=dict(s.http_status) if api else None)
+                   for arch, s in stats.archs.items()}
+    achieved = stats.achieved_rate_per_s(plan.profile.duration_s, interrupted_at_s)
+    return RunManifest(run_id=plan.run_id, started_at=started_at, ended_at=time.time(),
+                       interrupted=interrupted_at_s is not None, config=full_config, outputs=outputs.to_dict(),
+                       targets=targets, lag_ms=stats.lag_summary_ms(), achieved_rate_per_s=round(achieved, 3))
+
+
+def write_requests(stats: RunStats, path: Path) -> None:
+    """One row per HTTP request: status (empty: no answer), latency and schedule lag."""
+    with stats.lock:
+        records = list(stats.records)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("arch", "seq", "status", "latency_ms", "lag_ms"))
+        for r in sorted(records, key=lambda r: (r.seq, r.arch)):
+            writer.writerow((r.arch, r.seq, "" if r.status is None else r.status, r.latency_ms, r.lag_ms))
+
+
+def print_summary(manifest: RunManifest, path: Path, stats: RunStats) -> None:
+    run_id = manifest.run_id
+    for arch, t in manifest.targets.items():
+        status = ""
+        if t.http_status is not None:
+            latency = stats.latency_summary_ms(arch)
+            status = (f", http {dict(sorted(t.http_status.items()))}, response p50 {latency['p50']:g} ms "
+                      f"p99 {latency['p99']:g} ms")
+        print(f"run {run_id}: {arch}: scheduled {t.scheduled}, sent {t.sent}, failed {t.failed}, "
+              f"retried {t.retried}, started late {t.started_late}{status}")
+    lag = manifest.lag_ms
+    state = "interrupted" if manifest.interrupted else "done"
+    print(f"run {run_id}: {state}; achieved {manifest.achieved_rate_per_s:g}/s of {manifest.config['rate']}; "
+          f"send lag p50 {lag['p50']:g} ms, p99 {lag['p99']:g} ms, max {lag['max']:g} ms")
+    print(f"run {run_id}: manifest {path}")
+    print(f"next: python -m analysis.compare --run-id {run_id}")

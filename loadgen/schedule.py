@@ -1,0 +1,93 @@
+"""The open-model schedule: a pure function from a load profile to the moment each request is due.
+
+Like k6's constant-arrival-rate executor, the due times are fixed before the run starts, so a slow target can
+only make requests late (which the run measures) — never fewer or later-scheduled (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from loadgen.parsing import UsageError
+
+PROFILES = ("sustained", "burst", "ramp", "poisson")
+_EPS = 1e-9  # so that 0.1/s × 30 s counts as 3, not 2.9999999
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How arrivals are spread over the run.
+
+    sustained: ``rate`` requests/s evenly spaced, the first at t=0.
+    burst:     every ``burst_interval_s``, ``rate × burst_interval_s`` requests due at the same instant.
+    ramp:      the rate grows (or falls) linearly from ``start_rate`` to ``rate`` over the duration.
+    poisson:   a Poisson process of ``rate`` conditioned on exactly ``rate × duration`` arrivals (seeded).
+    """
+
+    kind: str
+    rate_per_s: float
+    duration_s: float
+    start_rate_per_s: float = 0.0
+    burst_interval_s: float = 10.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROFILES:
+            raise UsageError(f"profile {self.kind!r} is not one of {', '.join(PROFILES)}")
+        if self.kind == "burst" and self.burst_size < 1:
+            raise UsageError(
+                f"burst: rate × interval is {self.rate_per_s * self.burst_interval_s:g} requests; "
+                "raise --rate or --burst-interval so each burst has at least one")
+
+    @property
+    def burst_size(self) -> int:
+        return round(self.rate_per_s * self.burst_interval_s)
+
+    @property
+    def peak_rate_per_s(self) -> float:
+        """The highest steady rate the senders must sustain (a burst is sized separately)."""
+        if self.kind == "ramp":
+            return max(self.start_rate_per_s, self.rate_per_s)
+        return self.rate_per_s
+
+    def to_config(self) -> dict[str, float | int | str]:
+        """The parameters that matter for this kind, for the run manifest."""
+        config: dict[str, float | int | str] = {"profile": self.kind}
+        if self.kind == "ramp":
+            config["start_rate_per_s"] = self.start_rate_per_s
+        if self.kind == "burst":
+            config.update(burst_interval_s=self.burst_interval_s, burst_size=self.burst_size)
+        return config
+
+
+def due_times(profile: Profile) -> np.ndarray:
+    """Seconds after the start at which each request is due, non-decreasing, one entry per request."""
+    rate, duration = profile.rate_per_s, profile.duration_s
+    if profile.kind == "sustained":
+        return np.arange(_count(rate * duration), dtype=np.float64) / rate
+    if profile.kind == "burst":
+        bursts = math.ceil(duration / profile.burst_interval_s - _EPS)
+        starts = np.arange(bursts, dtype=np.float64) * profile.burst_interval_s
+        return np.repeat(starts, profile.burst_size)
+    if profile.kind == "ramp":
+        return _ramp(profile.start_rate_per_s, rate, duration)
+    rng = np.random.default_rng(profile.seed)
+    return np.sort(rng.uniform(0.0, duration, _count(rate * duration)))
+
+
+def _ramp(start: float, end: float, duration: float) -> np.ndarray:
+    """Request i is due when the cumulative arrivals ``start·t + (end−start)·t²/2D`` reach i."""
+    i = np.arange(_count((start + end) / 2 * duration), dtype=np.float64)
+    a = (end - start) / (2 * duration)
+    # 2i / (b + sqrt(b² + 4ai)) is the root of a·t² + b·t − i = 0 that stays finite for a = 0 and for b = 0.
+    denominator = start + np.sqrt(np.maximum(start * start + 4 * a * i, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        times = np.where(i == 0, 0.0, 2 * i / denominator)
+    return np.minimum(times, duration)
+
+
+def _count(expected: float) -> int:
+    return math.floor(expected + _EPS)

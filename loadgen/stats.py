@@ -1,0 +1,165 @@
+"""What the senders observed, shared between sender threads, the live display and the manifest."""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+LATE_AFTER_S = 0.1  # a request that starts more than this after its due time counts as started late
+_RECENT = 4096  # lag samples the live display summarises
+
+
+@dataclass
+class ArchStats:
+    """Counts for one architecture's queue or route (all guarded by ``RunStats.lock``)."""
+
+    scheduled: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    started_late: int = 0
+    http_status: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One HTTP request: the per-request record the API target keeps (``requests.csv``)."""
+
+    arch: str
+    seq: int
+    status: int | None  # None: no answer (connection error)
+    latency_ms: float
+    lag_ms: float
+
+
+class RunStats:
+    """Thread-safe accumulation of counts and schedule lag across all senders."""
+
+    def __init__(self, architectures: tuple[str, ...], clock: Callable[[], float] = time.monotonic) -> None:
+        self.lock = threading.Lock()
+        self.clock = clock
+        self.archs = {arch: ArchStats() for arch in architectures}
+        self.dispatched = 0  # seqs whose due time has come (per architecture)
+        self.lags_s = array("d")  # every request's lag: 8 bytes each, an hour at 1,000/s is ~60 MB
+        self._recent_lags: deque[float] = deque(maxlen=_RECENT)
+        self.records: list[RequestRecord] = []
+        self.started_mono = clock()
+        self.last_start_mono = self.started_mono
+        self.last_error: str | None = None
+
+    def mark_start(self, now: float) -> None:
+        """The schedule's t=0 (monotonic): lag and achieved rate are measured from here."""
+        self.started_mono = self.last_start_mono = now
+
+    def mark_dispatched(self, count: int) -> None:
+        with self.lock:
+            self.dispatched += count
+
+    def note_error(self, message: str) -> None:
+        """Keep the latest error text for the live display (the counts live in ``ArchStats``)."""
+        self.last_error = message.splitlines()[0][:200] if message else message
+
+    def begin(self, arch: str, due_mono: list[float]) -> list[float]:
+        """A sender starts sending these requests now: count them as scheduled and record their lag (s)."""
+        now = self.clock()
+        lags = [now - due for due in due_mono]
+        with self.lock:
+            stats = self.archs[arch]
+            stats.scheduled += len(lags)
+            stats.started_late += sum(1 for lag in lags if lag > LATE_AFTER_S)
+            self.lags_s.extend(lags)
+            self._recent_lags.extend(lags)
+            self.last_start_mono = max(self.last_start_mono, now)
+        return lags
+
+    def finish(self, arch: str, *, sent: int = 0, failed: int = 0, retried: int = 0) -> None:
+        with self.lock:
+            stats = self.archs[arch]
+            stats.sent += sent
+            stats.failed += failed
+            stats.retried += retried
+
+    def answer(self, record: RequestRecord) -> None:
+        """An HTTP request ended: with a status it counts as sent, without one as failed."""
+        with self.lock:
+            stats = self.archs[record.arch]
+            if record.status is None:
+                stats.failed += 1
+            else:
+                stats.sent += 1
+                stats.http_status[str(record.status)] += 1
+            self.records.append(record)
+
+    def snapshot(self) -> Snapshot:
+        with self.lock:
+            recent = np.fromiter(self._recent_lags, dtype=np.float64)
+            archs = {arch: ArchView(s.sent, s.failed, s.retried, s.started_late, _errors(s))
+                     for arch, s in self.archs.items()}
+            dispatched = self.dispatched
+        elapsed = self.clock() - self.started_mono
+        p50, p99 = (np.percentile(recent, [50, 99]) * 1000.0) if len(recent) else (0.0, 0.0)
+        return Snapshot(elapsed_s=elapsed, dispatched=dispatched, archs=archs, lag_p50_ms=float(p50),
+                        lag_p99_ms=float(p99), last_error=self.last_error)
+
+    def lag_summary_ms(self) -> dict[str, float]:
+        """Exact p50/p99/max of intended-vs-actual send time over every request of the run."""
+        with self.lock:
+            lags = np.frombuffer(self.lags_s, dtype=np.float64) * 1000.0
+        return summarise(lags)
+
+    def latency_summary_ms(self, arch: str) -> dict[str, float]:
+        """HTTP response time of one architecture's answered requests (API target)."""
+        with self.lock:
+            latencies = [r.latency_ms for r in self.records if r.arch == arch and r.status is not None]
+        return summarise(np.asarray(latencies, dtype=np.float64))
+
+    def achieved_rate_per_s(self, duration_s: float, interrupted_at_s: float | None = None) -> float:
+        """Mean over architectures of sent / sending time; sending time is the planned duration, stretched if
+        the last request started after it, or cut short by an interruption."""
+        if interrupted_at_s is not None:
+            window = interrupted_at_s
+        else:
+            window = max(duration_s, self.last_start_mono - self.started_mono)
+        with self.lock:
+            sent = [s.sent for s in self.archs.values()]
+        return sum(sent) / len(sent) / window if window > 0 else 0.0
+
+
+def summarise(values_ms: np.ndarray) -> dict[str, float]:
+    """p50/p99/max, exact (linear interpolation); zeros when there is nothing to summarise."""
+    if not len(values_ms):
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+    p50, p99 = np.percentile(values_ms, [50, 99])
+    return {"p50": round(float(p50), 3), "p99": round(float(p99), 3), "max": round(float(values_ms.max()), 3)}
+
+
+def _errors(stats: ArchStats) -> int:
+    """Failed sends plus HTTP answers that are not 2xx."""
+    return stats.failed + sum(n for status, n in stats.http_status.items() if not status.startswith("2"))
+
+
+@dataclass(frozen=True)
+class ArchView:
+    sent: int
+    failed: int
+    retried: int
+    started_late: int
+    errors: int  # failed sends plus non-2xx answers
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent view for the live display."""
+
+    elapsed_s: float
+    dispatched: int
+    archs: dict[str, ArchView]
+    lag_p50_ms: float
+    lag_p99_ms: float
+    last_error: str | None

@@ -1,0 +1,115 @@
+"""The pacer: every seq to every architecture, in batches of at most the target's size, stop keeps the books."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+
+from loadgen.parsing import WorkloadShare
+from loadgen.plan import Plan, build_plan
+from loadgen.runner import LINGER_S, linger_s, run_schedule, senders_per_arch
+from loadgen.schedule import Profile
+from loadgen.stats import RunStats
+
+ARCHS = ("arm64", "x86_64")
+
+
+class RecordingTarget:
+    """A target that accepts everything and remembers each call (the collaborator, not the code under test)."""
+
+    def __init__(self, stats: RunStats, batch_size: int, on_call=None) -> None:
+        self.stats = stats
+        self.batch_size = batch_size
+        self.calls: list[tuple[str, tuple[int, ...], tuple[float, ...]]] = []
+        self.lock = threading.Lock()
+        self.on_call = on_call
+
+    def send(self, arch: str, seqs: list[int], due_mono: list[float]) -> None:
+        self.stats.begin(arch, due_mono)
+        with self.lock:
+            self.calls.append((arch, tuple(seqs), tuple(due_mono)))
+        if self.on_call:
+            self.on_call(len(self.calls))
+        self.stats.finish(arch, sent=len(seqs))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def make_plan(kind: str = "sustained", rate: float = 400.0, duration: float = 0.5) -> Plan:
+    return build_plan("20261125T080000Z-3fa2", Profile(kind, rate, duration, burst_interval_s=0.25),
+                      (WorkloadShare("noop", 1.0, 0),), 1, 0)
+
+
+def run(plan: Plan, batch_size: int, stop: threading.Event | None = None, on_call=None, senders: int = 2,
+        linger: float = 0.0):
+    stats = RunStats(ARCHS)
+    target = RecordingTarget(stats, batch_size, on_call)
+    run_schedule(plan, target, ARCHS, stats, senders=senders, linger=linger, stop=stop or threading.Event())
+    return target, stats
+
+
+def test_every_seq_goes_once_to_each_architecture_in_batches_of_at_most_ten() -> None:
+    plan = make_plan()
+    target, stats = run(plan, batch_size=10)
+    for arch in ARCHS:
+        seqs = [seq for a, batch, _ in target.calls if a == arch for seq in batch]
+        assert sorted(seqs) == list(range(plan.total))
+        assert stats.archs[arch].scheduled == stats.archs[arch].sent == plan.total
+    assert max(len(seqs) for _, seqs, _ in target.calls) <= 10
+    assert stats.dispatched == plan.total
+
+
+def test_busy_senders_take_what_waited_in_one_call() -> None:
+    plan = make_plan("burst", rate=100.0, duration=0.5)  # 25 due at t=0, 25 at t=0.25
+    target, _ = run(plan, batch_size=10, senders=1)
+    arm = [len(seqs) for arch, seqs, _ in target.calls if arch == "arm64"]
+    assert sum(arm) == 50 and max(arm) == 10 and len(arm) <= 8  # not 50 calls of one
+
+
+def test_with_a_linger_batches_wait_to_fill() -> None:
+    plan = make_plan(rate=400.0, duration=0.5)  # 200 requests, 10 every 25 ms: far inside a 1 s linger
+    target, stats = run(plan, batch_size=10, linger=1.0)
+    for arch in ARCHS:
+        sizes = [len(seqs) for a, seqs, _ in target.calls if a == arch]
+        assert sizes == [10] * 20
+        assert stats.archs[arch].sent == 200
+
+
+def test_linger_only_for_sqs_at_high_rates() -> None:
+    assert linger_s(make_plan(rate=199.0), "sqs") == 0.0
+    assert linger_s(make_plan(rate=200.0), "sqs") == LINGER_S
+    assert linger_s(make_plan(rate=1000.0), "api") == 0.0
+
+
+def test_due_times_passed_to_senders_follow_the_schedule() -> None:
+    plan = make_plan()
+    target, _ = run(plan, batch_size=1)
+    dues = {seqs[0]: due[0] for arch, seqs, due in target.calls if arch == "arm64"}
+    for seq in (0, 1, 50, plan.total - 1):
+        assert dues[seq] - dues[0] == pytest.approx(float(plan.due[seq]), abs=1e-9)
+    assert all(len(seqs) == 1 for _, seqs, _ in target.calls)
+
+
+def test_stop_ends_the_schedule_and_the_released_requests_are_all_accounted() -> None:
+    plan = make_plan(rate=100.0, duration=30.0)
+    stop = threading.Event()
+    target, stats = run(plan, batch_size=1, stop=stop,
+                        on_call=lambda n: stop.set() if n >= 20 else None)
+    assert stats.dispatched < plan.total
+    for arch in ARCHS:
+        counts = stats.archs[arch]
+        assert counts.scheduled == counts.sent == stats.dispatched  # released before the stop: all sent
+    assert Counter(arch for arch, _, _ in target.calls) == {a: stats.dispatched for a in ARCHS}
+
+
+def test_senders_grow_with_the_rate_and_cover_a_burst() -> None:
+    low, high = make_plan(rate=50.0, duration=1.0), make_plan(rate=2000.0, duration=1.0)
+    assert senders_per_arch(low, "sqs") < senders_per_arch(high, "sqs") <= 32
+    assert senders_per_arch(high, "api") > senders_per_arch(high, "sqs")
+    burst = build_plan("20261125T080000Z-3fa2", Profile("burst", 10.0, 20.0, burst_interval_s=10.0),
+                       (WorkloadShare("noop", 1.0, 0),), 1, 0)
+    assert senders_per_arch(burst, "api") == 100  # a whole burst in flight at once
+    assert senders_per_arch(burst, "sqs") == 10

@@ -1,0 +1,97 @@
+"""What the run's invocations cost, per architecture and per work item, from the billed durations.
+
+Prices: AWS Lambda on-demand, first pricing tier (up to 6 billion GB-s/month on x86_64, 7.5 billion on arm64),
+from https://aws.amazon.com/lambda/pricing/ as recorded 2026-11-25. The regions listed share one price list;
+another region falls back to us-east-1 and the report says so. Ephemeral storage above 512 MB, free tier,
+provisioned concurrency and the SQS/API Gateway charges are out of scope.
+
+Billed duration: since 2025-08-01 AWS bills the INIT phase of on-demand zip functions, and a cold start's
+``Billed Duration`` includes it. MiniStack's REPORT has whole-ms durations and no billed INIT, so locally (and
+whenever a REPORT has no Billed Duration) it is estimated as ceil(Duration) + ceil(init), where init is the
+REPORT's Init Duration or, failing that, the handler's own ``InitMs`` on a cold start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+PRICE_SOURCE = "https://aws.amazon.com/lambda/pricing/ (on-demand, first tier), recorded 2026-11-25"
+DEFAULT_REGION = "us-east-1"
+_STANDARD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+_STANDARD_REQUESTS = 0.20
+PRICES_PER_GB_S: dict[str, dict[str, float]] = dict.fromkeys(
+    ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+     "eu-west-3", "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
+     "ap-southeast-2", "ap-south-1"),
+    _STANDARD,
+)
+REQUEST_PRICE_PER_MILLION: dict[str, float] = dict.fromkeys(PRICES_PER_GB_S, _STANDARD_REQUESTS)
+
+
+@dataclass(frozen=True)
+class PriceList:
+    region: str  # the region whose prices are used
+    asked_region: str
+    gb_second: dict[str, float]
+    per_million_requests: float
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.region != self.asked_region
+
+    def to_dict(self) -> dict[str, object]:
+        return {"region": self.region, "asked_region": self.asked_region, "usd_per_gb_second": self.gb_second,
+                "usd_per_million_requests": self.per_million_requests, "source": PRICE_SOURCE}
+
+
+def prices_for(region: str) -> PriceList:
+    used = region if region in PRICES_PER_GB_S else DEFAULT_REGION
+    return PriceList(used, region, PRICES_PER_GB_S[used], REQUEST_PRICE_PER_MILLION[used])
+
+
+def billed_ms(invocations: pd.DataFrame, estimate: bool) -> pd.Series:
+    """Billed milliseconds per invocation: the REPORT's, or the estimate described in the module docstring."""
+    init = invocations["init_duration_ms"].fillna(
+        invocations["init_ms"].where(invocations["cold"], 0.0)).fillna(0.0)
+    estimated = np.ceil(invocations["duration_ms"].to_numpy(float)) + np.ceil(init.to_numpy(float))
+    estimated = pd.Series(estimated, index=invocations.index)
+    if estimate:
+        return estimated
+    return invocations["billed_duration_ms"].fillna(estimated)
+
+
+def invocation_cost(invocations: pd.DataFrame, billed: pd.Series, prices: PriceList,
+                    configured_memory_mb: dict[str, int]) -> pd.Series:
+    """USD per invocation: billed GB-seconds at the architecture's price, plus the request charge.
+
+    Memory is the REPORT's (or the handler's) memory size, else the function's configured one.
+    """
+    memory_mb = invocations["memory_mb"].fillna(invocations["architecture"].map(configured_memory_mb))
+    memory_gb = memory_mb.to_numpy(float) / 1024.0
+    per_gb_s = invocations["architecture"].map(prices.gb_second).to_numpy(float)
+    compute = billed.to_numpy(float) / 1000.0 * memory_gb * per_gb_s
+    return pd.Series(compute + prices.per_million_requests / 1e6, index=invocations.index)
+
+
+def item_cost(items: pd.DataFrame, invocations: pd.DataFrame, cost: pd.Series) -> pd.Series:
+    """Each invocation's cost shared among its work items in proportion to their ``HandlerMs``.
+
+    A batch may mix workloads; sharing by handler time charges each workload for the time it used. Items with
+    no handler time share evenly. Items without a REPORT line get no cost (NaN).
+    """
+    by_request = pd.Series(cost.to_numpy(), index=invocations["request_id"].to_numpy())
+    share_basis = items["handler_ms"].where(items["handler_ms"] > 0)
+    totals = share_basis.groupby(items["request_id"]).transform("sum")
+    counts = items.groupby("request_id")["request_id"].transform("size")
+    weight = (share_basis / totals).where(totals > 0).fillna(1.0 / counts)
+    if share_basis.isna().any():  # a batch with any item lacking handler time: share that batch evenly
+        uneven = share_basis.isna().groupby(items["request_id"]).transform("any")
+        weight = weight.where(~uneven, 1.0 / counts)
+    return items["request_id"].map(by_request) * weight
+
+
+def per_million(total_usd: float, count: int) -> float | None:
+    return total_usd / count * 1e6 if count else None

@@ -1,0 +1,5 @@
+"""The one exception a user sees: its message is printed as a single line and the command exits non-zero."""
+
+
+class AnalysisError(RuntimeError):
+    """Something the user can fix (no run, no logs, no stack, a bad option); the message says what."""

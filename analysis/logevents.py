@@ -1,0 +1,104 @@
+"""Raw log events from a local cloud (MiniStack, LocalStack), read window by window with ``FilterLogEvents``.
+
+The emulator's Logs Insights answers are silently wrong (DESIGN.md), so locally the lines are read directly. Two
+quoted filters per log group: the run id (the EMF documents; run ids are never substrings of each other) and
+``"REPORT RequestId"`` (the REPORT lines, which do not name the run). MiniStack returns at most 10,000 events per
+call and never a ``nextToken``: a window that comes back full is read on from the last millisecond of its
+(time-ordered) answer, or split in two by time when the answer is not in time order, until every part fits. An
+endpoint that does paginate (LocalStack, AWS) is followed page by page instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from analysis.errors import AnalysisError
+from analysis.events import LogEvent, TimeWindow
+
+EVENT_CAP = 10_000
+REPORT_FILTER = '"REPORT RequestId"'
+
+
+class LogEventsSource:
+    """Reads one run's log lines from the given log groups with ``FilterLogEvents``."""
+
+    label = "log-events"
+
+    def __init__(self, client: Any, log_groups: list[str], run_id: str,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self._client = client
+        self._log_groups = log_groups
+        self._filters = (f'"{run_id}"', REPORT_FILTER)
+        self._progress = progress or (lambda message: None)
+        self.calls = 0
+
+    def fetch(self, window: TimeWindow) -> list[LogEvent]:
+        events: list[LogEvent] = []
+        for group in self._log_groups:
+            for pattern in self._filters:
+                self._fetch_group(group, pattern, window, events)
+        return events
+
+    def _fetch_group(self, group: str, pattern: str, window: TimeWindow, events: list[LogEvent]) -> None:
+        todo = [window]
+        while todo:
+            part = todo.pop()
+            batch, paginated = self._read(group, pattern, part)
+            if len(batch) >= EVENT_CAP and not paginated:
+                resume = _resume_point(batch, part)
+                if resume is not None:
+                    self._keep(group, [e for e in batch if e["timestamp"] < resume], events)
+                    todo.append(TimeWindow(resume, part.end_ms))
+                    continue
+                if not part.can_split:
+                    raise AnalysisError(f"{group}: more than {EVENT_CAP:,} events in one millisecond "
+                                        f"({part.describe()}); the endpoint cannot return them all")
+                todo.extend(reversed(part.split()))  # earlier half first: progress reads in time order
+                continue
+            self._keep(group, batch, events)
+
+    def _keep(self, group: str, batch: list[dict[str, Any]], events: list[LogEvent]) -> None:
+        events.extend(LogEvent(group, int(event["timestamp"]), event["message"]) for event in batch)
+        self._progress(f"log events: {len(events):,} lines read ({self.calls} calls)")
+
+    def _read(self, group: str, pattern: str, window: TimeWindow) -> tuple[list[dict[str, Any]], bool]:
+        """All events of one call, plus its further pages if the endpoint paginates (``paginated`` then)."""
+        kwargs: dict[str, Any] = {"logGroupName": group, "startTime": window.start_ms,
+                                  "endTime": window.end_ms, "filterPattern": pattern, "limit": EVENT_CAP}
+        batch: list[dict[str, Any]] = []
+        paginated = False
+        while True:
+            self.calls += 1
+            try:
+                response = self._client.filter_log_events(**kwargs)
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                if error.get("Code") == "ResourceNotFoundException":
+                    raise AnalysisError(f"log group {group} does not exist: is the stack deployed "
+                                        "(`python -m localcloud up`), and did anything run yet?") from None
+                raise AnalysisError(f"reading {group} failed ({error.get('Code', 'error')}): "
+                                    f"{error.get('Message', exc)}") from None
+            batch.extend(response.get("events", []))
+            token = response.get("nextToken")
+            if not token:
+                return batch, paginated
+            paginated = True
+            kwargs["nextToken"] = token
+
+
+def _resume_point(batch: list[dict[str, Any]], window: TimeWindow) -> int | None:
+    """Where to read on after a full answer, if the answer is in time order; else None (split instead).
+
+    MiniStack merges its streams in time order and stops at the cap, so a full, time-ordered answer holds the
+    window's earliest events: everything before its last millisecond is complete, and the next read starts at
+    that millisecond (its events are read again there, whole). Saves the wasted full answers of blind halving.
+    """
+    stamps = [event["timestamp"] for event in batch]
+    last = stamps[-1]
+    if last <= window.start_ms or any(a > b for a, b in pairwise(stamps)):
+        return None
+    return int(last)

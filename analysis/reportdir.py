@@ -1,0 +1,36 @@
+"""``reports/<run_id>/``: summary.json, report.md, invocations.csv and the PNG plots of one comparison.
+
+The reports root is ``$ARCHBENCH_REPORTS_DIR`` or ``<checkout>/reports``; ``--out DIR`` replaces the whole path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from analysis.plots import write_plots
+from analysis.render import markdown, to_json
+from analysis.summary import Result
+from components.outputs import PROJECT_ROOT
+
+CSV_COLUMNS = [
+    "run_id", "architecture", "workload", "seq", "request_id", "message_id", "timestamp_ms", "trigger", "cold",
+    "error", "error_type", "workload_ms", "handler_ms", "init_ms", "peak_rss_mb", "queue_lag_ms", "duration_ms",
+    "billed_duration_ms", "billed_duration_used_ms", "init_duration_ms", "max_memory_used_mb", "memory_size_mb",
+    "cost_usd", "host_machine", "function_name", "runtime", "result_digest",
+]
+
+
+def reports_root() -> Path:
+    return Path(os.environ.get("ARCHBENCH_REPORTS_DIR") or PROJECT_ROOT / "reports")
+
+
+def write_report(result: Result, out_dir: Path | None = None, plots: bool = True) -> Path:
+    """Write every file of the report; returns the directory."""
+    directory = out_dir or reports_root() / result.summary["run_id"]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "summary.json").write_text(to_json(result.summary) + "\n")
+    result.items[CSV_COLUMNS].to_csv(directory / "invocations.csv", index=False)
+    names = write_plots(directory, result.summary, result.items, result.invocations) if plots else []
+    (directory / "report.md").write_text(markdown(result.summary, names))
+    return directory

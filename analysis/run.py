@@ -1,0 +1,60 @@
+"""Which run to compare, over which time window, against which stack.
+
+With a manifest (the newest by default, or ``--run-id``'s) the window is the run's own, widened by slack for
+late processing and DLQ redrive; without one (a run made elsewhere) ``--since`` bounds the search and the
+reconciliation is unknown. The stack is the manifest's own outputs unless ``--outputs``/``--stack`` say otherwise,
+and falls back to ``find_outputs()`` (a running local cloud, the current Pulumi stack).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from analysis.errors import AnalysisError
+from analysis.events import TimeWindow
+from components.outputs import OutputsError, StackOutputs, find_outputs
+from handlers.contract import RUN_ID_RE
+from loadgen.manifest import MANIFEST_NAME, ManifestError, read_manifest, run_dir
+
+SLACK_BEFORE_S = 60.0
+SLACK_AFTER_S = 900.0  # late messages: visibility timeouts, retries, DLQ redrive
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    window: TimeWindow
+    manifest: dict[str, Any] | None  # RunManifest.to_dict(), None for a run made elsewhere
+
+    @property
+    def target(self) -> str | None:
+        return str(self.manifest["config"].get("target", "sqs")) if self.manifest else None
+
+
+def resolve_run(run_id: str | None, since_s: float, now: float | None = None) -> RunInfo:
+    now = time.time() if now is None else now
+    if run_id is not None:
+        if not RUN_ID_RE.match(run_id):
+            raise AnalysisError(f"--run-id {run_id!r} is not a run id (form 20261125T080000Z-3fa2)")
+        if not (run_dir(run_id) / MANIFEST_NAME).exists():
+            return RunInfo(run_id, TimeWindow.from_seconds(now - since_s, now), None)
+    try:
+        manifest = read_manifest(run_id).to_dict()
+    except ManifestError as exc:
+        raise AnalysisError(str(exc)) from None
+    start = manifest["started_at"] - SLACK_BEFORE_S
+    end = min(manifest["ended_at"] + SLACK_AFTER_S, now + SLACK_BEFORE_S)
+    return RunInfo(manifest["run_id"], TimeWindow.from_seconds(start, end), manifest)
+
+
+def resolve_outputs(run: RunInfo, outputs_file: str | None, stack: str | None) -> StackOutputs:
+    try:
+        if outputs_file or stack:
+            return find_outputs(outputs_file, stack)
+        if run.manifest and run.manifest.get("outputs"):
+            return StackOutputs.from_dict(run.manifest["outputs"], source=f"run {run.run_id}'s manifest")
+        return find_outputs()
+    except OutputsError as exc:
+        raise AnalysisError(str(exc)) from None

@@ -1,0 +1,166 @@
+"""The comparison summary: the JSON contract of DESIGN.md (extra fields allowed), built from a run's records.
+
+Timings describe successful work only; errors are counted. Warm and cold work items are analysed apart: the
+headline median ratio is on warm items' ``WorkloadMs`` (cold starts import and allocate, a different question),
+cold starts get their own init-duration comparison.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from analysis import cost as costs
+from analysis import stats
+from analysis.dataset import RunData
+from analysis.verdict import verdict
+from components.outputs import StackOutputs
+
+ARCHES = ("arm64", "x86_64")
+HOST_MACHINES = {"aarch64": "arm64", "arm64": "arm64", "x86_64": "x86_64", "amd64": "x86_64"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything besides the records that the summary states."""
+
+    source: str  # logs-insights | log-events
+    outputs: StackOutputs
+    reconciliation: dict[str, Any]
+    window: dict[str, Any]
+    manifest: dict[str, Any] | None
+
+
+def host_machine(items: pd.DataFrame) -> str | None:
+    """The CPU the handler saw (``platform.machine()``); several if the documents disagree."""
+    machines = Counter(m for m in items["host_machine"].dropna())
+    return ", ".join(name for name, _ in machines.most_common()) if machines else None
+
+
+def is_local_emulation(data: RunData, outputs: StackOutputs) -> bool:
+    """A local cloud, or a function whose CPU is not its label's (both ran on one host)."""
+    if outputs.is_local:
+        return True
+    for arch, group in data.items.groupby("architecture"):
+        machines = {HOST_MACHINES.get(str(m).lower(), str(m)) for m in group["host_machine"].dropna()}
+        if machines and machines != {arch}:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Result:
+    summary: dict[str, Any]  # the JSON contract
+    items: pd.DataFrame  # work items with their invocation's REPORT, billed duration and cost share
+    invocations: pd.DataFrame  # Lambda invocations with billed duration, cost and init duration (cold only)
+
+
+def summarize(data: RunData, context: Context) -> Result:
+    estimate = context.outputs.is_local
+    prices = costs.prices_for(context.outputs.region)
+    configured_memory = {arch: fn.memory_mb for arch, fn in context.outputs.functions.items()}
+    invocations = data.invocations.assign(billed_duration_used_ms=costs.billed_ms(data.invocations, estimate),
+                                          init_used_ms=_init_values(data.invocations))
+    invocations["cost_usd"] = costs.invocation_cost(invocations, invocations["billed_duration_used_ms"], prices,
+                                                    configured_memory)
+    per_request = invocations.set_index("request_id")
+    items = data.items.assign(cost_usd=costs.item_cost(data.items, invocations, invocations["cost_usd"]),
+                              billed_duration_used_ms=data.items["request_id"].map(
+                                  per_request["billed_duration_used_ms"]))
+    architectures = {
+        arch: _architecture(items[items["architecture"] == arch], invocations[invocations["architecture"] == arch])
+        for arch in sorted(set(items["architecture"]) | set(context.outputs.functions))
+    }
+    init = {arch: invocations.loc[invocations["architecture"] == arch, "init_used_ms"] for arch in ARCHES}
+    summary: dict[str, Any] = {
+        "run_id": data.run_id,
+        "source": context.source,
+        "local_emulation": is_local_emulation(data, context.outputs),
+        "window": context.window,
+        "interrupted": context.manifest.get("interrupted") if context.manifest else None,
+        "architectures": architectures,
+        "workloads": {name: _workload(group) for name, group in items.groupby("workload", sort=True)},
+        "cold_starts": {"init_duration_ms": stats.compare(init["arm64"], init["x86_64"]).to_dict(),
+                        "init_source": "REPORT Init Duration" if invocations["init_duration_ms"].notna().any()
+                        else "handler InitMs"},
+        "cost": {**prices.to_dict(), "billed_duration": "estimated" if estimate else "reported",
+                 "unit": "USD per million work items"},
+        "reconciliation": context.reconciliation,
+        "parsing": {**data.counts.to_dict(), "items_without_report": data.items_without_report,
+                    "duplicate_reports": data.duplicate_reports, "samples": data.counts.samples},
+    }
+    summary["verdict"] = verdict(summary)
+    return Result(summary, items, invocations)
+
+
+def _init_values(invocations: pd.DataFrame) -> pd.Series:
+    """Init duration of cold invocations: the REPORT's, else the handler's own ``InitMs`` (MiniStack)."""
+    init = invocations["init_duration_ms"].fillna(invocations["init_ms"])
+    return init.where(invocations["cold"])
+
+
+def _architecture(items: pd.DataFrame, invocations: pd.DataFrame) -> dict[str, Any]:
+    ok = items[~items["error"]]
+    warm, cold = ok[~ok["cold"]], ok[ok["cold"]]
+    total_cost = float(invocations["cost_usd"].sum())
+    return {
+        "invocations": len(items),
+        "lambda_invocations": len(invocations),
+        "errors": int(items["error"].sum()),
+        "cold_starts": _cold_starts(items),
+        "host_machine": host_machine(items),
+        "memory_mb": _first(invocations["memory_mb"]),
+        "workload_ms": stats.describe(ok["workload_ms"]),
+        "handler_ms": stats.describe(ok["handler_ms"]),
+        "duration_ms": stats.describe(invocations["duration_ms"]),
+        "billed_duration_ms": stats.describe(invocations["billed_duration_used_ms"]),
+        "init_duration_ms": stats.describe(invocations["init_used_ms"]),
+        "peak_rss_mb": stats.describe(items["peak_rss_mb"]),
+        "queue_lag_ms": stats.describe(items["queue_lag_ms"]),
+        "warm": {"workload_ms": stats.describe(warm["workload_ms"]),
+                 "duration_ms": stats.describe(invocations.loc[~invocations["cold"], "duration_ms"])},
+        "cold": {"workload_ms": stats.describe(cold["workload_ms"]),
+                 "duration_ms": stats.describe(invocations.loc[invocations["cold"], "duration_ms"])},
+        "cost_usd": total_cost,
+        "cost_per_million_usd": costs.per_million(total_cost, len(items)),
+        "error_types": dict(Counter(items.loc[items["error"], "error_type"].fillna("unknown"))),
+    }
+
+
+def _cold_starts(items: pd.DataFrame) -> int:
+    """Cold Lambda invocations: distinct request ids with a cold item (an SQS batch is one cold start)."""
+    cold = items[items["cold"]]
+    with_id = cold["request_id"] != ""
+    return int(cold.loc[with_id, "request_id"].nunique() + (~with_id).sum())
+
+
+def _first(values: pd.Series) -> float | None:
+    present = values.dropna()
+    return float(present.iloc[0]) if len(present) else None
+
+
+def _workload(items: pd.DataFrame) -> dict[str, Any]:
+    per_arch: dict[str, Any] = {}
+    samples: dict[str, dict[str, pd.Series]] = {}
+    for arch in ARCHES:
+        mine = items[items["architecture"] == arch]
+        ok = mine[~mine["error"]]
+        total_cost = float(mine["cost_usd"].sum())
+        per_arch[arch] = {
+            "n": len(mine), "errors": int(mine["error"].sum()), "cold_starts": _cold_starts(mine),
+            "workload_ms": stats.describe(ok["workload_ms"]),
+            "warm_workload_ms": stats.describe(ok.loc[~ok["cold"], "workload_ms"]),
+            "cost_per_million_usd": costs.per_million(total_cost, len(mine)),
+        }
+        samples[arch] = {"warm": ok.loc[~ok["cold"], "workload_ms"], "cold": ok.loc[ok["cold"], "workload_ms"]}
+    warm = stats.compare(samples["arm64"]["warm"], samples["x86_64"]["warm"])
+    cold = stats.compare(samples["arm64"]["cold"], samples["x86_64"]["cold"])
+    arm_cost, x86_cost = per_arch["arm64"]["cost_per_million_usd"], per_arch["x86_64"]["cost_per_million_usd"]
+    return {
+        **per_arch, **warm.to_dict(), "basis": "warm work items, WorkloadMs",
+        "cold": cold.to_dict(),
+        "x86_over_arm_cost_ratio": x86_cost / arm_cost if arm_cost and x86_cost is not None else None,
+    }

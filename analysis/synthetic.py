@@ -1,0 +1,133 @@
+"""Synthetic runs with known distributions, printed exactly as the handler and Lambda print them.
+
+The tests check the statistics against the distributions drawn here, and ``benchmarks/analysis.py`` loads
+100,000 work items of one into a local cloud. Each work item is an EMF document in aws-embedded-metrics' layout;
+each batch of ``batch_size`` items is one Lambda invocation with START, END and a REPORT line in AWS's text
+format (``aws``), MiniStack's reduced one (``ministack``) or the JSON log format (``json``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from analysis.events import LogEvent
+from handlers import contract as c
+
+REPORT_STYLES = ("aws", "ministack", "json")
+_UNITS = {c.M_WORKLOAD_MS: "Milliseconds", c.M_HANDLER_MS: "Milliseconds", c.M_PEAK_RSS_MB: "Megabytes",
+          c.M_QUEUE_LAG_MS: "Milliseconds", c.M_COLD_START: "Count", c.M_INIT_MS: "Milliseconds",
+          c.M_ERRORS: "Count"}
+
+
+@dataclass
+class SyntheticSpec:
+    run_id: str
+    items_per_arch: int
+    median_ms: dict[str, float] = field(default_factory=lambda: {"arm64": 10.0, "x86_64": 12.0})
+    sigma: float = 0.25  # log-normal shape of the workload time
+    workloads: tuple[str, ...] = ("sort",)
+    batch_size: int = 10
+    cold_every: int = 50  # one cold invocation per this many invocations
+    init_ms: dict[str, float] = field(default_factory=lambda: {"arm64": 250.0, "x86_64": 300.0})
+    cold_factor: float = 1.0  # a cold item's workload time is this many times its draw (first-use imports)
+    error_every: int = 0  # every n-th item fails (0: none)
+    report_style: str = "aws"
+    host_machine: dict[str, str] = field(default_factory=lambda: {"arm64": "aarch64", "x86_64": "x86_64"})
+    memory_mb: int = 1024
+    start_ms: int = 1_764_057_600_000
+    rate_per_s: float = 100.0
+    seed: int = 7
+
+
+@dataclass
+class SyntheticRun:
+    events: list[LogEvent]
+    warm_ms: dict[str, np.ndarray]  # per architecture: the workload times of successful warm items
+    cold_ms: dict[str, np.ndarray]  # and of successful cold ones
+    log_groups: dict[str, str]
+
+
+def emf_line(fields: dict[str, object], metrics: dict[str, float], timestamp_ms: int) -> str:
+    """One EMF document as aws-embedded-metrics' LogSerializer writes it."""
+    document = dict(fields)
+    document["_aws"] = {"Timestamp": timestamp_ms, "CloudWatchMetrics": [{
+        "Dimensions": [list(dims) for dims in c.DIMENSION_SETS],
+        "Metrics": [{"Name": name, "Unit": _UNITS[name]} for name in metrics],
+        "Namespace": c.NAMESPACE}]}
+    document.update(metrics)
+    return json.dumps(document)
+
+
+def report_line(style: str, request_id: str, duration_ms: float, memory_mb: int, init_ms: float | None,
+                timestamp_ms: int) -> str:
+    """The REPORT line of one invocation; AWS bills INIT on cold starts (since 2025-08-01)."""
+    billed = int(np.ceil(duration_ms)) + (int(np.ceil(init_ms)) if init_ms is not None else 0)
+    if style == "ministack":
+        whole = int(duration_ms)
+        return (f"REPORT RequestId: {request_id}\tDuration: {whole} ms\tBilled Duration: {whole} ms\t"
+                f"Memory Size: {memory_mb} MB\tMax Memory Used: 0 MB")
+    if style == "json":
+        metrics: dict[str, float] = {"durationMs": round(duration_ms, 3), "billedDurationMs": billed,
+                                     "memorySizeMB": memory_mb, "maxMemoryUsedMB": 80}
+        if init_ms is not None:
+            metrics["initDurationMs"] = round(init_ms, 3)
+        stamp = datetime.fromtimestamp(timestamp_ms / 1000, UTC).isoformat(timespec="milliseconds")
+        return json.dumps({"time": stamp, "type": "platform.report",
+                           "record": {"requestId": request_id, "metrics": metrics, "status": "success"}})
+    line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
+            f"Memory Size: {memory_mb} MB\tMax Memory Used: 80 MB")
+    return line + (f"\tInit Duration: {init_ms:.2f} ms\t" if init_ms is not None else "\t")
+
+
+def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
+    rng = np.random.default_rng(spec.seed)
+    events: list[LogEvent] = []
+    warm_ms: dict[str, np.ndarray] = {}
+    cold_ms: dict[str, np.ndarray] = {}
+    groups = {arch: f"/aws/lambda/archbench-synthetic-{arch}" for arch in spec.median_ms}
+    gap_ms = 1000.0 / spec.rate_per_s
+    for arch, median in spec.median_ms.items():
+        times = rng.lognormal(np.log(median), spec.sigma, spec.items_per_arch)
+        ok: dict[bool, list[float]] = {True: [], False: []}
+        for first in range(0, spec.items_per_arch, spec.batch_size):
+            invocation = first // spec.batch_size
+            request_id = str(uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | invocation))
+            cold = invocation % spec.cold_every == 0
+            init = spec.init_ms[arch] * float(rng.uniform(0.9, 1.1)) if cold else None
+            stamp = spec.start_ms + int(first * gap_ms)
+            events.append(LogEvent(groups[arch], stamp, f"START RequestId: {request_id} Version: $LATEST"))
+            handler_total = 0.0
+            for seq in range(first, min(first + spec.batch_size, spec.items_per_arch)):
+                failed = spec.error_every > 0 and seq % spec.error_every == spec.error_every - 1
+                cold_item = cold and seq == first  # the handler marks the first item of a cold invocation
+                workload_ms = float(times[seq]) * (spec.cold_factor if cold_item else 1.0)
+                handler_ms = workload_ms + 0.4
+                handler_total += handler_ms
+                metrics = {c.M_HANDLER_MS: handler_ms, c.M_PEAK_RSS_MB: 60.0 + seq % 7,
+                           c.M_QUEUE_LAG_MS: 15.0 + seq % 11, c.M_COLD_START: float(cold_item),
+                           c.M_ERRORS: float(failed)}
+                if not failed:
+                    metrics = {c.M_WORKLOAD_MS: workload_ms, **metrics}
+                    ok[cold_item].append(workload_ms)
+                if cold_item:
+                    metrics[c.M_INIT_MS] = init
+                fields = {c.DIM_ARCHITECTURE: arch, c.DIM_WORKLOAD: spec.workloads[seq % len(spec.workloads)],
+                          c.P_RUN_ID: spec.run_id, c.P_SEQ: seq, c.P_REQUEST_ID: request_id,
+                          c.P_MESSAGE_ID: f"m-{arch}-{seq}", c.P_FUNCTION_NAME: f"archbench-synthetic-{arch}",
+                          c.P_FUNCTION_VERSION: "$LATEST", c.P_MEMORY_SIZE_MB: spec.memory_mb,
+                          c.P_RUNTIME: "python3.13", c.P_HOST_MACHINE: spec.host_machine[arch],
+                          c.P_TRIGGER: "sqs", c.P_RESULT_DIGEST: f"{seq:08x}",
+                          c.P_ERROR_TYPE: "workload_failed" if failed else None}
+                events.append(LogEvent(groups[arch], stamp, emf_line(fields, metrics, stamp)))
+            duration = handler_total + 1.0
+            end = stamp + int(duration)
+            events.append(LogEvent(groups[arch], end, f"END RequestId: {request_id}"))
+            events.append(LogEvent(groups[arch], end,
+                                   report_line(spec.report_style, request_id, duration, spec.memory_mb, init, end)))
+        warm_ms[arch], cold_ms[arch] = np.asarray(ok[False]), np.asarray(ok[True])
+    return SyntheticRun(events, warm_ms, cold_ms, groups)

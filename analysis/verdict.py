@@ -1,0 +1,63 @@
+"""The one-sentence answer: which architecture was faster and cheaper, and how sure we are.
+
+A winner is named only when the bootstrap 95 % CI of the median ratio excludes 1, otherwise "no significant
+difference". A local run says first, plainly, that both functions ran on the host CPU: functional evidence that
+the pipeline works, not evidence about Graviton versus x86.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fmt_p(p_value: float | None) -> str:
+    if p_value is None:
+        return "p n/a"
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
+def workload_clause(name: str, block: dict[str, Any]) -> str:
+    ratio, ci = block.get("x86_over_arm_median_ratio"), block.get("ratio_ci95")
+    if ratio is None or ci is None:
+        return (f"not enough warm work items to compare {name} (arm64 {block['arm64']['n']}, "
+                f"x86_64 {block['x86_64']['n']})")
+    interval = f"x86_64/arm64 median ratio {ratio:.2f}, 95 % CI {ci[0]:.2f}–{ci[1]:.2f}, {fmt_p(block.get('p_value'))}"
+    if not block.get("significant"):
+        return f"no significant difference on {name} ({interval})"
+    if ratio > 1:
+        return f"arm64 ran {name} {ratio:.2f}× as fast as x86_64 ({interval})"
+    return f"x86_64 ran {name} {1 / ratio:.2f}× as fast as arm64 ({interval})"
+
+
+def cost_clause(architectures: dict[str, Any], estimated: bool) -> str | None:
+    arm = architectures.get("arm64", {}).get("cost_per_million_usd")
+    x86 = architectures.get("x86_64", {}).get("cost_per_million_usd")
+    if not arm or not x86:
+        return None
+    cheaper, dearer = ("arm64", "x86_64") if arm <= x86 else ("x86_64", "arm64")
+    saving = abs(x86 - arm) / max(arm, x86) * 100
+    kind = "estimated " if estimated else ""
+    return (f"{cheaper} cost {saving:.0f} % less than {dearer} per million work items "
+            f"({kind}${min(arm, x86):.2f} vs ${max(arm, x86):.2f})")
+
+
+def verdict(summary: dict[str, Any]) -> str:
+    architectures = summary["architectures"]
+    total = sum(block["invocations"] for block in architectures.values())
+    if total == 0:
+        return f"No work items of run {summary['run_id']} were found in the logs, so there is nothing to compare."
+    clauses = [workload_clause(name, block) for name, block in summary["workloads"].items()
+               if block["arm64"]["workload_ms"]["n"] or block["x86_64"]["workload_ms"]["n"]]  # not all-failed
+    cost = cost_clause(architectures, summary["cost"]["billed_duration"] == "estimated")
+    if cost:
+        clauses.append(cost)
+    reconciliation = summary["reconciliation"]
+    if reconciliation.get("status") == "lost":
+        clauses.append(f"and the messages do not add up (lost = {reconciliation['lost']})")
+    sentence = "; ".join(clauses)
+    if summary["local_emulation"]:
+        hosts = sorted({block["host_machine"] for block in architectures.values() if block["host_machine"]})
+        where = f"the host's {' and '.join(hosts)} CPU" if hosts else "the host CPU"
+        sentence = (f"Local emulation — both functions ran on {where}, so this is functional, not architectural, "
+                    f"evidence: {sentence}")
+    return sentence + "."

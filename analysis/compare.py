@@ -114,7 +114,10 @@ def _main(args: argparse.Namespace, err: Console) -> int:
         status.update("computing statistics and plots…")
         result = summarize(data, Context(source=source.label, outputs=outputs, reconciliation=reconciliation,
                                          window=_window(run), manifest=run.manifest))
-        directory = write_report(result, args.out, plots=not args.no_plots)
+        try:
+            directory = write_report(result, args.out, plots=not args.no_plots)
+        except OSError as exc:  # --out on a file, a read-only disk, no permission
+            raise AnalysisError(f"cannot write the report: {exc}") from None
     _print(args.format, result, directory, err)
     problem = describe_problem(reconciliation)
     if problem:

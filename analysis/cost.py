@@ -7,7 +7,7 @@ provisioned concurrency and the SQS/API Gateway charges are out of scope.
 
 Billed duration: since 2025-08-01 AWS bills the INIT phase of on-demand zip functions, and a cold start's
 ``Billed Duration`` includes it. MiniStack's REPORT has whole-ms durations and no billed INIT, so locally (and
-whenever a REPORT has no Billed Duration) it is estimated as ceil(Duration) + ceil(init), where init is the
+whenever a REPORT has no Billed Duration) it is estimated as ceil(Duration + init), where init is the
 REPORT's Init Duration or, failing that, the handler's own ``InitMs`` on a cold start.
 """
 
@@ -18,10 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from loadgen.cost import LAMBDA_PER_GB_S_USD, LAMBDA_PER_MILLION_REQUESTS_USD
+
 PRICE_SOURCE = "https://aws.amazon.com/lambda/pricing/ (on-demand, first tier), recorded 2026-11-25"
 DEFAULT_REGION = "us-east-1"
-_STANDARD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
-_STANDARD_REQUESTS = 0.20
+# One list price for the standard regions, shared with loadgen's cost guard (its module cites the same page).
+_STANDARD = LAMBDA_PER_GB_S_USD
+_STANDARD_REQUESTS = LAMBDA_PER_MILLION_REQUESTS_USD
 PRICES_PER_GB_S: dict[str, dict[str, float]] = dict.fromkeys(
     ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
      "eu-west-3", "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
@@ -56,7 +59,7 @@ def billed_ms(invocations: pd.DataFrame, estimate: bool) -> pd.Series:
     """Billed milliseconds per invocation: the REPORT's, or the estimate described in the module docstring."""
     init = invocations["init_duration_ms"].fillna(
         invocations["init_ms"].where(invocations["cold"], 0.0)).fillna(0.0)
-    estimated = np.ceil(invocations["duration_ms"].to_numpy(float)) + np.ceil(init.to_numpy(float))
+    estimated = np.ceil(invocations["duration_ms"].to_numpy(float) + init.to_numpy(float))
     estimated = pd.Series(estimated, index=invocations.index)
     if estimate:
         return estimated

@@ -28,10 +28,6 @@ class RunData:
     items_without_report: int  # no REPORT line found for the document's RequestId (outside the window?)
     duplicate_reports: int
 
-    @property
-    def architectures(self) -> list[str]:
-        return sorted(self.items["architecture"].unique())
-
 
 def build_run_data(events: Iterable[LogEvent], run_id: str) -> RunData:
     parser = LineParser(run_id)

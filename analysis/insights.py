@@ -64,7 +64,7 @@ class InsightsSource:
         self._max_poll_s = max_poll_s
         self._sleep = sleep
         self._progress = progress or (lambda message: None)
-        self.queries = 0  # how many queries were started, for the report's footnote
+        self.queries = 0  # how many queries were started (splits and retries included)
         self._quota_waits = 0
 
     def fetch(self, window: TimeWindow) -> list[LogEvent]:

@@ -61,10 +61,6 @@ class ParseCounts:
     ignored: int = 0  # START, END, anything else the function printed
     samples: list[str] = field(default_factory=list)
 
-    @property
-    def malformed(self) -> int:
-        return self.malformed_emf + self.malformed_report
-
     def note_malformed(self, kind: str, line: str, reason: str) -> None:
         if kind == "emf":
             self.malformed_emf += 1

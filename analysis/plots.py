@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from components.settings import ARCHITECTURES as ARCHES
+
 COLOURS = {"arm64": "#e67e22", "x86_64": "#2e86c1"}
-ARCHES = ("arm64", "x86_64")
 DPI = 110
 
 

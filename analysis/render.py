@@ -12,10 +12,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from analysis.reconcile import describe_problem
+from analysis.reconcile import FIELDS, describe_problem
 from analysis.verdict import fmt_p
-
-ARCHES = ("arm64", "x86_64")
+from components.settings import ARCHITECTURES as ARCHES
 
 
 @dataclass(frozen=True)
@@ -105,9 +104,8 @@ def reconciliation_table(summary: dict[str, Any]) -> TextTable:
     header = ["", "sent", "processed", "failed", "in DLQ", "in flight", "lost"]
     if rec["status"] == "unknown":
         return TextTable(f"Reconciliation: unknown ({rec['reason']})", header, [])
-    rows = [[arch, *(num(row[f]) for f in ("sent", "processed", "failed", "in_dlq", "in_flight", "lost"))]
-            for arch, row in rec["by_architecture"].items()]
-    rows.append(["total", *(num(rec[f]) for f in ("sent", "processed", "failed", "in_dlq", "in_flight", "lost"))])
+    rows = [[arch, *(num(row[f]) for f in FIELDS)] for arch, row in rec["by_architecture"].items()]
+    rows.append(["total", *(num(rec[f]) for f in FIELDS)])
     return TextTable(f"Reconciliation ({rec['status']}, target {rec.get('target', '?')})", header, rows)
 
 
@@ -120,7 +118,7 @@ def notes(summary: dict[str, Any]) -> list[str]:
     cost = summary["cost"]
     if cost["billed_duration"] == "estimated":
         out.append("Billed duration estimated: MiniStack's REPORT has whole-ms durations and no billed INIT, so "
-                   "billed = ceil(Duration) + ceil(init) on cold starts (AWS bills INIT since 2025-08-01).")
+                   "billed = ceil(Duration + init) on cold starts (AWS bills INIT since 2025-08-01).")
     if cost["region"] != cost["asked_region"]:
         out.append(f"No price list for {cost['asked_region']} in the table: {cost['region']} prices used.")
     parsing = summary["parsing"]

@@ -18,8 +18,8 @@ from analysis import stats
 from analysis.dataset import RunData
 from analysis.verdict import verdict
 from components.outputs import StackOutputs
+from components.settings import ARCHITECTURES as ARCHES
 
-ARCHES = ("arm64", "x86_64")
 HOST_MACHINES = {"aarch64": "arm64", "arm64": "arm64", "x86_64": "x86_64", "amd64": "x86_64"}
 
 

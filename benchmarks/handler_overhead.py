@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from handlers import app  # noqa: E402
 from handlers.contract import ENV_ARCHITECTURE, WorkRequest, new_run_id  # noqa: E402
 from handlers.environment import FunctionInfo, peak_rss_mb  # noqa: E402
@@ -47,17 +49,10 @@ class Context:
     memory_limit_in_mb = "1024"
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Exact sample percentile with linear interpolation (the project's definition)."""
-    position = (len(sorted_values) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
-
-
 def summary(samples_ms: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples_ms)
-    return percentile(ordered, 0.5), percentile(ordered, 0.99)
+    """p50 and p99, exact with linear interpolation (the project's definition, numpy's default)."""
+    p50, p99 = np.percentile(samples_ms, [50, 99])
+    return float(p50), float(p99)
 
 
 @contextlib.contextmanager
@@ -78,6 +73,19 @@ def time_ms(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
+def interleaved(paths: dict[str, tuple[Callable[[], object], int]], calls: int) -> dict[str, list[float]]:
+    """ms per item of each path (``fn``, items per call), after one warm-up call each; one call of every path
+    per round, so drift on a shared machine hits all alike. Output goes to /dev/null through real writes."""
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    with stdout_to_devnull():
+        for fn, _ in paths.values():
+            fn()
+        for _ in range(calls):
+            for name, (fn, items) in paths.items():
+                samples[name].append(time_ms(fn) / items)
+    return samples
+
+
 def overhead_section(calls: int) -> None:
     run_id = new_run_id()
     noop = WORKLOADS["noop"]
@@ -95,12 +103,7 @@ def overhead_section(calls: int) -> None:
         "handler, HTTP API 2.0": (lambda: app.handler(api_event, context), 1),
         f"handler, SQS batch of {SQS_BATCH} (per item)": (lambda: app.handler(sqs_event, context), SQS_BATCH),
     }
-    samples: dict[str, list[float]] = {name: [] for name in paths}
-    with stdout_to_devnull():
-        app.handler(direct.__dict__, context)  # the cold start is not what this section measures
-        for _ in range(calls):
-            for name, (fn, items) in paths.items():  # interleaved: drift on a shared machine hits all alike
-                samples[name].append(time_ms(fn) / items)
+    samples = interleaved(paths, calls)  # the warm-up call keeps the cold start out of these figures
     bare_p50, bare_p99 = summary(samples["bare noop (prepare+compute+digest)"])
     print(f"\n1. noop: full handler vs bare workload, {calls} calls each, interleaved (ms)")
     print(f"   {'path':44} {'p50':>8} {'p99':>8} {'overhead p50':>13} {'overhead p99':>13}")
@@ -144,18 +147,12 @@ def emf_section(calls: int) -> None:
         fill(logger)
         logger.flush_sync()
 
-    ways = {"library async API (asyncio.run per document)": library_async,
-            "library MetricsLogger.flush_sync (Lambda env)": library_flush_sync,
-            "MetricsContext + LogSerializer (handlers/metrics)": lambda: write_lines(
-                build_document(outcome, info, 50.0)),
-            "   and reading the peak RSS (VmHWM) for it": peak_rss_mb}
-    samples: dict[str, list[float]] = {name: [] for name in ways}
-    with stdout_to_devnull():
-        for fn in ways.values():
-            fn()
-        for _ in range(calls):
-            for name, fn in ways.items():
-                samples[name].append(time_ms(fn))
+    ways = {"library async API (asyncio.run per document)": (library_async, 1),
+            "library MetricsLogger.flush_sync (Lambda env)": (library_flush_sync, 1),
+            "MetricsContext + LogSerializer (handlers/metrics)": (lambda: write_lines(
+                build_document(outcome, info, 50.0)), 1),
+            "   and reading the peak RSS (VmHWM) for it": (peak_rss_mb, 1)}
+    samples = interleaved(ways, calls)
     print(f"\n2. one EMF document, {calls} each (ms)")
     for name, values in samples.items():
         p50, p99 = summary(values)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from loadgen.plan import Plan
 
-LAMBDA_PER_REQUEST_USD = 0.20 / 1e6
-LAMBDA_PER_GB_S_USD = {"arm64": 0.0000133334, "x86_64": 0.0000166667}
+LAMBDA_PER_MILLION_REQUESTS_USD = 0.20
+LAMBDA_PER_REQUEST_USD = LAMBDA_PER_MILLION_REQUESTS_USD / 1e6
+LAMBDA_PER_GB_S_USD = {"arm64": 0.0000133334, "x86_64": 0.0000166667}  # also analysis.cost's price list
 SQS_PER_REQUEST_USD = 0.40 / 1e6
 HTTP_API_PER_REQUEST_USD = 1.00 / 1e6
 ASSUMED_MS = 50.0  # the upper end of a default-size workload (5–50 ms on one core)

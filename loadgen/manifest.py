@@ -106,10 +106,13 @@ def run_dir(run_id: str) -> Path:
 def write_manifest(manifest: RunManifest) -> Path:
     """Write atomically (a reader never sees half a file); returns the path."""
     path = run_dir(manifest.run_id) / MANIFEST_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
-    partial.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
+        partial.replace(path)
+    except OSError as exc:  # ARCHBENCH_RUNS_DIR on a file, read-only, full
+        raise ManifestError(f"cannot write the run manifest {path}: {exc}") from None
     return path
 
 
@@ -129,4 +132,7 @@ def read_manifest(run_id: str | None = None) -> RunManifest:
         raise ManifestError(f"no manifest for run {run_id} ({path} does not exist)") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ManifestError(f"cannot read {path}: {exc}") from None
-    return RunManifest.from_dict(data, source=str(path))
+    manifest = RunManifest.from_dict(data, source=str(path))
+    if manifest.run_id != run_id:  # analysis would search the logs for the wrong run
+        raise ManifestError(f"{path}: run_id is {manifest.run_id!r}, not its directory's {run_id!r}")
+    return manifest

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from components.outputs import StackOutputs
-from loadgen.manifest import RunManifest, TargetCounts
+from loadgen.manifest import RunManifest
 from loadgen.plan import Plan
 from loadgen.stats import LATE_AFTER_S, RunStats
 
@@ -24,8 +25,7 @@ def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, st
     }
     api = config.get("target") == "api"
     with stats.lock:
-        targets = {arch: TargetCounts(scheduled=s.scheduled, sent=s.sent, failed=s.failed, retried=s.retried,
-                                      started_late=s.started_late, http_status=dict(s.http_status) if api else None)
+        targets = {arch: replace(s, http_status=dict(s.http_status or {}) if api else None)
                    for arch, s in stats.archs.items()}
     achieved = stats.achieved_rate_per_s(plan.profile.duration_s, interrupted_at_s)
     return RunManifest(run_id=plan.run_id, started_at=started_at, ended_at=time.time(),

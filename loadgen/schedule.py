@@ -15,6 +15,9 @@ from loadgen.parsing import UsageError
 
 PROFILES = ("sustained", "burst", "ramp", "poisson")
 _EPS = 1e-9  # so that 0.1/s × 30 s counts as 3, not 2.9999999
+# Requests per architecture in one run: the plan and the lag record hold every one (~50 bytes each), and one
+# process sends a few thousand per second, so more than this is a typo in --rate or --duration, not a run.
+MAX_REQUESTS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,26 @@ class Profile:
             raise UsageError(
                 f"burst: rate × interval is {self.rate_per_s * self.burst_interval_s:g} requests; "
                 "raise --rate or --burst-interval so each burst has at least one")
+        if self.request_count > MAX_REQUESTS:
+            raise UsageError(f"this profile plans {self.request_count:,} requests per architecture; one run takes "
+                             f"at most {MAX_REQUESTS:,}: lower --rate or --duration")
 
     @property
     def burst_size(self) -> int:
         return round(self.rate_per_s * self.burst_interval_s)
+
+    @property
+    def request_count(self) -> int:
+        """How many requests ``due_times`` returns, known before any array is made."""
+        if self.kind == "burst":
+            return self.burst_count * self.burst_size
+        if self.kind == "ramp":
+            return _count((self.start_rate_per_s + self.rate_per_s) / 2 * self.duration_s)
+        return _count(self.rate_per_s * self.duration_s)
+
+    @property
+    def burst_count(self) -> int:
+        return math.ceil(self.duration_s / self.burst_interval_s - _EPS)
 
     @property
     def peak_rate_per_s(self) -> float:
@@ -65,22 +84,21 @@ class Profile:
 
 def due_times(profile: Profile) -> np.ndarray:
     """Seconds after the start at which each request is due, non-decreasing, one entry per request."""
-    rate, duration = profile.rate_per_s, profile.duration_s
+    count = profile.request_count
     if profile.kind == "sustained":
-        return np.arange(_count(rate * duration), dtype=np.float64) / rate
+        return np.arange(count, dtype=np.float64) / profile.rate_per_s
     if profile.kind == "burst":
-        bursts = math.ceil(duration / profile.burst_interval_s - _EPS)
-        starts = np.arange(bursts, dtype=np.float64) * profile.burst_interval_s
+        starts = np.arange(profile.burst_count, dtype=np.float64) * profile.burst_interval_s
         return np.repeat(starts, profile.burst_size)
     if profile.kind == "ramp":
-        return _ramp(profile.start_rate_per_s, rate, duration)
+        return _ramp(profile.start_rate_per_s, profile.rate_per_s, profile.duration_s, count)
     rng = np.random.default_rng(profile.seed)
-    return np.sort(rng.uniform(0.0, duration, _count(rate * duration)))
+    return np.sort(rng.uniform(0.0, profile.duration_s, count))
 
 
-def _ramp(start: float, end: float, duration: float) -> np.ndarray:
+def _ramp(start: float, end: float, duration: float, count: int) -> np.ndarray:
     """Request i is due when the cumulative arrivals ``start·t + (end−start)·t²/2D`` reach i."""
-    i = np.arange(_count((start + end) / 2 * duration), dtype=np.float64)
+    i = np.arange(count, dtype=np.float64)
     a = (end - start) / (2 * duration)
     # 2i / (b + sqrt(b² + 4ai)) is the root of a·t² + b·t − i = 0 that stays finite for a = 0 and for b = 0.
     denominator = start + np.sqrt(np.maximum(start * start + 4 * a * i, 0.0))

@@ -5,26 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from array import array
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from loadgen.manifest import TargetCounts
+
 LATE_AFTER_S = 0.1  # a request that starts more than this after its due time counts as started late
 _RECENT = 4096  # lag samples the live display summarises
-
-
-@dataclass
-class ArchStats:
-    """Counts for one architecture's queue or route (all guarded by ``RunStats.lock``)."""
-
-    scheduled: int = 0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    started_late: int = 0
-    http_status: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +34,9 @@ class RunStats:
     def __init__(self, architectures: tuple[str, ...], clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.Lock()
         self.clock = clock
-        self.archs = {arch: ArchStats() for arch in architectures}
+        # The manifest's own counts, kept live (guarded by ``lock``); every target gets a status map, which
+        # only the API target fills and only its manifest keeps.
+        self.archs = {arch: TargetCounts(http_status={}) for arch in architectures}
         self.dispatched = 0  # seqs whose due time has come (per architecture)
         self.lags_s = array("d")  # every request's lag: 8 bytes each, an hour at 1,000/s is ~60 MB
         self._recent_lags: deque[float] = deque(maxlen=_RECENT)
@@ -62,7 +54,7 @@ class RunStats:
             self.dispatched += count
 
     def note_error(self, message: str) -> None:
-        """Keep the latest error text for the live display (the counts live in ``ArchStats``)."""
+        """Keep the latest error text for the live display (the counts live in ``archs``)."""
         self.last_error = message.splitlines()[0][:200] if message else message
 
     def begin(self, arch: str, due_mono: list[float]) -> list[float]:
@@ -93,7 +85,9 @@ class RunStats:
                 stats.failed += 1
             else:
                 stats.sent += 1
-                stats.http_status[str(record.status)] += 1
+                codes = stats.http_status
+                assert codes is not None  # given to every target by __init__
+                codes[str(record.status)] = codes.get(str(record.status), 0) + 1
             self.records.append(record)
 
     def snapshot(self) -> Snapshot:
@@ -139,9 +133,9 @@ def summarise(values_ms: np.ndarray) -> dict[str, float]:
     return {"p50": round(float(p50), 3), "p99": round(float(p99), 3), "max": round(float(values_ms.max()), 3)}
 
 
-def _errors(stats: ArchStats) -> int:
+def _errors(stats: TargetCounts) -> int:
     """Failed sends plus HTTP answers that are not 2xx."""
-    return stats.failed + sum(n for status, n in stats.http_status.items() if not status.startswith("2"))
+    return stats.failed + sum(n for status, n in (stats.http_status or {}).items() if not status.startswith("2"))
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,9 @@ def test_compare_after_a_loadgen_run(local_cloud: StackOutputs, tmp_path, monkey
     table = run("analysis.compare", "--run-id", run_id, "--wait", "0s", "--no-plots")
     assert "Per architecture" in table.stdout and "verdict" in table.stdout
     assert table.stdout.rstrip().endswith(f"report: {report}")
+
+    (tmp_path / "a-file").write_text("")
+    unwritable = run("analysis.compare", "--run-id", run_id, "--wait", "0s", "--no-plots",
+                     "--out", str(tmp_path / "a-file" / "report"))
+    assert unwritable.returncode == 1 and "Traceback" not in unwritable.stderr
+    assert unwritable.stderr.strip().splitlines()[-1].startswith("error: cannot write the report:")

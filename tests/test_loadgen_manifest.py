@@ -70,6 +70,17 @@ def test_errors_say_what_is_wrong(runs: Path) -> None:
     (broken / "manifest.json").write_text('{"run_id": "20261125T080000Z-aaaa"}')
     with pytest.raises(ManifestError, match="missing field 'started_at'"):
         read_manifest("20261125T080000Z-aaaa")
+    moved = manifest("20261125T080000Z-bbbb").to_dict()
+    (broken / "manifest.json").write_text(json.dumps(moved))
+    with pytest.raises(ManifestError, match="run_id is '20261125T080000Z-bbbb', not its directory's"):
+        read_manifest("20261125T080000Z-aaaa")
     (broken / "manifest.json").write_text("{not json")
     with pytest.raises(ManifestError, match="cannot read"):
         read_manifest("20261125T080000Z-aaaa")
+
+
+def test_an_unwritable_runs_dir_is_a_manifest_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "a-file"))
+    with pytest.raises(ManifestError, match="cannot write the run manifest"):
+        write_manifest(manifest("20261125T080000Z-3fa2"))

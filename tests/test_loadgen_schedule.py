@@ -125,3 +125,14 @@ def test_plan_builds_identical_bodies_but_for_seq_and_time() -> None:
 def test_plan_with_no_request_is_refused() -> None:
     with pytest.raises(UsageError, match="no request"):
         build_plan("20261125T080000Z-3fa2", Profile("sustained", 0.01, 10.0), (WorkloadShare("noop", 1.0, 0),), 1, 0)
+
+
+@pytest.mark.parametrize("profile", [Profile("sustained", 7.0, 0.5), Profile("burst", 5.0, 61.0, burst_interval_s=10.0),
+                                     Profile("ramp", 10.0, 10.0, start_rate_per_s=30.0), Profile("poisson", 3.0, 2.0)])
+def test_request_count_is_known_before_the_schedule_is_made(profile: Profile) -> None:
+    assert profile.request_count == len(due_times(profile))
+
+
+def test_a_run_too_large_to_plan_is_a_usage_error_not_a_memory_error() -> None:
+    with pytest.raises(UsageError, match="plans 359,999,999,996,400 requests per architecture"):
+        Profile("sustained", rate_per_s=99_999_999_999.0, duration_s=3600.0)

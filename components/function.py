@@ -13,44 +13,21 @@ import pulumi
 import pulumi_aws as aws
 
 from components.outputs import PROJECT_ROOT
-from components.spec import CODE_DIR, FunctionSpec
+from components.spec import LAMBDA_TRUST, FunctionSpec, code_files, execution_policy
 
 COMPONENT_TYPE = "archbench:bench:BenchmarkedFunction"
-QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-# X-Ray has no resource-level permissions: these two actions are only ever granted on "*".
-XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 # The SQS maximum: what failed stays long enough to be looked at and reconciled.
 DLQ_RETENTION_S = 14 * 24 * 3600
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-}
 
 
 def code_archive(root: Path = PROJECT_ROOT) -> pulumi.AssetArchive:
-    """The ``handlers/`` package, zipped as ``handlers/...`` at the archive root, without byte-code caches.
+    """The ``handlers/`` package (``components.spec.code_files``), as ``handlers/...`` at the archive root.
 
-    Listed file by file because ``FileArchive`` cannot exclude anything: a local ``__pycache__`` would change the
-    code hash from one machine to the next and redeploy (and cold-start) both functions. Paths are relative to
-    the project root, which is the Pulumi program's working directory.
+    Listed file by file because ``FileArchive`` cannot exclude anything. Paths are relative to the project root,
+    which is the Pulumi program's working directory.
     """
-    files = sorted(path.relative_to(root).as_posix() for path in (root / CODE_DIR).rglob("*")
-                   if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")
-    return pulumi.AssetArchive({name: pulumi.FileAsset(name) for name in files})
-
-
-def execution_policy(spec: FunctionSpec, queue_arn: str, log_group_arn: str) -> dict[str, Any]:
-    """Least privilege: consume its own queue, write to its own log group (and X-Ray only if tracing is on)."""
-    statements: list[dict[str, Any]] = [
-        {"Sid": "ConsumeOwnQueue", "Effect": "Allow", "Action": list(QUEUE_ACTIONS), "Resource": [queue_arn]},
-        {"Sid": "WriteOwnLogGroup", "Effect": "Allow", "Action": list(LOG_ACTIONS),
-         "Resource": [f"{log_group_arn}:*"]},
-    ]
-    if spec.xray_tracing:
-        statements.append({"Sid": "XRayTracing", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
-    return {"Version": "2012-10-17", "Statement": statements}
+    names = [path.relative_to(root).as_posix() for path in code_files(root)]
+    return pulumi.AssetArchive({name: pulumi.FileAsset(name) for name in names})
 
 
 class BenchmarkedFunction(pulumi.ComponentResource):

@@ -22,11 +22,6 @@ ACCESS_LOG_FORMAT = json.dumps({
 }, separators=(",", ":"))
 
 
-def authorization_type(api_auth: str) -> str:
-    """``archbench:apiAuth`` → the route's authorization type (callers sign requests with SigV4 under IAM)."""
-    return "NONE" if api_auth == "none" else "AWS_IAM"
-
-
 class HttpApi(pulumi.ComponentResource):
     """API Gateway v2 HTTP API: Lambda proxy routes (payload 2.0), ``$default`` stage, throttling, access logs."""
 
@@ -53,7 +48,7 @@ class HttpApi(pulumi.ComponentResource):
             self.routes[spec.architecture] = aws.apigatewayv2.Route(
                 f"{name}-{spec.architecture}-route", api_id=self.api.id, route_key=spec.route_key,
                 target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
-                authorization_type=authorization_type(settings.api_auth), opts=child)
+                authorization_type=stack.route_authorization, opts=child)
             method, path = spec.route_key.split(" ", 1)
             aws.lambda_.Permission(
                 f"{name}-{spec.architecture}-invoke", action="lambda:InvokeFunction", function=function.name,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from components.settings import Settings
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, NAMESPACE
@@ -16,6 +18,17 @@ HANDLER = "handlers.app.handler"
 CODE_DIR = "handlers"
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+# What each function's role may do: consume its own queue, write to its own log group (X-Ray only if tracing).
+QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# X-Ray has no resource-level permissions: these two actions are only ever granted on "*".
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,11 @@ class StackSpec:
     def api_access_log_group(self) -> str:
         return f"/aws/apigateway/{self.prefix}-api"
 
+    @property
+    def route_authorization(self) -> str:
+        """The routes' API Gateway authorization type from ``archbench:apiAuth`` (IAM: callers sign with SigV4)."""
+        return "NONE" if self.settings.api_auth == "none" else "AWS_IAM"
+
     def function(self, architecture: str) -> FunctionSpec:
         for spec in self.functions:
             if spec.architecture == architecture:
@@ -105,3 +123,28 @@ def _function_spec(settings: Settings, prefix: str, arch: str) -> FunctionSpec:
         log_retention_days=settings.log_retention_days,
         xray_tracing=settings.xray_tracing,
     )
+
+
+def execution_policy(spec: FunctionSpec, queue_arn: str, log_group_arn: str) -> dict[str, Any]:
+    """Least privilege: consume its own queue, write to its own log group (and X-Ray only if tracing is on).
+
+    ``log_group_arn`` is the group's ARN without the trailing ``:*`` (as Pulumi's ``LogGroup.arn`` gives it).
+    """
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ConsumeOwnQueue", "Effect": "Allow", "Action": list(QUEUE_ACTIONS), "Resource": [queue_arn]},
+        {"Sid": "WriteOwnLogGroup", "Effect": "Allow", "Action": list(LOG_ACTIONS),
+         "Resource": [f"{log_group_arn}:*"]},
+    ]
+    if spec.xray_tracing:
+        statements.append({"Sid": "XRayTracing", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def code_files(root: Path) -> list[Path]:
+    """The function package: every file under ``root/handlers`` but byte-code caches, sorted.
+
+    Both deployers ship exactly these (a local ``__pycache__`` would change the code hash from one machine to the
+    next and redeploy, and cold-start, both functions).
+    """
+    return sorted(path for path in (root / CODE_DIR).rglob("*")
+                  if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")

@@ -11,7 +11,7 @@ from types import FrameType
 
 import yaml
 
-from components.outputs import local_outputs_path
+from components.outputs import OutputsError, local_outputs_path
 from components.settings import Settings, SettingsError
 from localcloud import cloud
 from localcloud.errors import LocalCloudError
@@ -24,7 +24,7 @@ def load_settings(config: Path | None) -> Settings:
     try:
         document = yaml.safe_load(config.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise LocalCloudError(f"cannot read {config}: {exc}") from None
+        raise LocalCloudError(f"cannot read {config}: {' '.join(str(exc).split())}") from None
     values = document.get("config") if isinstance(document, dict) else None
     if not isinstance(values, dict):
         values = {}
@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
 def _up(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
         raise LocalCloudError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.endpoint is not None and not args.endpoint.startswith(("http://", "https://")):
+        raise LocalCloudError(f"--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got {args.endpoint!r}")
     started = time.monotonic()
     outputs = cloud.up(load_settings(args.config), port=args.port, endpoint=args.endpoint, progress=_progress)
     print(f"local cloud ready in {time.monotonic() - started:.1f} s at {outputs.endpoint_url}")
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         running, text = cloud.status()
         print(text)
         return 0 if running else 1
-    except (LocalCloudError, SettingsError) as exc:
+    except (LocalCloudError, SettingsError, OutputsError) as exc:
         print(f"localcloud: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

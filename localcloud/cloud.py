@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.outputs import StackOutputs, local_outputs_path, state_dir
+from components.outputs import StackOutputs, load_outputs_file, local_outputs_path, state_dir
 from components.settings import Settings
 from components.spec import describe_stack
 from localcloud import process
@@ -143,7 +143,7 @@ def status() -> tuple[bool, str]:
                       "run `python -m localcloud down`, then `up`"
     lines = [f"running: {state.endpoint_url} ({who})"]
     if local_outputs_path().exists():
-        outputs = StackOutputs.from_dict(json.loads(local_outputs_path().read_text()))
+        outputs = load_outputs_file(local_outputs_path())
         lines.append(f"api: {outputs.api_url}")
         lines += [f"{arch}: {fn.name}  queue {fn.queue_url}  logs {fn.log_group}"
                   for arch, fn in outputs.functions.items()]

@@ -23,13 +23,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from components.outputs import PROJECT_ROOT, FunctionOutputs, StackOutputs
-from components.spec import CODE_DIR, FunctionSpec, StackSpec
+from components.spec import LAMBDA_TRUST, FunctionSpec, StackSpec, code_files, execution_policy
 from localcloud.errors import LocalCloudError
 from localcloud.process import DUMMY_CREDENTIALS, REGION
 
-HANDLERS_DIR = PROJECT_ROOT / CODE_DIR
-_LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -43,14 +40,15 @@ def client(service: str, endpoint_url: str) -> Any:
     )
 
 
-def code_zip(code_dir: Path = HANDLERS_DIR) -> bytes:
-    """The handlers folder as a zip with ``handlers/`` at its root; byte-identical for identical sources."""
+def code_zip(root: Path = PROJECT_ROOT) -> bytes:
+    """The function package (``components.spec.code_files``) as a zip with ``handlers/`` at its root.
+
+    Byte-identical for identical sources (fixed dates and modes), so a re-run does not update the code.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(code_dir.rglob("*")):
-            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
-                continue
-            info = zipfile.ZipInfo(f"{code_dir.name}/{path.relative_to(code_dir).as_posix()}", _EPOCH)
+        for path in code_files(root):
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), _EPOCH)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
@@ -124,16 +122,10 @@ class _Deployer:
             role_arn = self.iam.get_role(RoleName=spec.role_name)["Role"]["Arn"]
         except self.iam.exceptions.NoSuchEntityException:
             role_arn = self.iam.create_role(
-                RoleName=spec.role_name, AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST))["Role"]["Arn"]
+                RoleName=spec.role_name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
         log_arn = f"arn:aws:logs:{REGION}:{self.account}:log-group:{spec.log_group}"
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                           "sqs:ChangeMessageVisibility"], "Resource": queue_arn},
-            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-             "Resource": [log_arn, f"{log_arn}:*"]},
-        ]}
         self.iam.put_role_policy(RoleName=spec.role_name, PolicyName=f"{spec.function_name}-least-privilege",
-                                 PolicyDocument=json.dumps(policy))
+                                 PolicyDocument=json.dumps(execution_policy(spec, queue_arn, log_arn)))
         return str(role_arn)
 
     # --- the function -----------------------------------------------------------------------------------------------
@@ -207,7 +199,7 @@ class _Deployer:
         else:
             integration_id = self.api.create_integration(ApiId=api_id, **integration)["IntegrationId"]
         route = {"Target": f"integrations/{integration_id}",
-                 "AuthorizationType": "AWS_IAM" if self.stack.settings.api_auth == "iam" else "NONE"}
+                 "AuthorizationType": self.stack.route_authorization}
         routes = [r for r in _all(self.api.get_routes, "Items", ApiId=api_id) if r["RouteKey"] == spec.route_key]
         if routes:
             self.api.update_route(ApiId=api_id, RouteId=routes[0]["RouteId"], **route)

@@ -21,7 +21,7 @@ from components.outputs import PROJECT_ROOT
 
 PROGRAM = PROJECT_ROOT / "__main__.py"
 PROJECT = "archbench"
-REGION = "us-east-1"
+REGION = "eu-west-1"  # not the default region: a hard-coded us-east-1 in a component shows
 ACCOUNT = "123456789012"
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -39,6 +39,10 @@ class Recorded:
     custom: bool
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+
+    def json(self, key: str) -> Any:
+        """An input that is a JSON document (policies, dashboard body), parsed."""
+        return json.loads(self.inputs[key])
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,6 @@ class ProgramRun:
         found = [r for r in self.of_type(type_) if where(r)]
         assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
         return found[0]
-
-    def by_urn(self, urn: str) -> Recorded:
-        return next(r for r in self.resources if r.urn == urn)
 
     def children(self, parent: Recorded) -> list[Recorded]:
         return [r for r in self.resources if r.parent == parent.urn]
@@ -86,6 +87,12 @@ def _computed(type_: str, name: str, resource_id: str, inputs: dict[str, Any]) -
         return {"arn": _arn("logs", f"log-group:{physical}")}
     if type_ == "aws:iam/role:Role":
         return {"arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
+    if type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{inputs['url'].removeprefix('https://')}"}
+    if type_ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return {"arn": _arn("cloudwatch", f"alarm:{physical}")}
+    if type_ == "aws:sns/topic:Topic":
+        return {"arn": _arn("sns", physical)}
     if type_ == "aws:apigatewayv2/api:Api":
         return {"arn": f"arn:aws:apigateway:{REGION}::/apis/{resource_id}",
                 "executionArn": _arn("execute-api", resource_id),
@@ -111,7 +118,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "aws:index/getRegion:getRegion":
             return {"id": REGION, "name": REGION, "region": REGION, "endpoint": f"ec2.{REGION}.amazonaws.com",
-                    "description": "US East (N. Virginia)"}, []
+                    "description": "Europe (Ireland)"}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"id": ACCOUNT, "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/tester",
                     "userId": "AIDATESTER"}, []

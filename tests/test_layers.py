@@ -247,6 +247,9 @@ def test_cli_mistakes_are_one_line_and_non_zero(capsys: pytest.CaptureFixture[st
     assert main(["verify", "--arch", "arm64", "--runtime", "python3.12"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: no Debian release ships Python 3.12") and err.count("\n") == 1
+    with pytest.raises(SystemExit) as exit_:
+        main(["verify", "--timeout", "0"])
+    assert exit_.value.code == 2 and "--timeout: must be a whole number of seconds >= 1" in capsys.readouterr().err
 
 
 def test_importing_layers_does_not_import_pulumi() -> None:

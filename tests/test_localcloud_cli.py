@@ -68,6 +68,22 @@ def test_a_bad_config_value_is_one_line_and_exit_1(tmp_path: Path) -> None:
         "localcloud: error: archbench:batchSize must be between 1 and 10000, got 0"]
 
 
+def test_an_endpoint_that_is_not_a_url_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = _cli("up", "--endpoint", "localhost:4566", state_dir=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "localcloud: error: --endpoint must be an http(s) URL such as http://127.0.0.1:4566, got 'localhost:4566'"]
+
+
+def test_unparsable_yaml_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    config = tmp_path / "Pulumi.dev.yaml"
+    config.write_text("config: [1\n")
+    result = _cli("up", "--config", str(config), state_dir=tmp_path)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"localcloud: error: cannot read {config}: ")
+
+
 def test_the_code_zip_has_handlers_at_its_root_and_is_reproducible() -> None:
     archive = zipfile.ZipFile(BytesIO(code_zip()))
     names = archive.namelist()

@@ -34,6 +34,8 @@ def test_names_routes_and_environment_derive_from_prefix_and_architecture():
     assert x86.handler == HANDLER
     assert x86.environment == {ENV_ARCHITECTURE: "x86_64", "AWS_EMF_NAMESPACE": NAMESPACE}
     assert (stack.api_name, stack.api_access_log_group) == ("archbench-dev-api", "/aws/apigateway/archbench-dev-api")
+    assert stack.route_authorization == "AWS_IAM"
+    assert describe_stack(Settings(api_auth="none"), "archbench-dev").route_authorization == "NONE"
 
 
 def test_per_function_settings_come_from_the_settings():

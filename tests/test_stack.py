@@ -15,10 +15,10 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.function import LOG_ACTIONS, QUEUE_ACTIONS, XRAY_ACTIONS, BenchmarkedFunction, code_archive
+from components.function import BenchmarkedFunction, code_archive
 from components.outputs import FunctionOutputs, StackOutputs
 from components.settings import Settings
-from components.spec import ENV_ARCHITECTURE, describe_stack
+from components.spec import ENV_ARCHITECTURE, LOG_ACTIONS, QUEUE_ACTIONS, XRAY_ACTIONS, describe_stack
 from tests.pulumi_harness import REGION, ProgramRun, Recorded, run_mocked, run_program
 
 FUNCTION = "aws:lambda/function:Function"

@@ -32,8 +32,11 @@ def _build(args: argparse.Namespace, python_version: str) -> int:
     layer.check_budgets()
     path = layer.zip_path
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        path = shutil.copyfile(layer.zip_path, args.out / f"archbench-deps-{args.arch}-{args.runtime}.zip")
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path = shutil.copyfile(layer.zip_path, args.out / f"archbench-deps-{args.arch}-{args.runtime}.zip")
+        except OSError as exc:
+            raise LayerError(f"cannot copy the layer into --out {args.out}: {exc.strerror}") from None
     print(path)
     return 0
 
@@ -53,6 +56,17 @@ def _verify(args: argparse.Namespace, python_version: str) -> int:
           f"({how[reference.emulated]}, {reference.seconds:.0f} s) agree on all {len(tested.results)} workloads; "
           f"{result.seconds:.0f} s in all")
     return 0
+
+
+def _seconds(text: str) -> int:
+    """``--timeout``: a whole number of seconds above zero, or argparse's one-line usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds >= 1, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--runtime", choices=RUNTIMES, default=default_runtime,
                        help=f"Lambda runtime (default {default_runtime}; a Debian suite must ship it)")
     check.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default {DEFAULT_MIRROR})")
-    check.add_argument("--timeout", type=int, default=PROBE_TIMEOUT_S, metavar="S",
+    check.add_argument("--timeout", type=_seconds, default=PROBE_TIMEOUT_S, metavar="S",
                        help=f"limit for each architecture's run, seconds (default {PROBE_TIMEOUT_S})")
     check.set_defaults(command=_verify)
     return parser

@@ -7,11 +7,11 @@ does) is at most 50 MB; the function and all its layers unzipped are at most 250
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from components.layers.errors import LayerError
 from components.layers.prune import tree_bytes
+from components.spec import code_files
 
 MIB = 1024 * 1024
 ZIP_LIMIT_BYTES = 50 * MIB
@@ -48,10 +48,6 @@ def check_budgets(label: str, zipped: int, unzipped: int, function_bytes: int, s
             f"{mib(UNZIPPED_LIMIT_BYTES)} limit; largest packages: {largest(sizes)}")
 
 
-def function_bytes(code_dir: Path) -> int:
-    """Unzipped size of the function package: the code folder without byte-code caches."""
-    total = 0
-    for directory, dirs, files in os.walk(code_dir):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        total += sum(Path(directory, name).stat().st_size for name in files if not name.endswith(".pyc"))
-    return total
+def function_bytes(root: Path) -> int:
+    """Unzipped size of the function package under project ``root`` (the files both deployers ship)."""
+    return sum(path.stat().st_size for path in code_files(root))

@@ -65,7 +65,7 @@ class Layer:
     def check_budgets(self) -> None:
         """Against the current function package: the code may have grown since the layer was cached."""
         check_budgets(self.label, self.manifest["zipped_bytes"], self.manifest["unzipped_bytes"],
-                      function_bytes(PROJECT_ROOT / CODE_DIR), self.manifest["package_bytes"])
+                      function_bytes(PROJECT_ROOT), self.manifest["package_bytes"])
 
 
 def layer_label(arch: str, python_version: str) -> str:

@@ -301,7 +301,8 @@ def test_ci_triggers_and_default_permissions(ci: dict[str, Any]):
 
 def test_checks_run_ruff_and_make_test_without_cloud_access(ci: dict[str, Any]):
     job = ci["jobs"]["checks"]
-    assert [s.get("run") for s in job["steps"] if "run" in s] == ["make lint", "make test"]
+    assert [s.get("run") for s in job["steps"] if "run" in s] == [
+        "sudo bash scripts/ci-system-deps.sh", "make lint", "make test"]
     assert "permissions" not in job and "if" not in job
 
 

@@ -8,13 +8,12 @@ import io
 import json
 import zipfile
 
-import boto3
 import pytest
 
 from components.outputs import StackOutputs
 from components.settings import Settings
 from localcloud import PREFIX as LOCAL_PREFIX
-from localcloud.deploy import code_zip
+from localcloud.deploy import client, code_zip
 from tests.pulumi_harness import ProgramRun, run_program
 
 STACK = "agree"
@@ -46,8 +45,8 @@ def pulumi_stack(local_cloud_settings: Settings) -> ProgramRun:
 
 
 def _client(service: str, outputs: StackOutputs):
-    return boto3.client(service, endpoint_url=outputs.endpoint_url, region_name=outputs.region,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    assert outputs.endpoint_url
+    return client(service, outputs.endpoint_url)
 
 
 def test_functions_have_the_same_configuration(local_cloud: StackOutputs, pulumi_stack: ProgramRun):

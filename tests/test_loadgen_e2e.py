@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from components.outputs import StackOutputs, local_outputs_path
-from handlers.contract import P_RUN_ID, P_SEQ, P_TRIGGER, new_run_id
+from handlers.contract import P_SEQ, P_TRIGGER, new_run_id
 from loadgen.cli import main
 from loadgen.manifest import read_manifest
+from tests.local_logs import emf_documents
 
 RATE, DURATION = 20, 4  # 80 requests per architecture: big enough for batching, short enough for the suite
 EXPECTED = RATE * DURATION
 
 
-def emf_documents(outputs: StackOutputs, arch: str, run_id: str) -> list[dict[str, Any]]:
-    """Every EMF document of ``run_id`` in the architecture's log group (one document per work item)."""
-    logs = boto3.client("logs", endpoint_url=outputs.endpoint_url, region_name=outputs.region,
-                        aws_access_key_id="test", aws_secret_access_key="test")
-    # A quoted term is honoured by MiniStack's filter_log_events (a JSON pattern is not); < 10,000 events here.
-    events = logs.filter_log_events(logGroupName=outputs.functions[arch].log_group,
-                                    filterPattern=f'"{run_id}"')["events"]
-    documents = [json.loads(e["message"]) for e in events if e["message"].strip().startswith("{")]
-    return [d for d in documents if "_aws" in d and d.get(P_RUN_ID) == run_id]
-
-
 def wait_for_all(outputs: StackOutputs, run_id: str, timeout_s: float = 90.0) -> dict[str, list[dict[str, Any]]]:
     deadline = time.monotonic() + timeout_s
     while True:
-        documents = {arch: emf_documents(outputs, arch, run_id) for arch in outputs.functions}
+        documents = {arch: emf_documents(outputs, fn.log_group, run_id) for arch, fn in outputs.functions.items()}
         if all(len(d) >= EXPECTED for d in documents.values()) or time.monotonic() > deadline:
             return documents
         time.sleep(1.0)

@@ -14,9 +14,10 @@ import localcloud
 from components.outputs import StackOutputs
 from components.settings import Settings
 from components.spec import describe_stack
-from handlers.contract import P_RUN_ID, P_SEQ, WorkRequest, new_run_id
+from handlers.contract import P_SEQ, WorkRequest, new_run_id
 from localcloud.deploy import client
 from localcloud.http import post_json
+from tests.local_logs import emf_documents
 
 ARCHES = ("arm64", "x86_64")
 T = TypeVar("T")
@@ -36,21 +37,6 @@ def _wait_for(fetch: Callable[[], T], done: Callable[[T], bool], timeout_s: floa
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not happen within {timeout_s:.0f} s (last: {value!r})")
         time.sleep(0.5)
-
-
-def _emf_documents(outputs: StackOutputs, log_group: str, run_id: str) -> list[dict[str, Any]]:
-    """The EMF documents mentioning ``run_id`` in one log group (one log event per document)."""
-    assert outputs.endpoint_url
-    logs = client("logs", outputs.endpoint_url)
-    events = logs.filter_log_events(logGroupName=log_group, filterPattern=f'"{run_id}"')["events"]
-    documents = []
-    for event in events:
-        message = event["message"].strip()
-        if message.startswith("{"):
-            document = json.loads(message)
-            if "_aws" in document and document.get(P_RUN_ID) == run_id:
-                documents.append(document)
-    return documents
 
 
 def _send(outputs: StackOutputs, arch: str, bodies: list[str]) -> None:
@@ -78,7 +64,7 @@ def test_each_function_processes_its_own_queue_and_logs_emf_with_the_run_id(loca
         _send(local_cloud, arch, [_request(run_id, seq).to_json() for seq in range(count)])
     for arch in ARCHES:
         group = local_cloud.functions[arch].log_group
-        documents = _wait_for(lambda g=group: _emf_documents(local_cloud, g, run_id), lambda d: len(d) >= count,
+        documents = _wait_for(lambda g=group: emf_documents(local_cloud, g, run_id), lambda d: len(d) >= count,
                               30, f"{count} EMF documents in {group}")
         assert sorted(doc[P_SEQ] for doc in documents) == list(range(count))
         assert {doc["Architecture"] for doc in documents} == {arch}
@@ -104,7 +90,7 @@ def test_a_bad_body_ends_in_the_dlq_while_the_rest_of_its_batch_is_processed(
         messages = _wait_for(dead_letters, bool, redrive_s + 20, f"the bad message in {fn.dlq_url}")
         assert [m["Body"] for m in messages] == [bad]
         assert int(messages[0]["Attributes"]["ApproximateReceiveCount"]) >= local_cloud_settings.dlq_max_receives
-        assert sorted(doc[P_SEQ] for doc in _emf_documents(local_cloud, fn.log_group, run_id)) == list(range(9))
+        assert sorted(doc[P_SEQ] for doc in emf_documents(local_cloud, fn.log_group, run_id)) == list(range(9))
         left = sqs.get_queue_attributes(QueueUrl=fn.queue_url, AttributeNames=["All"])["Attributes"]
         assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
@@ -119,7 +105,7 @@ def test_each_route_answers_200_for_good_work_and_400_with_a_json_error_for_bad(
     status, body = post_json(url, json.dumps({"run_id": run_id, "seq": 1, "workload": "no-such-workload", "size": 0}))
     assert status == 400
     assert isinstance(body["error"]["code"], str) and body["error"]["message"]
-    documents = _wait_for(lambda: _emf_documents(local_cloud, local_cloud.functions[arch].log_group, run_id),
+    documents = _wait_for(lambda: emf_documents(local_cloud, local_cloud.functions[arch].log_group, run_id),
                           bool, 20, f"an API-triggered EMF document for {arch}")
     assert {doc["Trigger"] for doc in documents if doc[P_SEQ] == 0} == {"api"}
 

@@ -49,13 +49,10 @@ class HttpApi(pulumi.ComponentResource):
                 f"{name}-{spec.architecture}-route", api_id=self.api.id, route_key=spec.route_key,
                 target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
                 authorization_type=stack.route_authorization, opts=child)
-            method, path = spec.route_key.split(" ", 1)
             aws.lambda_.Permission(
                 f"{name}-{spec.architecture}-invoke", action="lambda:InvokeFunction", function=function.name,
                 principal="apigateway.amazonaws.com",
-                # Any stage, this route only: arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH
-                source_arn=self.api.execution_arn.apply(lambda arn, m=method, p=path: f"{arn}/*/{m}{p}"),
-                opts=child)
+                source_arn=self.api.execution_arn.apply(spec.api_invoke_source_arn), opts=child)
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-access-logs", name=stack.api_access_log_group,

@@ -15,6 +15,7 @@ from components.settings import Settings
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, NAMESPACE
 
 HANDLER = "handlers.app.handler"
+ROUTE_METHOD = "POST"
 CODE_DIR = "handlers"
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -57,7 +58,11 @@ class FunctionSpec:
     @property
     def route_key(self) -> str:
         """The API Gateway v2 route key, e.g. ``POST /arm64/process``."""
-        return f"POST {self.route_path}"
+        return f"{ROUTE_METHOD} {self.route_path}"
+
+    def api_invoke_source_arn(self, api_execution_arn: str) -> str:
+        """What the API may invoke this function from: any stage, this route only (``<api arn>/*/POST/arm64/…``)."""
+        return f"{api_execution_arn}/*/{ROUTE_METHOD}{self.route_path}"
 
     @property
     def role_name(self) -> str:

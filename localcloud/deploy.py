@@ -211,7 +211,7 @@ class _Deployer:
         self.lam.add_permission(
             FunctionName=spec.function_name, StatementId=statement, Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:aws:execute-api:{REGION}:{self.account}:{api_id}/*/*")
+            SourceArn=spec.api_invoke_source_arn(f"arn:aws:execute-api:{REGION}:{self.account}:{api_id}"))
 
     def _stage(self, api_id: str) -> None:
         settings = self.stack.settings

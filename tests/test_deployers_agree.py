@@ -23,6 +23,8 @@ QUEUE = "aws:sqs/queue:Queue"
 MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROUTE = "aws:apigatewayv2/route:Route"
+API = "aws:apigatewayv2/api:Api"
+PERMISSION = "aws:lambda/permission:Permission"
 
 pytestmark = pytest.mark.ministack
 
@@ -104,3 +106,14 @@ def test_code_packages_hold_the_same_files(pulumi_stack: ProgramRun):
     local = set(zipfile.ZipFile(io.BytesIO(code_zip())).namelist())
     (function, *_) = pulumi_stack.of_type(FUNCTION)
     assert local == set(function.inputs["code"].assets)
+
+
+def test_api_may_invoke_each_function_from_its_own_route_only(local_cloud: StackOutputs, pulumi_stack: ProgramRun):
+    lambda_ = _client("lambda", local_cloud)
+    api_arn = pulumi_stack.one(API).outputs["executionArn"]
+    remote = {r.name.split("-")[1]: r.inputs["sourceArn"].removeprefix(api_arn)
+              for r in pulumi_stack.of_type(PERMISSION)}
+    for arch, fn in local_cloud.functions.items():
+        (statement,) = json.loads(lambda_.get_policy(FunctionName=fn.name)["Policy"])["Statement"]
+        local_source = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+        assert local_source.split(":", 5)[5].split("/", 1)[1] == remote[arch].lstrip("/"), (local_source, remote)

@@ -14,13 +14,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from handlers.contract import TRIGGER_API, TRIGGER_DIRECT, TRIGGER_SQS
 from handlers.environment import FunctionInfo
 from handlers.processing import BAD_REQUEST, OK, QueueTiming, process_item
 from handlers.validation import INVALID_JSON, RequestError
 
-SQS = "sqs"
-API = "api"
-DIRECT = "direct"
 _STATUS = {OK: 200, BAD_REQUEST: 400}
 _JSON_HEADERS = {"content-type": "application/json"}
 
@@ -31,11 +29,11 @@ def trigger_of(event: Any) -> str:
         records = event.get("Records")
         if isinstance(records, list) and all(
                 isinstance(r, Mapping) and r.get("eventSource") == "aws:sqs" for r in records):
-            return SQS
+            return TRIGGER_SQS
         context = event.get("requestContext")
         if isinstance(context, Mapping) and ("http" in context or "httpMethod" in event):
-            return API
-    return DIRECT
+            return TRIGGER_API
+    return TRIGGER_DIRECT
 
 
 def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
@@ -46,7 +44,7 @@ def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
         started = time.perf_counter()
         message_id = str(record.get("messageId", ""))
         queue = QueueTiming(received_ms=received_ms, sent_ms=_sent_timestamp_ms(record))
-        result = process_item(record.get("body", ""), trigger=SQS, info=info, started=started,
+        result = process_item(record.get("body", ""), trigger=TRIGGER_SQS, info=info, started=started,
                               message_id=message_id, queue=queue, init_ms=init_ms)
         init_ms = None
         if result.status != OK:
@@ -63,7 +61,7 @@ def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
         body: Any = _api_body(event)
     except RequestError as err:
         body = err  # process_item reports it like any other invalid body
-    result = process_item(body, trigger=API, info=info, started=started, message_id=api_request_id,
+    result = process_item(body, trigger=TRIGGER_API, info=info, started=started, message_id=api_request_id,
                           init_ms=init_ms)
     return {"statusCode": _STATUS.get(result.status, 500), "headers": dict(_JSON_HEADERS),
             "body": json.dumps(result.body), "isBase64Encoded": False}
@@ -71,7 +69,7 @@ def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
 
 def handle_direct(event: Any, info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
     """The event is the work request; the answer is the result dict or an error dict (never an exception)."""
-    return process_item(event, trigger=DIRECT, info=info, started=time.perf_counter(), init_ms=init_ms).body
+    return process_item(event, trigger=TRIGGER_DIRECT, info=info, started=time.perf_counter(), init_ms=init_ms).body
 
 
 def _api_body(event: Mapping[str, Any]) -> Any:

@@ -8,11 +8,12 @@ _IMPORT_STARTED = time.perf_counter()  # first statement: init time is measured 
 
 from typing import Any  # noqa: E402
 
-from handlers.adapters import API, SQS, handle_api, handle_direct, handle_sqs, trigger_of  # noqa: E402
+from handlers.adapters import handle_api, handle_direct, handle_sqs, trigger_of  # noqa: E402
+from handlers.contract import TRIGGER_API, TRIGGER_SQS  # noqa: E402
 from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
 
 _COLD_START = ColdStartClock(_IMPORT_STARTED)
-_ADAPTERS = {SQS: handle_sqs, API: handle_api}
+_ADAPTERS = {TRIGGER_SQS: handle_sqs, TRIGGER_API: handle_api}
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

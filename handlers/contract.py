@@ -65,7 +65,10 @@ P_TRIGGER = "Trigger"  # sqs | api | direct
 P_RESULT_DIGEST = "ResultDigest"
 P_ERROR_TYPE = "ErrorType"
 
-TRIGGERS = ("sqs", "api", "direct")
+TRIGGER_SQS = "sqs"
+TRIGGER_API = "api"
+TRIGGER_DIRECT = "direct"
+TRIGGERS = (TRIGGER_SQS, TRIGGER_API, TRIGGER_DIRECT)  # the values of P_TRIGGER
 
 # --- function environment (set by the deployers from components/spec.py, read by the handler) ---------------------
 ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"  # the configured architecture label, the EMF Architecture dimension

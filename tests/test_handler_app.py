@@ -17,8 +17,16 @@ from typing import Any
 import pytest
 
 from handlers import app
-from handlers.adapters import API, DIRECT, SQS, trigger_of
-from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, TRIGGERS, WorkRequest
+from handlers.adapters import trigger_of
+from handlers.contract import (
+    ENV_ALLOWED_WORKLOADS,
+    ENV_ARCHITECTURE,
+    TRIGGER_API,
+    TRIGGER_DIRECT,
+    TRIGGER_SQS,
+    TRIGGERS,
+    WorkRequest,
+)
 from handlers.logs import ERROR_RECORD_TYPE
 from handlers.workloads import WORKLOADS, Workload
 
@@ -152,9 +160,11 @@ def explode(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(("event", "trigger"), [
-    ({"Records": [SQS_RECORD]}, SQS), ({"Records": []}, SQS), (HTTP_API_V2, API), (REST_V1, API),
-    ({"run_id": RUN_ID, "seq": 1, "workload": "noop"}, DIRECT), ("text", DIRECT), ([1], DIRECT),
-    ({"Records": [{**SQS_RECORD, "eventSource": "aws:sns"}]}, DIRECT),
+    ({"Records": [SQS_RECORD]}, TRIGGER_SQS), ({"Records": []}, TRIGGER_SQS),
+    (HTTP_API_V2, TRIGGER_API), (REST_V1, TRIGGER_API),
+    ({"run_id": RUN_ID, "seq": 1, "workload": "noop"}, TRIGGER_DIRECT), ("text", TRIGGER_DIRECT),
+    ([1], TRIGGER_DIRECT),
+    ({"Records": [{**SQS_RECORD, "eventSource": "aws:sns"}]}, TRIGGER_DIRECT),
 ])
 def test_the_trigger_is_recognised_from_the_event_shape(event: object, trigger: str) -> None:
     assert trigger_of(event) == trigger

@@ -1,11 +1,8 @@
 """archbench's Pulumi program: one benchmarked function per architecture and the HTTP API in front of them.
 
 Every value comes from the ``archbench:*`` config keys through ``Settings`` and ``describe_stack``; this file
-only wires the components together and exports ``bench``, the contract in ``components/outputs.py``.
+only wires the components together and exports ``bench``, the contract in ``stack/outputs.py``.
 """
-
-import hashlib
-import re
 
 import pulumi
 import pulumi_aws as aws
@@ -14,20 +11,7 @@ from components.ci_role import ci_deploy_role
 from components.function import BenchmarkedFunction
 from components.http_api import HttpApi
 from components.monitoring import Monitoring
-from components.outputs import OUTPUT_NAME
-from components.settings import Settings, SettingsError
-from components.spec import describe_stack
-
-PREFIX_MAX = 40
-
-
-def stack_prefix(stack: str) -> str:
-    """``archbench-<stack>`` as a resource-name prefix; a long one is cut and given a hash so it stays unique."""
-    prefix = "archbench-" + re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-")
-    if len(prefix) <= PREFIX_MAX:
-        return prefix.rstrip("-")
-    return f"{prefix[:PREFIX_MAX - 7].rstrip('-')}-{hashlib.sha256(stack.encode()).hexdigest()[:6]}"
-
+from stack import OUTPUT_NAME, Settings, SettingsError, describe_stack, stack_prefix
 
 try:
     settings = Settings.from_mapping(pulumi.Config("archbench").get)
@@ -38,7 +22,7 @@ spec = describe_stack(settings, stack_prefix(pulumi.get_stack()))
 
 layer_zips = {}
 if settings.layers:
-    from components.layers import layer_zip
+    from layers import layer_zip
 
     layer_zips = {fn.architecture: layer_zip(settings, fn.architecture) for fn in spec.functions}
 

@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from analysis.dataset import build_run_data
@@ -30,11 +28,9 @@ from analysis.render import markdown, print_table, to_json
 from analysis.reportdir import write_report
 from analysis.run import RunInfo, resolve_outputs, resolve_run
 from analysis.summary import Context, Result, summarize
-from components.outputs import StackOutputs
-from loadgen.clients import session_for
-from loadgen.parsing import UsageError, parse_duration
+from core import EXIT_UNACCOUNTED, parse_duration, run_cli
+from stack import StackOutputs
 
-EXIT_LOST = 3
 EXAMPLES = """examples:
   python -m analysis.compare                               the newest run (runs/*/manifest.json)
   python -m analysis.compare --run-id 20261125T080000Z-3fa2 --format markdown
@@ -70,17 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        return _main(args, err)
-    except (AnalysisError, UsageError) as exc:
-        problem = str(exc)
-    except (BotoCoreError, ClientError) as exc:
-        problem = f"an AWS call failed: {exc}"
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    print(f"error: {problem}", file=sys.stderr)  # one line, never wrapped
-    return 1
+    return run_cli("analysis.compare", lambda: _main(args, err))
 
 
 def _main(args: argparse.Namespace, err: Console) -> int:
@@ -88,10 +74,7 @@ def _main(args: argparse.Namespace, err: Console) -> int:
     wait_s = parse_duration(args.wait, allow_zero=True)
     run = resolve_run(args.run_id, since_s)
     outputs = resolve_outputs(run, args.outputs, args.stack)
-    session = session_for(outputs)
-    config = Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=5, read_timeout=120)
-    logs = session.client("logs", endpoint_url=outputs.endpoint_url, region_name=outputs.region, config=config)
-    sqs = session.client("sqs", endpoint_url=outputs.endpoint_url, region_name=outputs.region, config=config)
+    logs, sqs = (outputs.client(service, attempts=8, read_timeout_s=120) for service in ("logs", "sqs"))
     queues = SqsQueues(sqs)
 
     with err.status("starting…") as status:
@@ -122,7 +105,7 @@ def _main(args: argparse.Namespace, err: Console) -> int:
     problem = describe_problem(reconciliation)
     if problem:
         err.print(f"[bold red]messages lost or unaccounted for:[/] {problem}")
-        return EXIT_LOST
+        return EXIT_UNACCOUNTED
     return 0
 
 

@@ -1,9 +1,7 @@
 """What the run's invocations cost, per architecture and per work item, from the billed durations.
 
-Prices: AWS Lambda on-demand, first pricing tier (up to 6 billion GB-s/month on x86_64, 7.5 billion on arm64),
-from https://aws.amazon.com/lambda/pricing/ as recorded 2026-11-25. The regions listed share one price list;
-another region falls back to us-east-1 and the report says so. Ephemeral storage above 512 MB, free tier,
-provisioned concurrency and the SQS/API Gateway charges are out of scope.
+Prices: the one table in ``core.pricing`` (its source and date are there). The SQS and API Gateway charges are out
+of scope here: they are the same for both architectures.
 
 Billed duration: since 2025-08-01 AWS bills the INIT phase of on-demand zip functions, and a cold start's
 ``Billed Duration`` includes it. MiniStack's REPORT has whole-ms durations and no billed INIT, so locally (and
@@ -13,46 +11,10 @@ REPORT's Init Duration or, failing that, the handler's own ``InitMs`` on a cold 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from loadgen.cost import LAMBDA_PER_GB_S_USD, LAMBDA_PER_MILLION_REQUESTS_USD
-
-PRICE_SOURCE = "https://aws.amazon.com/lambda/pricing/ (on-demand, first tier), recorded 2026-11-25"
-DEFAULT_REGION = "us-east-1"
-# One list price for the standard regions, shared with loadgen's cost guard (its module cites the same page).
-_STANDARD = LAMBDA_PER_GB_S_USD
-_STANDARD_REQUESTS = LAMBDA_PER_MILLION_REQUESTS_USD
-PRICES_PER_GB_S: dict[str, dict[str, float]] = dict.fromkeys(
-    ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
-     "eu-west-3", "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
-     "ap-southeast-2", "ap-south-1"),
-    _STANDARD,
-)
-REQUEST_PRICE_PER_MILLION: dict[str, float] = dict.fromkeys(PRICES_PER_GB_S, _STANDARD_REQUESTS)
-
-
-@dataclass(frozen=True)
-class PriceList:
-    region: str  # the region whose prices are used
-    asked_region: str
-    gb_second: dict[str, float]
-    per_million_requests: float
-
-    @property
-    def is_fallback(self) -> bool:
-        return self.region != self.asked_region
-
-    def to_dict(self) -> dict[str, object]:
-        return {"region": self.region, "asked_region": self.asked_region, "usd_per_gb_second": self.gb_second,
-                "usd_per_million_requests": self.per_million_requests, "source": PRICE_SOURCE}
-
-
-def prices_for(region: str) -> PriceList:
-    used = region if region in PRICES_PER_GB_S else DEFAULT_REGION
-    return PriceList(used, region, PRICES_PER_GB_S[used], REQUEST_PRICE_PER_MILLION[used])
+from core import PriceList
 
 
 def billed_ms(invocations: pd.DataFrame, estimate: bool) -> pd.Series:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.settings import ARCHITECTURES
+from core import ARCHITECTURES
 from handlers import contract as c
 
 # EMF name → column name. Metrics are numbers; properties are kept as given (strings, Seq and memory as ints).

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from components.settings import ARCHITECTURES as ARCHES
+from core import ARCHITECTURES as ARCHES
+from core import COLOURS
 
-COLOURS = {"arm64": "#e67e22", "x86_64": "#2e86c1"}
 DPI = 110
 
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
-from components.outputs import StackOutputs
+from stack import StackOutputs
 
 FIELDS = ("sent", "processed", "failed", "in_dlq", "in_flight", "lost")
 MAX_DLQ_READ = 10_000

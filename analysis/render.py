@@ -14,7 +14,7 @@ from rich.table import Table
 
 from analysis.reconcile import FIELDS, describe_problem
 from analysis.verdict import fmt_p
-from components.settings import ARCHITECTURES as ARCHES
+from core import ARCHITECTURES as ARCHES
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,16 @@
 """``reports/<run_id>/``: summary.json, report.md, invocations.csv and the PNG plots of one comparison.
 
-The reports root is ``$ARCHBENCH_REPORTS_DIR`` or ``<checkout>/reports``; ``--out DIR`` replaces the whole path.
+The reports root is ``core.paths.reports_dir()``; ``--out DIR`` replaces the whole path.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from analysis.plots import write_plots
 from analysis.render import markdown, to_json
 from analysis.summary import Result
-from components.outputs import PROJECT_ROOT
+from core import reports_dir
 
 CSV_COLUMNS = [
     "run_id", "architecture", "workload", "seq", "request_id", "message_id", "timestamp_ms", "trigger", "cold",
@@ -21,13 +20,9 @@ CSV_COLUMNS = [
 ]
 
 
-def reports_root() -> Path:
-    return Path(os.environ.get("ARCHBENCH_REPORTS_DIR") or PROJECT_ROOT / "reports")
-
-
 def write_report(result: Result, out_dir: Path | None = None, plots: bool = True) -> Path:
     """Write every file of the report; returns the directory."""
-    directory = out_dir or reports_root() / result.summary["run_id"]
+    directory = out_dir or reports_dir() / result.summary["run_id"]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "summary.json").write_text(to_json(result.summary) + "\n")
     result.items[CSV_COLUMNS].to_csv(directory / "invocations.csv", index=False)

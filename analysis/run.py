@@ -14,9 +14,8 @@ from typing import Any
 
 from analysis.errors import AnalysisError
 from analysis.events import TimeWindow
-from components.outputs import OutputsError, StackOutputs, find_outputs
-from handlers.contract import RUN_ID_RE
-from loadgen.manifest import MANIFEST_NAME, ManifestError, read_manifest, run_dir
+from core import MANIFEST_NAME, ManifestError, check_run_id, read_manifest, run_dir
+from stack import OutputsError, StackOutputs, find_outputs
 
 SLACK_BEFORE_S = 60.0
 SLACK_AFTER_S = 900.0  # late messages: visibility timeouts, retries, DLQ redrive
@@ -36,8 +35,7 @@ class RunInfo:
 def resolve_run(run_id: str | None, since_s: float, now: float | None = None) -> RunInfo:
     now = time.time() if now is None else now
     if run_id is not None:
-        if not RUN_ID_RE.match(run_id):
-            raise AnalysisError(f"--run-id {run_id!r} is not a run id (form 20261125T080000Z-3fa2)")
+        check_run_id(run_id)
         if not (run_dir(run_id) / MANIFEST_NAME).exists():
             return RunInfo(run_id, TimeWindow.from_seconds(now - since_s, now), None)
     try:

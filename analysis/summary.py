@@ -17,10 +17,9 @@ from analysis import cost as costs
 from analysis import stats
 from analysis.dataset import RunData
 from analysis.verdict import verdict
-from components.outputs import StackOutputs
-from components.settings import ARCHITECTURES as ARCHES
-
-HOST_MACHINES = {"aarch64": "arm64", "arm64": "arm64", "x86_64": "x86_64", "amd64": "x86_64"}
+from core import ARCHITECTURES as ARCHES
+from core import arch_of_machine, prices_for
+from stack import StackOutputs
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def is_local_emulation(data: RunData, outputs: StackOutputs) -> bool:
     if outputs.is_local:
         return True
     for arch, group in data.items.groupby("architecture"):
-        machines = {HOST_MACHINES.get(str(m).lower(), str(m)) for m in group["host_machine"].dropna()}
+        machines = {arch_of_machine(str(m)) or str(m) for m in group["host_machine"].dropna()}
         if machines and machines != {arch}:
             return True
     return False
@@ -60,7 +59,7 @@ class Result:
 
 def summarize(data: RunData, context: Context) -> Result:
     estimate = context.outputs.is_local
-    prices = costs.prices_for(context.outputs.region)
+    prices = prices_for(context.outputs.region)
     configured_memory = {arch: fn.memory_mb for arch, fn in context.outputs.functions.items()}
     invocations = data.invocations.assign(billed_duration_used_ms=costs.billed_ms(data.invocations, estimate),
                                           init_used_ms=_init_values(data.invocations))

@@ -32,11 +32,11 @@ from analysis.reconcile import unknown
 from analysis.reportdir import write_report
 from analysis.summary import Context, summarize
 from analysis.synthetic import SyntheticSpec, synthetic_run
-from components.outputs import FunctionOutputs, StackOutputs
+from core import aws
 from handlers.contract import new_run_id
 from localcloud import process
-from localcloud.deploy import client
 from localcloud.runtime_venv import ensure_venv
+from stack import FunctionOutputs, StackOutputs
 
 
 class Stopwatch:
@@ -101,9 +101,9 @@ def load_into_ministack(logs: object, events: list[LogEvent]) -> int:
 
 
 def compare_from_ministack(run_id: str, events: list[LogEvent], groups: dict[str, str], work: Path) -> Stopwatch:
-    ministack = process.start(ensure_venv(progress=False), work)
+    ministack = process.start(ensure_venv(), work)
     try:
-        logs = client("logs", ministack.endpoint_url)
+        logs = aws.client("logs", aws.LOCAL_REGION, ministack.endpoint_url)
         started = time.perf_counter()
         streams = load_into_ministack(logs, events)
         print(f"  (loading {len(events):,} events in {streams:,} streams into MiniStack: "

@@ -35,18 +35,11 @@ import numpy as np  # noqa: E402
 
 from handlers import app  # noqa: E402
 from handlers.contract import ENV_ARCHITECTURE, WorkRequest, new_run_id  # noqa: E402
-from handlers.environment import FunctionInfo, peak_rss_mb  # noqa: E402
+from handlers.environment import FunctionInfo, LocalContext, peak_rss_mb  # noqa: E402
 from handlers.metrics import ItemOutcome, build_document, write_lines  # noqa: E402
 from handlers.workloads import WORKLOADS  # noqa: E402
 
 SQS_BATCH = 10
-
-
-class Context:
-    aws_request_id = "bench-request"
-    function_name = "archbench-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = "1024"
 
 
 def summary(samples_ms: list[float]) -> tuple[float, float]:
@@ -96,7 +89,7 @@ def overhead_section(calls: int) -> None:
     sqs_event = {"Records": [{"messageId": f"m{i}", "eventSource": "aws:sqs", "body": body,
                               "attributes": {"SentTimestamp": str(int(time.time() * 1000))}}
                              for i in range(SQS_BATCH)]}
-    context = Context()
+    context = LocalContext(aws_request_id="bench-request", function_name="archbench-bench")
     paths = {
         "bare noop (prepare+compute+digest)": (lambda: noop.run(0, 0), 1),
         "handler, direct invoke": (lambda: app.handler(direct.__dict__, context), 1),
@@ -119,7 +112,7 @@ def emf_section(calls: int) -> None:
     from aws_embedded_metrics.logger.metrics_logger_factory import create_metrics_logger
 
     get_config().environment = "Lambda"  # force the stdout sink; otherwise detection may probe EC2 metadata
-    info = FunctionInfo.from_context(Context())
+    info = FunctionInfo.from_context(LocalContext(function_name="archbench-bench"))
     outcome = ItemOutcome(workload="noop", trigger="sqs", handler_ms=0.05, run_id="20261125T080000Z-3fa2", seq=1,
                           message_id="m", workload_ms=0.001, queue_lag_ms=12.0, digest="0" * 64)
     document = json.loads(build_document(outcome, info, 50.0)[0])

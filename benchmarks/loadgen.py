@@ -28,16 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.outputs import StackOutputs, find_outputs
-from components.settings import Settings
 from handlers.contract import WorkRequest, new_run_id
-from loadgen.clients import session_for, sqs_client
+from loadgen.clients import sqs_client
 from loadgen.parsing import WorkloadShare
 from loadgen.plan import build_plan
 from loadgen.runner import linger_s, run_schedule, senders_per_arch
 from loadgen.schedule import Profile
 from loadgen.sqs import SqsTarget
 from loadgen.stats import RunStats
+from stack import Settings, StackOutputs, find_outputs
 
 RATES = (50, 200, 1000)
 FLAT_OUT = 20_000  # requests per architecture all due at t=0: one process sends them as fast as it can
@@ -90,7 +89,7 @@ def purge(outputs: StackOutputs) -> None:
 @contextmanager
 def consumers_paused(outputs: StackOutputs) -> Iterator[None]:
     """Disable the stack's SQS event source mappings for the block, then enable them again."""
-    lam = session_for(outputs).client("lambda", endpoint_url=outputs.endpoint_url, region_name=outputs.region)
+    lam = outputs.client("lambda")
     names = {fn.name for fn in outputs.functions.values()}
     uuids = [m["UUID"] for m in lam.list_event_source_mappings()["EventSourceMappings"]
              if m["FunctionArn"].rsplit(":", 1)[-1] in names]

@@ -36,14 +36,12 @@ from analysis.events import TimeWindow
 from analysis.logevents import LogEventsSource
 from analysis.reconcile import SqsQueues, wait_for_drain
 from benchmarks.loadgen import consumers_paused
-from components.outputs import StackOutputs
-from components.settings import Settings
 from handlers.contract import WorkRequest, new_run_id
 from handlers.workloads import WORKLOADS
 from loadgen.sqs import MAX_BATCH
-from localcloud.deploy import client
 from localcloud.errors import LocalCloudError
 from localcloud.runtime_venv import ensure_venv
+from stack import Settings, StackOutputs
 
 SCENARIOS = (("noop", WORKLOADS["noop"].default_size), ("sort", WORKLOADS["sort"].default_size), ("sort", 10_000))
 DRAIN_S_PER_MESSAGE = 0.25  # per message per queue: sort at 50,000 ran at ~20 items/s on a loaded machine
@@ -103,7 +101,7 @@ def fill(sqs: Any, outputs: StackOutputs, run_id: str, workload: str, size: int,
 def backlog(outputs: StackOutputs, workload: str, size: int, n: int, label: str = "") -> Backlog:
     """Fill both paused queues, resume them, and time until every document of the run has been filed."""
     assert outputs.endpoint_url is not None
-    sqs = client("sqs", outputs.endpoint_url)
+    sqs = outputs.client("sqs")
     queues = SqsQueues(sqs)
     run_id = new_run_id()
     label = label or (f"{workload} {size:,}" if size else workload)
@@ -135,7 +133,7 @@ def arrived(outputs: StackOutputs, run_id: str, since_ms: int, expected: int) ->
     """The run's parsed documents and the times they were filed, once all ``expected`` are there or a grace
     period has passed (the queues have drained by now, but the last documents may be filed a moment later)."""
     assert outputs.endpoint_url is not None
-    source = LogEventsSource(client("logs", outputs.endpoint_url),
+    source = LogEventsSource(outputs.client("logs"),
                              sorted(fn.log_group for fn in outputs.functions.values()), run_id)
     deadline = time.monotonic() + ARRIVAL_GRACE_S
     while True:

@@ -1,5 +1,5 @@
-"""archbench's stack description and its Pulumi components.
+"""archbench's Pulumi components: one ``ComponentResource`` per resource group, built from the stack model.
 
-Nothing is imported here: ``settings``, ``spec`` and ``outputs`` are read by ``localcloud``, ``loadgen`` and
-``analysis``, which must not pay for (or need) pulumi. Import the component modules explicitly.
+The model they read (settings, spec, alarms, outputs) is the Pulumi-free ``stack`` package, which the local cloud
+reads too. Nothing is imported here: import the component modules explicitly.
 """

@@ -21,8 +21,7 @@ from urllib.parse import quote
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import Settings
-from components.spec import StackSpec
+from stack import Settings, StackSpec
 
 COMPONENT_TYPE = "archbench:ops:CiDeployRole"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"

@@ -12,8 +12,7 @@ from typing import Any
 
 import pulumi
 
-from components.alarms import LAMBDA, PERIOD_S, SQS, queue_age_threshold_s
-from components.spec import FunctionSpec, StackSpec
+from core import COLOURS
 from handlers.contract import (
     DIM_ARCHITECTURE,
     DIM_WORKLOAD,
@@ -24,11 +23,10 @@ from handlers.contract import (
     M_WORKLOAD_MS,
     NAMESPACE,
 )
+from stack import LAMBDA_NAMESPACE, PERIOD_S, SQS_NAMESPACE, FunctionSpec, StackSpec, queue_age_threshold_s
 
 GRID_WIDTH = 24
 ROW_HEIGHT = 6
-# One colour per architecture on every widget, so a line is recognisable at a glance.
-COLOURS = {"arm64": "#ff7f0e", "x86_64": "#1f77b4"}
 WORKLOAD_PERCENTILES = ("p50", "p99")
 
 Widget = dict[str, Any]
@@ -120,7 +118,8 @@ def _workload_table(stack: StackSpec, region: pulumi.Input[str]) -> Widget:
 def _invocations(fns: Sequence[FunctionSpec], region: pulumi.Input[str]) -> Widget:
     metrics: list[list[Any]] = []
     for spec in fns:
-        metrics.append([LAMBDA, "Invocations", "FunctionName", spec.function_name, _line(spec, "invocations")])
+        metrics.append([LAMBDA_NAMESPACE, "Invocations", "FunctionName", spec.function_name,
+                        _line(spec, "invocations")])
         # Every work item, failed ones included, has a handler time: its sample count counts them.
         metrics.append([NAMESPACE, M_HANDLER_MS, DIM_ARCHITECTURE, spec.architecture,
                         _line(spec, "work items", stat="SampleCount", yAxis="right")])
@@ -131,21 +130,21 @@ def _invocations(fns: Sequence[FunctionSpec], region: pulumi.Input[str]) -> Widg
 def _errors(fns: Sequence[FunctionSpec], region: pulumi.Input[str]) -> Widget:
     metrics: list[list[Any]] = []
     for spec in fns:
-        metrics.append([LAMBDA, "Errors", "FunctionName", spec.function_name, _line(spec, "Lambda errors")])
-        metrics.append([LAMBDA, "Throttles", "FunctionName", spec.function_name, _line(spec, "throttles")])
+        metrics.append([LAMBDA_NAMESPACE, "Errors", "FunctionName", spec.function_name, _line(spec, "Lambda errors")])
+        metrics.append([LAMBDA_NAMESPACE, "Throttles", "FunctionName", spec.function_name, _line(spec, "throttles")])
         metrics.append([NAMESPACE, M_ERRORS, DIM_ARCHITECTURE, spec.architecture, _line(spec, "failed work items")])
     return _metric("Errors, throttles and failed work items", region, metrics, left_label="count")
 
 
 def _concurrency(stack: StackSpec, region: pulumi.Input[str]) -> Widget:
-    metrics = [[LAMBDA, "ConcurrentExecutions", "FunctionName", spec.function_name, _line(spec, "concurrent")]
+    metrics = [[LAMBDA_NAMESPACE, "ConcurrentExecutions", "FunctionName", spec.function_name, _line(spec, "concurrent")]
                for spec in stack.functions]
     return _metric("Concurrent executions", region, metrics, stat="Maximum", left_label="executions",
                    annotations=[{"label": "SQS maximum concurrency", "value": stack.settings.max_concurrency}])
 
 
 def _duration(fns: Sequence[FunctionSpec], region: pulumi.Input[str]) -> Widget:
-    metrics = [[LAMBDA, "Duration", "FunctionName", spec.function_name, _line(spec, stat, stat=stat)]
+    metrics = [[LAMBDA_NAMESPACE, "Duration", "FunctionName", spec.function_name, _line(spec, stat, stat=stat)]
                for spec in fns for stat in WORKLOAD_PERCENTILES]
     return _metric("Lambda duration p50 / p99 (whole invocation)", region, metrics, left_label="ms")
 
@@ -175,21 +174,21 @@ def _api(api_id: pulumi.Input[str], region: pulumi.Input[str]) -> Widget:
 def _queue_depth(fns: Sequence[FunctionSpec], region: pulumi.Input[str]) -> Widget:
     metrics: list[list[Any]] = []
     for spec in fns:
-        metrics.append([SQS, "ApproximateNumberOfMessagesVisible", "QueueName", spec.queue_name,
+        metrics.append([SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", spec.queue_name,
                         _line(spec, "waiting")])
-        metrics.append([SQS, "ApproximateNumberOfMessagesNotVisible", "QueueName", spec.queue_name,
+        metrics.append([SQS_NAMESPACE, "ApproximateNumberOfMessagesNotVisible", "QueueName", spec.queue_name,
                         _line(spec, "in flight")])
     return _metric("Queue depth", region, metrics, stat="Maximum", left_label="messages")
 
 
 def _queue_age(stack: StackSpec, region: pulumi.Input[str]) -> Widget:
-    metrics = [[SQS, "ApproximateAgeOfOldestMessage", "QueueName", spec.queue_name, _line(spec, "oldest")]
+    metrics = [[SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", "QueueName", spec.queue_name, _line(spec, "oldest")]
                for spec in stack.functions]
     return _metric("Age of the oldest message", region, metrics, stat="Maximum", left_label="s",
                    annotations=[{"label": "alarm", "value": queue_age_threshold_s(stack.settings)}])
 
 
 def _dlq_depth(fns: Sequence[FunctionSpec], region: pulumi.Input[str]) -> Widget:
-    metrics = [[SQS, "ApproximateNumberOfMessagesVisible", "QueueName", spec.dlq_name, _line(spec, "in DLQ")]
+    metrics = [[SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", spec.dlq_name, _line(spec, "in DLQ")]
                for spec in fns]
     return _metric("Dead-letter queue depth (alarm > 0)", region, metrics, stat="Maximum", left_label="messages")

@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.outputs import PROJECT_ROOT
-from components.spec import LAMBDA_TRUST, FunctionSpec, code_files, execution_policy
+from core import PROJECT_ROOT
+from stack import LAMBDA_TRUST, FunctionSpec, code_files, execution_policy
 
 COMPONENT_TYPE = "archbench:bench:BenchmarkedFunction"
 # The SQS maximum: what failed stays long enough to be looked at and reconciled.
@@ -21,7 +21,7 @@ DLQ_RETENTION_S = 14 * 24 * 3600
 
 
 def code_archive(root: Path = PROJECT_ROOT) -> pulumi.AssetArchive:
-    """The ``handlers/`` package (``components.spec.code_files``), as ``handlers/...`` at the archive root.
+    """The ``handlers/`` package (``stack.spec.code_files``), as ``handlers/...`` at the archive root.
 
     Listed file by file because ``FileArchive`` cannot exclude anything. Paths are relative to the project root,
     which is the Pulumi program's working directory.
@@ -90,7 +90,7 @@ class BenchmarkedFunction(pulumi.ComponentResource):
         self.register_outputs(self.contract_outputs())
 
     def contract_outputs(self) -> dict[str, Any]:
-        """This function's entry in the ``bench`` output (``components.outputs.FunctionOutputs``)."""
+        """This function's entry in the ``bench`` output (``stack.outputs.FunctionOutputs``)."""
         return {
             "name": self.function.name, "queue_url": self.queue.url, "dlq_url": self.dlq.url,
             "log_group": self.log_group.name, "route": self.spec.route_path, "memory_mb": self.spec.memory_mb,

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function import BenchmarkedFunction
-from components.spec import StackSpec
+from stack import StackSpec
 
 COMPONENT_TYPE = "archbench:bench:HttpApi"
 # One JSON document per request, enough to reconcile what loadgen sent with what the functions saw.

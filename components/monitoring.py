@@ -9,9 +9,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import PERIOD_S, Alarm, stack_alarms
 from components.dashboard import dashboard_body
-from components.spec import StackSpec
+from stack import PERIOD_S, Alarm, StackSpec, stack_alarms
 
 COMPONENT_TYPE = "archbench:ops:Monitoring"
 

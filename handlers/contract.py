@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at")
 # Fixed length and shape: two run ids are never substrings of each other (filter_log_events matches substrings).
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+RUN_ID_EXAMPLE = "20261125T080000Z-3fa2"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,15 @@ class WorkRequest:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
+
+
+def is_run_id(value: object) -> bool:
+    return isinstance(value, str) and RUN_ID_RE.match(value) is not None
+
+
+def run_id_problem(value: object) -> str:
+    """What is wrong with a value that is not a run id, in the words every tool uses."""
+    return f"{value!r} is not a run id (form {RUN_ID_EXAMPLE})"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -70,6 +80,6 @@ TRIGGER_API = "api"
 TRIGGER_DIRECT = "direct"
 TRIGGERS = (TRIGGER_SQS, TRIGGER_API, TRIGGER_DIRECT)  # the values of P_TRIGGER
 
-# --- function environment (set by the deployers from components/spec.py, read by the handler) ---------------------
+# --- function environment (set by the deployers from stack/spec.py, read by the handler) ---------------------
 ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"  # the configured architecture label, the EMF Architecture dimension
 ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"  # comma-separated workload names; empty or unset = all

@@ -48,6 +48,24 @@ class FunctionInfo:
         )
 
 
+@dataclass
+class LocalContext:
+    """A stand-in for the Lambda context object, for calling the handler outside Lambda (the layers' verify
+    probe, the benchmarks, the tests): the attributes ``FunctionInfo.from_context`` reads, as AWS types them."""
+
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    function_name: str = "archbench-local"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: str = "1024"  # a string on AWS
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:archbench-local"
+    log_group_name: str = "/aws/lambda/archbench-local"
+    log_stream_name: str = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 900_000
+
+
 class ColdStartClock:
     """Knows whether this is the execution environment's first invocation and how long init took.
 

@@ -11,8 +11,8 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from handlers.contract import REQUEST_FIELDS, RUN_ID_RE, WorkRequest
-from handlers.workloads import WORKLOADS
+from handlers.contract import REQUEST_FIELDS, WorkRequest, is_run_id, run_id_problem
+from handlers.workloads import WORKLOADS, Workload
 
 INVALID_JSON = "invalid_json"
 INVALID_TYPE = "invalid_type"
@@ -61,14 +61,12 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
             raise RequestError(MISSING_FIELD, f"missing required field '{name}'")
 
     run_id = _string(data, "run_id")
-    if not RUN_ID_RE.match(run_id):
-        raise RequestError(INVALID_VALUE, f"run_id {run_id!r} is not of the form 20261125T080000Z-3fa2")
+    if not is_run_id(run_id):
+        raise RequestError(INVALID_VALUE, f"run_id {run_id_problem(run_id)}")
     seq = _bounded_int(data, "seq", 0, MAX_SEQ)
 
     name = _string(data, "workload")
-    workload = WORKLOADS.get(name)
-    if workload is None:
-        raise RequestError(UNKNOWN_WORKLOAD, f"unknown workload {name!r}; known: {', '.join(sorted(WORKLOADS))}")
+    workload = find_workload(name)
     if allowed and name not in allowed:
         raise RequestError(NOT_ALLOWED, f"workload {name!r} is not allowed here; allowed: {', '.join(allowed)}")
 
@@ -85,6 +83,14 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
                        sent_at=sent_at)
 
 
+def find_workload(name: str) -> Workload:
+    """The workload called ``name``; a ``RequestError`` naming the known ones otherwise."""
+    workload = WORKLOADS.get(name)
+    if workload is None:
+        raise RequestError(UNKNOWN_WORKLOAD, f"unknown workload {name!r}; known: {', '.join(sorted(WORKLOADS))}")
+    return workload
+
+
 def salvage_identity(obj: Any) -> tuple[str | None, int | None]:
     """The run id and seq of a request that failed validation, when they are usable, so its error is countable."""
     if isinstance(obj, str | bytes | bytearray):
@@ -95,7 +101,7 @@ def salvage_identity(obj: Any) -> tuple[str | None, int | None]:
     if not isinstance(obj, Mapping):
         return None, None
     run_id, seq = obj.get("run_id"), obj.get("seq")
-    return (run_id if isinstance(run_id, str) and RUN_ID_RE.match(run_id) else None,
+    return (run_id if is_run_id(run_id) else None,
             seq if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= MAX_SEQ else None)
 
 

@@ -10,30 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
 
 import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 
+from core import ExecuteApiSigner
 from loadgen.plan import Plan
 from loadgen.stats import RequestRecord, RunStats
 
 _RETRIES = urllib3.Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, raise_on_status=False)
 _TIMEOUT = urllib3.Timeout(connect=5.0, read=120.0)
-
-
-class Signer:
-    """SigV4 for ``execute-api``; refreshable credentials are frozen per request so rotation is honoured."""
-
-    def __init__(self, credentials: Any, region: str) -> None:
-        self.credentials = credentials
-        self.region = region
-
-    def headers(self, url: str, body: bytes) -> dict[str, str]:
-        request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
-        SigV4Auth(self.credentials.get_frozen_credentials(), "execute-api", self.region).add_auth(request)
-        return dict(request.headers.items())
 
 
 class ApiTarget:
@@ -42,7 +27,7 @@ class ApiTarget:
     batch_size = 1
 
     def __init__(self, urls: Mapping[str, str], plan: Plan, stats: RunStats, *, pool_size: int,
-                 signer: Signer | None) -> None:
+                 signer: ExecuteApiSigner | None) -> None:
         self.urls = dict(urls)
         self.plan = plan
         self.stats = stats
@@ -57,7 +42,7 @@ class ApiTarget:
     def _post(self, arch: str, seq: int, lag_s: float) -> None:
         url = self.urls[arch]
         body = self.plan.request(seq, time.time()).to_json().encode()
-        headers = self.signer.headers(url, body) if self.signer else {"Content-Type": "application/json"}
+        headers = self.signer.headers("POST", url, body) if self.signer else {"Content-Type": "application/json"}
         started = time.perf_counter()
         status: int | None
         try:

@@ -12,19 +12,18 @@ from typing import Any
 
 from rich.console import Console
 
-from components.outputs import OutputsError, StackOutputs, find_outputs
-from components.settings import Settings
-from handlers.contract import RUN_ID_RE, new_run_id
+from core import UsageError, check_run_id, parse_duration, run_cli, run_dir, write_manifest
+from handlers.contract import new_run_id
 from loadgen.clients import api_signer, preflight_queues, sqs_client
 from loadgen.cost import DEFAULT_MAX_COST_USD, CostEstimate, estimate_cost
-from loadgen.manifest import ManifestError, run_dir, write_manifest
-from loadgen.parsing import UsageError, parse_duration, parse_mix, parse_rate
+from loadgen.parsing import parse_mix, parse_rate
 from loadgen.plan import Plan, build_plan, resolve_mix
 from loadgen.progress import live_progress
 from loadgen.report import build_manifest, print_summary, write_requests
 from loadgen.runner import Target, linger_s, run_schedule, senders_per_arch
 from loadgen.schedule import PROFILES, Profile
 from loadgen.stats import RunStats
+from stack import OutputsError, Settings, StackOutputs, find_outputs
 
 EXAMPLES = """examples:
   python -m loadgen --rate 50/s --duration 10m                       sustained, SQS, workload sort
@@ -79,14 +78,8 @@ class Options:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return _main(args)
-    except (UsageError, OutputsError, ManifestError) as exc:
-        print(f"loadgen: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # before the run started (planning, confirmation, preflight)
-        print("loadgen: interrupted; nothing sent", file=sys.stderr)
-        return 130
+    # A Ctrl-C that reaches here came before the run started (planning, confirmation, preflight).
+    return run_cli("loadgen", lambda: _main(args), interrupted="interrupted; nothing sent")
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -116,8 +109,8 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Options:
-    if args.run_id and not RUN_ID_RE.match(args.run_id):
-        raise UsageError(f"--run-id {args.run_id!r} is not of the form 20261125T080000Z-3fa2")
+    if args.run_id:
+        check_run_id(args.run_id)
     if args.senders is not None and args.senders < 1:
         raise UsageError("--senders must be at least 1")
     rate = parse_rate(args.rate)

@@ -1,7 +1,6 @@
-"""AWS access for the targets: a session for the stack's endpoint and region, checks, and the API signer.
+"""AWS access for the targets: the SQS client sized to the senders, the queue check, the API signer.
 
-A local cloud (``endpoint_url`` set) accepts any credentials, so when none are configured dummy ones are used;
-against AWS the normal credential chain (``AWS_PROFILE``, environment, SSO, instance role) applies.
+Sessions and credentials are ``core.aws``'s: dummy ones for a local cloud, the normal chain against AWS.
 """
 
 from __future__ import annotations
@@ -9,22 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from components.outputs import StackOutputs
-from loadgen.api import Signer
-from loadgen.parsing import UsageError
-
-_LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-
-
-def session_for(outputs: StackOutputs) -> boto3.Session:
-    session = boto3.Session(region_name=outputs.region)
-    if outputs.is_local and session.get_credentials() is None:
-        session = boto3.Session(region_name=outputs.region, **_LOCAL_CREDENTIALS)
-    return session
+from core import ExecuteApiSigner, UsageError
+from stack import StackOutputs
 
 
 def sqs_client(outputs: StackOutputs, connections: int) -> Any:
@@ -33,10 +20,8 @@ def sqs_client(outputs: StackOutputs, connections: int) -> Any:
     Parameter validation is off: loadgen builds every entry itself, and validating ten entries per call costs
     about an eighth of the sender's CPU (measured against MiniStack).
     """
-    config = Config(max_pool_connections=max(10, connections), retries={"max_attempts": 3, "mode": "standard"},
-                    connect_timeout=5, read_timeout=30, parameter_validation=False)
-    return session_for(outputs).client("sqs", endpoint_url=outputs.endpoint_url, region_name=outputs.region,
-                                       config=config)
+    return outputs.client("sqs", read_timeout_s=30, max_pool_connections=max(10, connections),
+                          parameter_validation=False)
 
 
 def preflight_queues(client: Any, queue_urls: Mapping[str, str]) -> None:
@@ -49,7 +34,6 @@ def preflight_queues(client: Any, queue_urls: Mapping[str, str]) -> None:
                              "(`python -m localcloud status`, or `pulumi stack`)") from None
 
 
-def api_signer(outputs: StackOutputs) -> Signer | None:
+def api_signer(outputs: StackOutputs) -> ExecuteApiSigner | None:
     """A SigV4 signer when credentials exist (needed by IAM-authorized routes, ignored by the others)."""
-    credentials = session_for(outputs).get_credentials()
-    return Signer(credentials, outputs.region) if credentials is not None else None
+    return ExecuteApiSigner.for_endpoint(outputs.region, outputs.endpoint_url)

@@ -1,7 +1,6 @@
 """A rough upper estimate of what a run costs on AWS, so a typo in --rate cannot run up a bill unnoticed.
 
-List prices of us-east-1 (2025): Lambda $0.20 per million requests and $0.0000166667 (x86_64) or
-$0.0000133334 (arm64) per GB-second; SQS $0.40 per million requests; HTTP API $1.00 per million requests.
+List prices from the one table, ``core.pricing`` (us-east-1's: the cost guard does not know the region yet).
 Every work item is assumed to be its own invocation (SQS batches make it fewer) and to take ``ASSUMED_MS`` per
 iteration at the workload's default size, scaled linearly with size: deliberately pessimistic.
 """
@@ -11,13 +10,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core import (
+    HTTP_API_PER_MILLION_REQUESTS_USD,
+    LAMBDA_PER_GB_S_USD,
+    LAMBDA_PER_MILLION_REQUESTS_USD,
+    SQS_PER_MILLION_REQUESTS_USD,
+)
 from loadgen.plan import Plan
 
-LAMBDA_PER_MILLION_REQUESTS_USD = 0.20
 LAMBDA_PER_REQUEST_USD = LAMBDA_PER_MILLION_REQUESTS_USD / 1e6
-LAMBDA_PER_GB_S_USD = {"arm64": 0.0000133334, "x86_64": 0.0000166667}  # also analysis.cost's price list
-SQS_PER_REQUEST_USD = 0.40 / 1e6
-HTTP_API_PER_REQUEST_USD = 1.00 / 1e6
+SQS_PER_REQUEST_USD = SQS_PER_MILLION_REQUESTS_USD / 1e6
+HTTP_API_PER_REQUEST_USD = HTTP_API_PER_MILLION_REQUESTS_USD / 1e6
 ASSUMED_MS = 50.0  # the upper end of a default-size workload (5–50 ms on one core)
 DEFAULT_MAX_COST_USD = 1.0
 

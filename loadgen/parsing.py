@@ -1,4 +1,7 @@
-"""Parse the user's words for rates, durations and workload mixes; every mistake is one clear ``UsageError``."""
+"""Parse the user's words for rates and workload mixes; every mistake is one clear ``UsageError``.
+
+Durations are every command's: ``core.cli.parse_duration``.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,11 @@ import math
 import re
 from dataclasses import dataclass
 
+from core import UsageError
+
 _RATE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m)\s*$")
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 # NAME[@SIZE][:WEIGHT], e.g. ``sort``, ``sort:3``, ``sort@20000:3``.
 _SHARE_RE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:@(?P<size>\d+))?(?::(?P<weight>\d+(?:\.\d+)?))?$")
-
-
-class UsageError(ValueError):
-    """The user asked for something that cannot be done; the message is shown as one line."""
 
 
 @dataclass(frozen=True)
@@ -35,17 +34,6 @@ def parse_rate(text: str, *, allow_zero: bool = False) -> float:
     if (value == 0 and not allow_zero) or not math.isfinite(value):
         raise UsageError(f"rate {text!r} must be more than zero")
     return value
-
-
-def parse_duration(text: str, *, allow_zero: bool = False) -> float:
-    """``30s``, ``10m``, ``1h`` (and ``250ms``) → seconds."""
-    match = _DURATION_RE.match(text)
-    if not match:
-        raise UsageError(f"duration {text!r} is not like 30s, 10m or 1h")
-    seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    if seconds < 0 or (seconds == 0 and not allow_zero) or not math.isfinite(seconds):
-        raise UsageError(f"duration {text!r} must be more than zero")
-    return seconds
 
 
 def parse_mix(text: str) -> tuple[WorkloadShare, ...]:

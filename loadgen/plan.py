@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core import UsageError
 from handlers.contract import WorkRequest
-from loadgen.parsing import UsageError, WorkloadShare
+from loadgen.parsing import WorkloadShare
 from loadgen.schedule import Profile, due_times
 
 
@@ -62,14 +63,14 @@ def assign_workloads(total: int, weights: list[float], seed: int) -> np.ndarray:
 def resolve_mix(shares: tuple[WorkloadShare, ...], size: int | None, iterations: int) -> tuple[WorkloadShare, ...]:
     """Give each workload its size (``@SIZE``, else ``--size``, else its default) and check it with the handler's
     own validation, so that a request the functions would refuse is refused here, before anything is sent."""
-    from handlers.validation import RequestError, parse_work_request
-    from handlers.workloads import WORKLOADS
+    from handlers.validation import RequestError, find_workload, parse_work_request
 
     resolved = []
     for share in shares:
-        workload = WORKLOADS.get(share.name)
-        if workload is None:
-            raise UsageError(f"unknown workload {share.name!r}; known: {', '.join(sorted(WORKLOADS))}")
+        try:
+            workload = find_workload(share.name)
+        except RequestError as exc:
+            raise UsageError(str(exc)) from None
         chosen = share.size if share.size is not None else size if size is not None else workload.default_size
         sample = WorkRequest(run_id="19700101T000000Z-0000", seq=0, workload=share.name, size=chosen,
                              iterations=iterations)

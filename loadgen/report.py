@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from components.outputs import StackOutputs
-from loadgen.manifest import RunManifest
+from core import RunManifest
 from loadgen.plan import Plan
 from loadgen.stats import LATE_AFTER_S, RunStats
+from stack import StackOutputs
 
 
 def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, stats: RunStats, started_at: float,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loadgen.parsing import UsageError
+from core import UsageError
 
 PROFILES = ("sustained", "burst", "ramp", "poisson")
 _EPS = 1e-9  # so that 0.1/s × 30 s counts as 3, not 2.9999999

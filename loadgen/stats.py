@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loadgen.manifest import TargetCounts
+from core import TargetCounts
 
 LATE_AFTER_S = 0.1  # a request that starts more than this after its due time counts as started late
 _RECENT = 4096  # lag samples the live display summarises

@@ -9,26 +9,9 @@ import time
 from pathlib import Path
 from types import FrameType
 
-import yaml
-
-from components.outputs import OutputsError, local_outputs_path
-from components.settings import Settings, SettingsError
+from core import UsageError, local_outputs_path, run_cli
 from localcloud import cloud
-from localcloud.errors import LocalCloudError
-
-
-def load_settings(config: Path | None) -> Settings:
-    """Defaults, or the ``archbench:*`` keys of a ``Pulumi.<stack>.yaml`` — the same settings Pulumi reads."""
-    if config is None:
-        return Settings()
-    try:
-        document = yaml.safe_load(config.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise LocalCloudError(f"cannot read {config}: {' '.join(str(exc).split())}") from None
-    values = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(values, dict):
-        values = {}
-    return Settings.from_mapping(lambda key: values.get(f"archbench:{key}"))
+from stack import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,11 +35,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _up(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
-        raise LocalCloudError(f"--port must be between 1 and 65535, got {args.port}")
+        raise UsageError(f"--port must be between 1 and 65535, got {args.port}")
     if args.endpoint is not None and not args.endpoint.startswith(("http://", "https://")):
-        raise LocalCloudError(f"--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got {args.endpoint!r}")
+        raise UsageError(f"--endpoint must be an http(s) URL such as http://127.0.0.1:4566, got {args.endpoint!r}")
     started = time.monotonic()
-    outputs = cloud.up(load_settings(args.config), port=args.port, endpoint=args.endpoint, progress=_progress)
+    settings = Settings.from_pulumi_yaml(args.config)
+    outputs = cloud.up(settings, port=args.port, endpoint=args.endpoint, progress=_progress)
     print(f"local cloud ready in {time.monotonic() - started:.1f} s at {outputs.endpoint_url}")
     for arch, fn in outputs.functions.items():
         print(f"  {arch:7} {fn.name}  queue {fn.queue_url}")
@@ -92,21 +76,18 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        if args.command == "up":
-            return _up(args)
-        if args.command == "down":
-            print(cloud.down())
-            return 0
-        running, text = cloud.status()
-        print(text)
-        return 0 if running else 1
-    except (LocalCloudError, SettingsError, OutputsError) as exc:
-        print(f"localcloud: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("localcloud: interrupted", file=sys.stderr)
-        return 130
+    return run_cli("localcloud", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "up":
+        return _up(args)
+    if args.command == "down":
+        print(cloud.down())
+        return 0
+    running, text = cloud.status()
+    print(text)
+    return 0 if running else 1
 
 
 if __name__ == "__main__":

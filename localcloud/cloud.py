@@ -7,21 +7,19 @@ that pid's tree and removes the outputs file, whose presence tells loadgen and a
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.outputs import StackOutputs, load_outputs_file, local_outputs_path, state_dir
-from components.settings import Settings
-from components.spec import describe_stack
+from core import local_outputs_path, state_dir, write_json_atomic
 from localcloud import process
 from localcloud.deploy import deploy
 from localcloud.errors import LocalCloudError
 from localcloud.ready import wait_ready
 from localcloud.runtime_venv import ensure_venv
+from stack import Settings, StackOutputs, describe_stack, load_outputs_file, stack_prefix
 
-PREFIX = "archbench-local"
+PREFIX = stack_prefix("local")  # the local cloud's resources are named as a Pulumi stack called "local" would be
 
 Progress = Callable[[str], None]
 
@@ -102,7 +100,7 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
         progress("starting MiniStack")
         started_here = process.start(python, local_dir(), port=port)
         state = CloudState(endpoint_url=started_here.endpoint_url, ministack=started_here)
-        _write_json(cloud_state_path(), state.to_dict())
+        write_json_atomic(cloud_state_path(), state.to_dict())
     try:
         stack = describe_stack(settings, PREFIX)
         progress(f"deploying {', '.join(fn.function_name for fn in stack.functions)} and {stack.api_name}")
@@ -113,8 +111,8 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
         if started_here:
             down()
         raise
-    _write_json(cloud_state_path(), state.to_dict())
-    _write_json(local_outputs_path(), outputs.to_dict())
+    write_json_atomic(cloud_state_path(), state.to_dict())
+    write_json_atomic(local_outputs_path(), outputs.to_dict())
     return outputs
 
 
@@ -155,10 +153,3 @@ def _stop_recorded(state: CloudState | None) -> None:
     if state and state.ministack:
         process.stop(state.ministack)
 
-
-def _write_json(path: Path, data: object) -> None:
-    """Write atomically: readers (loadgen, analysis, status) never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(partial, path)

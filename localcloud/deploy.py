@@ -1,4 +1,4 @@
-"""Deploy the stack that ``components.spec.describe_stack`` describes to an emulator endpoint, with boto3.
+"""Deploy the stack that ``stack.spec.describe_stack`` describes to an emulator endpoint, with boto3.
 
 Every resource is get-or-create-or-update: MiniStack silently accepts duplicates that AWS would refuse (a second
 event source mapping for a queue, a second API, route or stage with the same name), so a re-run must find what
@@ -12,46 +12,25 @@ import hashlib
 import io
 import json
 import time
-import zipfile
 from base64 import b64encode
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from components.outputs import PROJECT_ROOT, FunctionOutputs, StackOutputs
-from components.spec import LAMBDA_TRUST, FunctionSpec, StackSpec, code_files, execution_policy
+from core import LOCAL_REGION, PROJECT_ROOT, client, write_deterministic_zip
 from localcloud.errors import LocalCloudError
-from localcloud.process import DUMMY_CREDENTIALS, REGION
-
-_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-
-def client(service: str, endpoint_url: str) -> Any:
-    """A boto3 client for the emulator: its endpoint, dummy credentials, us-east-1."""
-    return boto3.client(
-        service, endpoint_url=endpoint_url, region_name=REGION,
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60),
-    )
+from stack import LAMBDA_TRUST, FunctionOutputs, FunctionSpec, StackOutputs, StackSpec, code_files, execution_policy
 
 
 def code_zip(root: Path = PROJECT_ROOT) -> bytes:
-    """The function package (``components.spec.code_files``) as a zip with ``handlers/`` at its root.
+    """The function package (``stack.spec.code_files``) as a zip with ``handlers/`` at its root.
 
     Byte-identical for identical sources (fixed dates and modes), so a re-run does not update the code.
     """
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in code_files(root):
-            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), _EPOCH)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+    write_deterministic_zip(buffer, ((path.relative_to(root).as_posix(), path) for path in code_files(root)))
     return buffer.getvalue()
 
 
@@ -73,12 +52,10 @@ class _Deployer:
         self.endpoint_url = endpoint_url
         self.code = code
         self.code_sha = b64encode(hashlib.sha256(code).digest()).decode()
-        self.sqs = client("sqs", endpoint_url)
-        self.logs = client("logs", endpoint_url)
-        self.iam = client("iam", endpoint_url)
-        self.lam = client("lambda", endpoint_url)
-        self.api = client("apigatewayv2", endpoint_url)
-        self.account = client("sts", endpoint_url).get_caller_identity()["Account"]
+        self.sqs, self.logs, self.iam, self.lam, self.api, sts = (
+            client(service, LOCAL_REGION, endpoint_url)
+            for service in ("sqs", "logs", "iam", "lambda", "apigatewayv2", "sts"))
+        self.account = sts.get_caller_identity()["Account"]
 
     def run(self) -> StackOutputs:
         api_id = self._api()
@@ -100,7 +77,7 @@ class _Deployer:
                 route=spec.route_path, memory_mb=spec.memory_mb, architecture=spec.architecture)
         self._stage(api_id)
         api_url = f"{self.endpoint_url}/_aws/execute-api/{api_id}/$default"
-        return StackOutputs(region=REGION, endpoint_url=self.endpoint_url, api_url=api_url, functions=functions)
+        return StackOutputs(region=LOCAL_REGION, endpoint_url=self.endpoint_url, api_url=api_url, functions=functions)
 
     # --- queues and logs ------------------------------------------------------------------------------------------
     def _queue(self, name: str, attributes: dict[str, str]) -> tuple[str, str]:
@@ -123,7 +100,7 @@ class _Deployer:
         except self.iam.exceptions.NoSuchEntityException:
             role_arn = self.iam.create_role(
                 RoleName=spec.role_name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
-        log_arn = f"arn:aws:logs:{REGION}:{self.account}:log-group:{spec.log_group}"
+        log_arn = f"arn:aws:logs:{LOCAL_REGION}:{self.account}:log-group:{spec.log_group}"
         self.iam.put_role_policy(RoleName=spec.role_name, PolicyName=f"{spec.function_name}-least-privilege",
                                  PolicyDocument=json.dumps(execution_policy(spec, queue_arn, log_arn)))
         return str(role_arn)
@@ -211,7 +188,7 @@ class _Deployer:
         self.lam.add_permission(
             FunctionName=spec.function_name, StatementId=statement, Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",
-            SourceArn=spec.api_invoke_source_arn(f"arn:aws:execute-api:{REGION}:{self.account}:{api_id}"))
+            SourceArn=spec.api_invoke_source_arn(f"arn:aws:execute-api:{LOCAL_REGION}:{self.account}:{api_id}"))
 
     def _stage(self, api_id: str) -> None:
         settings = self.stack.settings

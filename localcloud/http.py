@@ -11,22 +11,13 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-from localcloud.process import DUMMY_CREDENTIALS, REGION
+from core import ExecuteApiSigner
 
 
 def post_json(url: str, body: str | bytes, sign: bool = True, timeout_s: float = 30.0) -> tuple[int, Any]:
     """Return the status and the decoded JSON answer (or the raw text when it is not JSON)."""
     data = body.encode() if isinstance(body, str) else body
-    headers = {"Content-Type": "application/json"}
-    if sign:
-        request = AWSRequest(method="POST", url=url, data=data, headers=headers)
-        credentials = Credentials(DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"], DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
-        SigV4Auth(credentials, "execute-api", REGION).add_auth(request)
-        headers = dict(request.headers.items())
+    headers = ExecuteApiSigner.local().headers("POST", url, data) if sign else {"Content-Type": "application/json"}
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers, method="POST"),
                                     timeout=timeout_s) as response:

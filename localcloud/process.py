@@ -20,13 +20,11 @@ from pathlib import Path
 
 import psutil
 
+from core import LOCAL_REGION, local_credentials_env
 from localcloud.errors import LocalCloudError
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_localstack/health"  # MiniStack answers it too, so one probe fits both emulators
-# Dummy credentials: MiniStack accepts any; real ones must never reach the emulator or its workers.
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -62,9 +60,9 @@ def ministack_env(port: int, tmpdir: Path) -> dict[str, str]:
     """The host environment (workers inherit it) without AWS credentials, profiles or another venv's marker."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("AWS_", "MINISTACK_", "LOCALSTACK_")) and key != "VIRTUAL_ENV"}
-    env.update(DUMMY_CREDENTIALS)
+    env.update(local_credentials_env())  # MiniStack accepts any; real ones must never reach it or its workers
     env.update({
-        "AWS_DEFAULT_REGION": REGION,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
         "GATEWAY_PORT": str(port),
         "BIND_HOST": HOST,
         "TMPDIR": str(tmpdir),

@@ -13,12 +13,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from components.outputs import FunctionOutputs, StackOutputs
 from handlers.contract import WorkRequest, new_run_id
 from handlers.workloads import WORKLOADS
-from localcloud.deploy import client
 from localcloud.errors import LocalCloudError
 from localcloud.http import post_json
+from stack import FunctionOutputs, StackOutputs
 
 
 def noop_request(seq: int = 0) -> WorkRequest:
@@ -28,7 +27,7 @@ def noop_request(seq: int = 0) -> WorkRequest:
 def wait_ready(outputs: StackOutputs, sign: bool = True, timeout_s: float = 60.0) -> None:
     """Poll every function (in parallel: each first call is a cold start) until both triggers succeed."""
     assert outputs.endpoint_url is not None
-    lam = client("lambda", outputs.endpoint_url)
+    lam = outputs.client("lambda")
     deadline = time.monotonic() + timeout_s
     with ThreadPoolExecutor(max_workers=len(outputs.functions)) as pool:
         problems = list(pool.map(lambda fn: _wait_one(lam, outputs.api_url, fn, sign, deadline),

@@ -1,30 +1,23 @@
 """MiniStack's own virtualenv: the emulator plus the handlers' requirements, apart from the project's ``.venv``.
 
 MiniStack pins its own botocore and runs every function with its own interpreter, so this venv plays the role of
-the Lambda runtime and its layer. It lives outside ``state_dir()`` on purpose: test sessions with their own state
-dir reuse it instead of installing again.
+the Lambda runtime and its layer; it lives at ``core.paths.ministack_venv_dir()``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from components.outputs import PROJECT_ROOT
+from core import PROJECT_ROOT, ministack_venv_dir
 from localcloud.errors import LocalCloudError
 
 MINISTACK_REQUIREMENT = "ministack>=1.5.33"
 REQUIREMENTS_FILE = PROJECT_ROOT / "handlers" / "requirements.txt"
 _STAMP = ".archbench-installed"
-
-
-def venv_dir() -> Path:
-    """``$ARCHBENCH_MINISTACK_VENV`` or ``<checkout>/.archbench/ministack-venv``."""
-    return Path(os.environ.get("ARCHBENCH_MINISTACK_VENV") or PROJECT_ROOT / ".archbench" / "ministack-venv")
 
 
 def venv_python(venv: Path) -> Path:
@@ -39,7 +32,7 @@ def _wanted_stamp() -> str:
 
 def ensure_venv(progress: Callable[[str], None] = lambda _: None) -> Path:
     """Create or refresh the venv when missing or when the handlers' requirements changed; return its python."""
-    venv = venv_dir()
+    venv = ministack_venv_dir()
     python = venv_python(venv)
     stamp = venv / _STAMP
     wanted = _wanted_stamp()

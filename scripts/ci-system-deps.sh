@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the arm64 layer verification needs (`python -m components.layers verify --arch arm64`):
+# Debian packages the arm64 layer verification needs (`python -m layers verify --arch arm64`):
 # qemu-user-static runs an aarch64 Python on this x86_64 host, debootstrap fetches the Debian roots it runs from.
 # Idempotent and quiet: does nothing when all are installed; prints apt's output only if it fails. Needs root.
 set -euo pipefail

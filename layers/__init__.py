@@ -1,0 +1,23 @@
+"""Per-architecture dependency layers: built from ``handlers/requirements.txt``, pruned, checked, cached.
+
+``layer_zip(settings, arch)`` is what the Pulumi program calls; ``python -m layers build|verify`` is
+the command line. No pulumi import here or below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from layers.build import Layer, build_layer
+from layers.errors import LayerError
+from stack import Settings
+
+
+def layer_zip(settings: Settings, arch: str) -> Path:
+    """The zip to publish as ``arch``'s LayerVersion for ``settings.runtime``: built or cached, within budget."""
+    layer = build_layer(arch, settings.python_version)
+    layer.check_budgets()
+    return layer.zip_path
+
+
+__all__ = ["Layer", "LayerError", "build_layer", "layer_zip"]

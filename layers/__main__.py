@@ -1,0 +1,101 @@
+"""``python -m layers build|verify``: the command line of the dependency layers."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from core import ARCHITECTURES, run_cli
+from layers.build import build_layer
+from layers.debian import DEFAULT_MIRROR
+from layers.errors import LayerError
+from layers.verify import PROBE_TIMEOUT_S, verify
+from stack import RUNTIMES, Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return run_cli("layers", lambda: args.command(args, Settings(runtime=args.runtime).python_version))
+
+
+def _build(args: argparse.Namespace, python_version: str) -> int:
+    layer = build_layer(args.arch, python_version, rebuild=args.rebuild)
+    layer.check_budgets()
+    path = layer.zip_path
+    if args.out is not None:
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path = shutil.copyfile(layer.zip_path, args.out / f"archbench-deps-{args.arch}-{args.runtime}.zip")
+        except OSError as exc:
+            raise LayerError(f"cannot copy the layer into --out {args.out}: {exc.strerror}") from None
+    print(path)
+    return 0
+
+
+def _verify(args: argparse.Namespace, python_version: str) -> int:
+    result = verify(args.arch, python_version, mirror=args.mirror, timeout=args.timeout)
+    tested, reference = result.tested, result.reference
+    print(f"{'workload':<16}{'size':>9}  {tested.arch + ' digest':<18}{reference.arch + ' digest':<18}same")
+    for name, size, tested_digest, reference_digest, equal in result.rows():
+        print(f"{name:<16}{size:>9}  {tested_digest[:16]:<18}{reference_digest[:16]:<18}{'yes' if equal else 'NO'}")
+    problem = result.problem()
+    if problem is not None:
+        raise LayerError(problem)
+    how = {True: "under qemu", False: "natively"}
+    print(f"OK: {tested.arch} ({how[tested.emulated]}, {tested.seconds:.0f} s) and {reference.arch} "
+          f"({how[reference.emulated]}, {reference.seconds:.0f} s) agree on all {len(tested.results)} workloads; "
+          f"{result.seconds:.0f} s in all")
+    return 0
+
+
+def _seconds(text: str) -> int:
+    """``--timeout``: a whole number of seconds above zero, or argparse's one-line usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds >= 1, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m layers",
+        description="Build one architecture's Lambda dependency layer, or verify that the arm64 layer computes the "
+                    "same answers as the x86_64 one. Progress on stderr, results on stdout.")
+    commands = parser.add_subparsers(required=True, metavar="{build,verify}")
+    default_runtime = Settings().runtime
+
+    build = commands.add_parser(
+        "build", help="build (or take from the cache) one architecture's layer zip; prints its path",
+        description="pip install the handlers' requirements for the runtime and architecture, prune, check every "
+                    "ELF file's machine and the Lambda size limits, zip python/. Cached by a hash of "
+                    "requirements + runtime + architecture.")
+    build.add_argument("--arch", required=True, choices=ARCHITECTURES)
+    build.add_argument("--out", type=Path, metavar="DIR", help="also copy the zip into DIR")
+    build.add_argument("--runtime", choices=RUNTIMES, default=default_runtime,
+                       help=f"Lambda runtime the wheels are for (default {default_runtime})")
+    build.add_argument("--rebuild", action="store_true", help="ignore the cache (pick up new releases)")
+    build.set_defaults(command=_build)
+
+    check = commands.add_parser(
+        "verify", help="run every workload with this layer under its CPU (qemu) and compare digests",
+        description="Run a small request of every workload through the handler with ARCH's layer under an ARCH "
+                    "Python from a Debian root (qemu-user when foreign) and with the other architecture's layer "
+                    "natively; succeed when every result digest is equal. Needs qemu-user-static and "
+                    "debootstrap (scripts/ci-system-deps.sh); the roots are cached under .archbench/.")
+    check.add_argument("--arch", default="arm64", choices=ARCHITECTURES, help="the layer under test (default arm64)")
+    check.add_argument("--runtime", choices=RUNTIMES, default=default_runtime,
+                       help=f"Lambda runtime (default {default_runtime}; a Debian suite must ship it)")
+    check.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default {DEFAULT_MIRROR})")
+    check.add_argument("--timeout", type=_seconds, default=PROBE_TIMEOUT_S, metavar="S",
+                       help=f"limit for each architecture's run, seconds (default {PROBE_TIMEOUT_S})")
+    check.set_defaults(command=_verify)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The stack model both deployers build from: settings, the derived names and policies, the alarms, and the
+stack outputs contract with its discovery.
+
+No pulumi here: the Pulumi components (``components``) and the local cloud's boto3 deployer (``localcloud``) read
+the same model, so the two cannot drift. Other packages import from this face.
+"""
+
+from stack.alarms import (
+    LAMBDA_NAMESPACE,
+    PERIOD_S,
+    SQS_NAMESPACE,
+    Alarm,
+    function_alarms,
+    queue_age_threshold_s,
+    stack_alarms,
+)
+from stack.outputs import (
+    OUTPUT_NAME,
+    FunctionOutputs,
+    OutputsError,
+    StackOutputs,
+    find_outputs,
+    load_outputs_file,
+)
+from stack.settings import RUNTIMES, Settings, SettingsError
+from stack.spec import (
+    CODE_DIR,
+    LAMBDA_TRUST,
+    FunctionSpec,
+    StackSpec,
+    code_files,
+    describe_stack,
+    execution_policy,
+    stack_prefix,
+)
+
+__all__ = [
+    "CODE_DIR",
+    "LAMBDA_NAMESPACE",
+    "LAMBDA_TRUST",
+    "OUTPUT_NAME",
+    "PERIOD_S",
+    "RUNTIMES",
+    "SQS_NAMESPACE",
+    "Alarm",
+    "FunctionOutputs",
+    "FunctionSpec",
+    "OutputsError",
+    "Settings",
+    "SettingsError",
+    "StackOutputs",
+    "StackSpec",
+    "code_files",
+    "describe_stack",
+    "execution_policy",
+    "find_outputs",
+    "function_alarms",
+    "load_outputs_file",
+    "queue_age_threshold_s",
+    "stack_alarms",
+    "stack_prefix",
+]

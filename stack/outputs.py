@@ -1,0 +1,137 @@
+"""The stack outputs contract (Pulumi output ``bench`` / ``.archbench/local/outputs.json``) and how to find it.
+
+Loadgen and analysis find the outputs in this order: ``--outputs FILE``, ``--stack NAME`` (``pulumi stack
+output``), a running local cloud's file, the current Pulumi stack. No pulumi import here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from core import ARCHITECTURES, PROJECT_ROOT, UserError, local_outputs_path
+from core import client as aws_client
+
+OUTPUT_NAME = "bench"
+
+
+class OutputsError(UserError):
+    """Stack outputs are missing or malformed; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class FunctionOutputs:
+    name: str
+    queue_url: str
+    dlq_url: str
+    log_group: str
+    route: str
+    memory_mb: int
+    architecture: str
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    region: str
+    endpoint_url: str | None
+    api_url: str
+    functions: dict[str, FunctionOutputs]
+
+    @property
+    def is_local(self) -> bool:
+        """A local emulator (MiniStack/LocalStack) rather than AWS: set by ``localcloud``."""
+        return self.endpoint_url is not None
+
+    def client(self, service: str, **config: Any) -> Any:
+        """A boto3 client for this stack's region and endpoint (``core.aws.client``; ``config`` passes on)."""
+        return aws_client(service, self.region, self.endpoint_url, **config)
+
+    @property
+    def log_groups(self) -> list[str]:
+        """Every function's log group, in architecture order."""
+        return [fn.log_group for _, fn in sorted(self.functions.items())]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "endpoint_url": self.endpoint_url,
+            "api_url": self.api_url,
+            "functions": {arch: asdict(fn) for arch, fn in self.functions.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "outputs") -> StackOutputs:
+        """Validate the contract; every problem is an ``OutputsError`` naming the field and the source."""
+        if not isinstance(data, dict):
+            raise OutputsError(f"{source}: expected a JSON object with region, api_url and functions")
+        try:
+            functions_raw = data["functions"]
+            if not isinstance(functions_raw, dict) or not functions_raw:
+                raise OutputsError(f"{source}: 'functions' must map architectures to functions")
+            functions = {}
+            for arch, fn in functions_raw.items():
+                if arch not in ARCHITECTURES:
+                    raise OutputsError(f"{source}: unknown architecture {arch!r} in 'functions'")
+                functions[arch] = FunctionOutputs(
+                    name=str(fn["name"]), queue_url=str(fn["queue_url"]), dlq_url=str(fn["dlq_url"]),
+                    log_group=str(fn["log_group"]), route=str(fn["route"]), memory_mb=int(fn["memory_mb"]),
+                    architecture=str(fn["architecture"]),
+                )
+            endpoint = data.get("endpoint_url")
+            return cls(region=str(data["region"]), endpoint_url=str(endpoint) if endpoint else None,
+                       api_url=str(data["api_url"]), functions=functions)
+        except KeyError as exc:
+            raise OutputsError(f"{source}: missing field {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise OutputsError(f"{source}: malformed stack outputs ({exc})") from None
+
+
+def load_outputs_file(path: Path) -> StackOutputs:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise OutputsError(f"outputs file not found: {path}") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise OutputsError(f"cannot read outputs file {path}: {exc}") from None
+    return StackOutputs.from_dict(data, source=str(path))
+
+
+def load_pulumi_outputs(stack: str | None) -> StackOutputs:
+    """``pulumi stack output bench --json`` for the named (or current) stack."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise OutputsError("the pulumi CLI is not on PATH; pass --outputs FILE or run `python -m localcloud up`")
+    command = [pulumi, "stack", "output", OUTPUT_NAME, "--json", "--cwd", str(PROJECT_ROOT)]
+    if stack:
+        command += ["--stack", stack]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    label = f"pulumi stack {stack or '(current)'}"
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise OutputsError(f"{label}: `pulumi stack output {OUTPUT_NAME}` failed: {reason}")
+    try:
+        data = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise OutputsError(f"{label}: output {OUTPUT_NAME!r} is not JSON") from None
+    return StackOutputs.from_dict(data, source=label)
+
+
+def find_outputs(outputs_file: str | Path | None = None, stack: str | None = None) -> StackOutputs:
+    """Resolve the stack outputs in the documented order; a clear error if none is found."""
+    if outputs_file:
+        return load_outputs_file(Path(outputs_file))
+    if stack:
+        return load_pulumi_outputs(stack)
+    local = local_outputs_path()
+    if local.exists():
+        return load_outputs_file(local)
+    if shutil.which("pulumi"):
+        return load_pulumi_outputs(None)
+    raise OutputsError(
+        "no stack found: run `python -m localcloud up --detach` (local) or `pulumi up` (AWS), "
+        "or pass --outputs FILE / --stack NAME"
+    )

@@ -1,0 +1,223 @@
+"""The one settings object both deployers read: the Pulumi program and the local cloud.
+
+Values come from Pulumi config keys ``archbench:<key>`` (``Pulumi.<stack>.yaml``) or any other mapping of the
+same keys; everything has a default here. This module must not import pulumi: ``localcloud`` reads it too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core import ARCHITECTURES, UserError
+
+RUNTIMES = ("python3.11", "python3.12", "python3.13")
+API_AUTH_MODES = ("iam", "none")
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_OIDC_PROVIDER_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+
+
+class SettingsError(UserError, ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+
+def _meta(key: str, doc: str) -> dict[str, str]:
+    return {"key": key, "doc": doc}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the benchmarked stack; identical for both architectures by construction."""
+
+    memory_mb: int = field(default=1024, metadata=_meta("memoryMb", "Lambda memory, 128–10240 MB"))
+    timeout_s: int = field(default=30, metadata=_meta("timeoutSeconds", "Lambda timeout, 1–900 s"))
+    runtime: str = field(default="python3.13", metadata=_meta("runtime", "python3.11 | python3.12 | python3.13"))
+    batch_size: int = field(default=10, metadata=_meta("batchSize", "SQS records per invocation, 1–10000"))
+    batching_window_s: int = field(
+        default=0, metadata=_meta("batchingWindowSeconds", "SQS batching window, 0–300 s"))
+    max_concurrency: int = field(
+        default=5, metadata=_meta("maxConcurrency", "event source mapping maximum concurrency, 2–1000"))
+    dlq_max_receives: int = field(
+        default=3, metadata=_meta("dlqMaxReceives", "receives before a message moves to the DLQ, 1–1000"))
+    log_retention_days: int = field(
+        default=14, metadata=_meta("logRetentionDays", "CloudWatch Logs retention, an allowed period"))
+    api_auth: str = field(default="iam", metadata=_meta("apiAuth", "HTTP API authorization: iam | none"))
+    api_throttle_rate: float = field(
+        default=100.0, metadata=_meta("apiThrottleRate", "HTTP API steady-state requests/s, > 0"))
+    api_throttle_burst: int = field(
+        default=200, metadata=_meta("apiThrottleBurst", "HTTP API burst, >= 1"))
+    architectures: tuple[str, ...] = field(
+        default=ARCHITECTURES, metadata=_meta("architectures", "which of arm64, x86_64 to deploy"))
+    xray_tracing: bool = field(
+        default=False, metadata=_meta("xrayTracing", "X-Ray active tracing (disturbs timings)"))
+    allowed_workloads: tuple[str, ...] = field(
+        default=(), metadata=_meta("allowedWorkloads", "workloads the handler accepts; empty = all"))
+    layers: bool = field(
+        default=True, metadata=_meta("layers", "build and attach one dependency layer per architecture"))
+    alarm_email: str = field(
+        default="", metadata=_meta("alarmEmail", "email subscribed to the alarms' SNS topic; empty = no topic"))
+    ci_github_repository: str = field(
+        default="", metadata=_meta("ciGithubRepository", "OWNER/NAME allowed to deploy via OIDC; empty = no role"))
+    ci_github_environment: str = field(
+        default="production", metadata=_meta("ciGithubEnvironment", "GitHub environment the deploy role trusts"))
+    ci_state_bucket: str = field(
+        default="", metadata=_meta("ciStateBucket", "S3 bucket of the Pulumi state the CI roles may use; empty = none"))
+    ci_oidc_provider_arn: str = field(
+        default="", metadata=_meta(
+            "ciOidcProviderArn", "the account's GitHub OIDC provider to reuse; empty = create it (one per account)"))
+
+    def __post_init__(self) -> None:
+        _check_range("memoryMb", self.memory_mb, 128, 10240)
+        _check_range("timeoutSeconds", self.timeout_s, 1, 900)
+        _check_choice("runtime", self.runtime, RUNTIMES)
+        _check_range("batchSize", self.batch_size, 1, 10000)
+        _check_range("batchingWindowSeconds", self.batching_window_s, 0, 300)
+        if self.batch_size > 10 and self.batching_window_s == 0:
+            raise SettingsError("archbench:batchSize above 10 needs archbench:batchingWindowSeconds >= 1 (AWS rule)")
+        _check_range("maxConcurrency", self.max_concurrency, 2, 1000)
+        _check_range("dlqMaxReceives", self.dlq_max_receives, 1, 1000)
+        _check_choice("logRetentionDays", self.log_retention_days, LOG_RETENTION_DAYS)
+        _check_choice("apiAuth", self.api_auth, API_AUTH_MODES)
+        if not self.api_throttle_rate > 0:
+            raise SettingsError(f"archbench:apiThrottleRate must be > 0, got {self.api_throttle_rate}")
+        _check_range("apiThrottleBurst", self.api_throttle_burst, 1, 5000)
+        if not self.architectures:
+            raise SettingsError("archbench:architectures must name at least one of arm64, x86_64")
+        for arch in self.architectures:
+            _check_choice("architectures", arch, ARCHITECTURES)
+        if len(set(self.architectures)) != len(self.architectures):
+            raise SettingsError(f"archbench:architectures has a duplicate: {list(self.architectures)}")
+        if self.allowed_workloads:
+            # Imported here so settings stay importable without the handlers on the path.
+            from handlers.workloads import WORKLOADS
+
+            for name in self.allowed_workloads:
+                _check_choice("allowedWorkloads", name, tuple(WORKLOADS))
+
+        if self.alarm_email and not _EMAIL_RE.match(self.alarm_email):
+            raise SettingsError(f"archbench:alarmEmail is not an email address: {self.alarm_email!r}")
+        if self.ci_github_repository and not _REPO_RE.match(self.ci_github_repository):
+            raise SettingsError(
+                f"archbench:ciGithubRepository must be OWNER/NAME, got {self.ci_github_repository!r}")
+        if self.ci_state_bucket and not _BUCKET_RE.match(self.ci_state_bucket):
+            raise SettingsError(f"archbench:ciStateBucket is not an S3 bucket name: {self.ci_state_bucket!r}")
+        if self.ci_oidc_provider_arn and not _OIDC_PROVIDER_RE.match(self.ci_oidc_provider_arn):
+            raise SettingsError("archbench:ciOidcProviderArn must be arn:aws:iam::ACCOUNT:oidc-provider/"
+                                f"token.actions.githubusercontent.com, got {self.ci_oidc_provider_arn!r}")
+
+    @property
+    def queue_visibility_timeout_s(self) -> int:
+        """AWS guidance for SQS event sources: at least 6 × function timeout, plus the batching window."""
+        return 6 * self.timeout_s + self.batching_window_s
+
+    @property
+    def python_version(self) -> str:
+        """The runtime's ``major.minor``, e.g. ``3.13`` (layers build wheels for it)."""
+        return self.runtime.removeprefix("python")
+
+    @classmethod
+    def from_mapping(cls, get: Callable[[str], Any]) -> Settings:
+        """Build from a getter of config keys (``pulumi.Config("archbench").get`` or ``dict.get``).
+
+        Values may be strings (Pulumi config) or native YAML/JSON types; a missing key takes the default.
+        """
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = get(f.metadata["key"])
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.metadata["key"], raw, f.default)
+        return cls(**values)
+
+    @classmethod
+    def from_pulumi_yaml(cls, path: Path | None) -> Settings:
+        """Defaults, or the ``archbench:*`` keys of a ``Pulumi.<stack>.yaml``: the same settings Pulumi reads."""
+        if path is None:
+            return cls()
+        try:
+            document = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise SettingsError(f"cannot read {path}: {' '.join(str(exc).split())}") from None
+        values = document.get("config") if isinstance(document, dict) else None
+        if not isinstance(values, dict):
+            values = {}
+        return cls.from_mapping(lambda key: values.get(f"archbench:{key}"))
+
+    @classmethod
+    def keys(cls) -> dict[str, str]:
+        """Config key → one-line description, for documentation and ``--help``."""
+        return {f.metadata["key"]: f.metadata["doc"] for f in fields(cls)}
+
+
+def _coerce(key: str, raw: Any, default: Any) -> Any:
+    """Turn a config value into the default's type, or raise an error that names the key."""
+    try:
+        if isinstance(default, bool):
+            return _to_bool(raw)
+        if isinstance(default, int):
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+        if isinstance(default, float):
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(raw)
+        if isinstance(default, tuple):
+            return tuple(_to_list(raw))
+        if not isinstance(raw, str):
+            raise ValueError
+        return raw.strip()
+    except (TypeError, ValueError) as exc:
+        kind = _KIND_NAMES.get(type(default), "string")
+        raise SettingsError(f"archbench:{key} must be {kind}, got {raw!r}") from exc
+
+
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", tuple: "a list"}
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _to_list(raw: Any) -> list[str]:
+    """A JSON array, a YAML list, or a comma-separated string."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("["):
+            raw = json.loads(text)
+        else:
+            return [part.strip() for part in text.split(",") if part.strip()]
+    if not isinstance(raw, Sequence) or not all(isinstance(item, str) for item in raw):
+        raise ValueError(raw)
+    return list(raw)
+
+
+def _check_range(key: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise SettingsError(f"archbench:{key} must be between {low} and {high}, got {value}")
+
+
+def _check_choice(key: str, value: Any, allowed: Sequence[Any]) -> None:
+    if value not in allowed:
+        choices = ", ".join(str(a) for a in allowed)
+        raise SettingsError(f"archbench:{key} must be one of {choices}; got {value!r}")

@@ -1,0 +1,169 @@
+"""One description of the stack — names, routes, environment — that both deployers build from.
+
+The Pulumi components and ``localcloud``'s boto3 deployer read this and nothing else for names and per-function
+settings, so the two cannot drift. No pulumi import here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, NAMESPACE
+from stack.settings import Settings
+
+HANDLER = "handlers.app.handler"
+ROUTE_METHOD = "POST"
+CODE_DIR = "handlers"
+
+PREFIX_MAX = 40
+_PREFIX_RE = re.compile(rf"^[a-z][a-z0-9-]{{0,{PREFIX_MAX - 1}}}$")
+
+# What each function's role may do: consume its own queue, write to its own log group (X-Ray only if tracing).
+QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# X-Ray has no resource-level permissions: these two actions are only ever granted on "*".
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+}
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Everything that defines one benchmarked function and its queue; only ``architecture`` differs."""
+
+    architecture: str
+    function_name: str
+    queue_name: str
+    dlq_name: str
+    log_group: str
+    route_path: str
+    memory_mb: int
+    timeout_s: int
+    runtime: str
+    handler: str
+    environment: dict[str, str]
+    batch_size: int
+    batching_window_s: int
+    max_concurrency: int
+    visibility_timeout_s: int
+    dlq_max_receives: int
+    log_retention_days: int
+    xray_tracing: bool
+
+    @property
+    def route_key(self) -> str:
+        """The API Gateway v2 route key, e.g. ``POST /arm64/process``."""
+        return f"{ROUTE_METHOD} {self.route_path}"
+
+    def api_invoke_source_arn(self, api_execution_arn: str) -> str:
+        """What the API may invoke this function from: any stage, this route only (``<api arn>/*/POST/arm64/…``)."""
+        return f"{api_execution_arn}/*/{ROUTE_METHOD}{self.route_path}"
+
+    @property
+    def role_name(self) -> str:
+        return f"{self.function_name}-role"
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    prefix: str
+    settings: Settings
+    functions: tuple[FunctionSpec, ...]
+
+    @property
+    def api_name(self) -> str:
+        return f"{self.prefix}-api"
+
+    @property
+    def api_access_log_group(self) -> str:
+        return f"/aws/apigateway/{self.prefix}-api"
+
+    @property
+    def route_authorization(self) -> str:
+        """The routes' API Gateway authorization type from ``archbench:apiAuth`` (IAM: callers sign with SigV4)."""
+        return "NONE" if self.settings.api_auth == "none" else "AWS_IAM"
+
+    def function(self, architecture: str) -> FunctionSpec:
+        for spec in self.functions:
+            if spec.architecture == architecture:
+                return spec
+        raise KeyError(f"architecture {architecture!r} is not deployed in this stack")
+
+
+def stack_prefix(stack: str) -> str:
+    """``archbench-<stack>`` as a resource-name prefix; a long one is cut and given a hash so it stays unique.
+
+    The Pulumi program names its resources after the Pulumi stack this way, the local cloud after ``local``.
+    """
+    prefix = "archbench-" + re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-")
+    if len(prefix) <= PREFIX_MAX:
+        return prefix.rstrip("-")
+    return f"{prefix[:PREFIX_MAX - 7].rstrip('-')}-{hashlib.sha256(stack.encode()).hexdigest()[:6]}"
+
+
+def describe_stack(settings: Settings, prefix: str) -> StackSpec:
+    """Derive every name and per-function setting from the settings and a name prefix."""
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError(f"stack name prefix must be lowercase letters, digits and '-', ≤ {PREFIX_MAX} chars: "
+                         f"{prefix!r}")
+    functions = tuple(_function_spec(settings, prefix, arch) for arch in settings.architectures)
+    return StackSpec(prefix=prefix, settings=settings, functions=functions)
+
+
+def _function_spec(settings: Settings, prefix: str, arch: str) -> FunctionSpec:
+    name = f"{prefix}-{arch.replace('_', '-')}"
+    environment = {ENV_ARCHITECTURE: arch, "AWS_EMF_NAMESPACE": NAMESPACE}
+    if settings.allowed_workloads:
+        environment[ENV_ALLOWED_WORKLOADS] = ",".join(settings.allowed_workloads)
+    return FunctionSpec(
+        architecture=arch,
+        function_name=name,
+        queue_name=f"{name}-queue",
+        dlq_name=f"{name}-dlq",
+        log_group=f"/aws/lambda/{name}",
+        route_path=f"/{arch}/process",
+        memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s,
+        runtime=settings.runtime,
+        handler=HANDLER,
+        environment=environment,
+        batch_size=settings.batch_size,
+        batching_window_s=settings.batching_window_s,
+        max_concurrency=settings.max_concurrency,
+        visibility_timeout_s=settings.queue_visibility_timeout_s,
+        dlq_max_receives=settings.dlq_max_receives,
+        log_retention_days=settings.log_retention_days,
+        xray_tracing=settings.xray_tracing,
+    )
+
+
+def execution_policy(spec: FunctionSpec, queue_arn: str, log_group_arn: str) -> dict[str, Any]:
+    """Least privilege: consume its own queue, write to its own log group (and X-Ray only if tracing is on).
+
+    ``log_group_arn`` is the group's ARN without the trailing ``:*`` (as Pulumi's ``LogGroup.arn`` gives it).
+    """
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ConsumeOwnQueue", "Effect": "Allow", "Action": list(QUEUE_ACTIONS), "Resource": [queue_arn]},
+        {"Sid": "WriteOwnLogGroup", "Effect": "Allow", "Action": list(LOG_ACTIONS),
+         "Resource": [f"{log_group_arn}:*"]},
+    ]
+    if spec.xray_tracing:
+        statements.append({"Sid": "XRayTracing", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def code_files(root: Path) -> list[Path]:
+    """The function package: every file under ``root/handlers`` but byte-code caches, sorted.
+
+    Both deployers ship exactly these (a local ``__pycache__`` would change the code hash from one machine to the
+    next and redeploy, and cold-start, both functions).
+    """
+    return sorted(path for path in (root / CODE_DIR).rglob("*")
+                  if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")

@@ -1,0 +1,73 @@
+"""End to end on the session's MiniStack: a small `python -m loadgen` run, then `python -m analysis.compare`."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from core import PROJECT_ROOT
+from localcloud.ready import noop_request
+from stack import StackOutputs
+
+RATE_PER_S, DURATION_S = 10, 3
+
+
+def run(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                          env=os.environ.copy(), timeout=300, check=False)
+
+
+def nudge_workers(outputs: StackOutputs, calls: int = 12) -> None:
+    """MiniStack files a worker's output until its pipe is quiet for 5 ms: on a busy machine the last document
+    of an invocation waits in the pipe for that worker's next invocation. Invoke every worker once more (noop,
+    another run id) so that late documents reach the log."""
+    lam = outputs.client("lambda")
+    names = [fn.name for fn in outputs.functions.values()] * calls
+    with ThreadPoolExecutor(max_workers=calls) as pool:
+        list(pool.map(lambda name: lam.invoke(FunctionName=name, Payload=noop_request().to_json().encode()),
+                      names))
+
+
+def test_compare_after_a_loadgen_run(local_cloud: StackOutputs, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("ARCHBENCH_REPORTS_DIR", str(tmp_path / "reports"))
+
+    load = run("loadgen", "--rate", f"{RATE_PER_S}/s", "--duration", f"{DURATION_S}s", "--yes")
+    assert load.returncode == 0, load.stderr
+    (run_id,) = [path.name for path in (tmp_path / "runs").iterdir()]
+
+    compare = run("analysis.compare", "--format", "json", "--wait", "120s")
+    if compare.returncode == 3:  # unaccounted for: a late document still in a worker's pipe?
+        nudge_workers(local_cloud)
+        compare = run("analysis.compare", "--run-id", run_id, "--format", "json", "--wait", "0s")
+    assert compare.returncode == 0, compare.stderr
+    summary = json.loads(compare.stdout)
+    assert summary["run_id"] == run_id and summary["source"] == "log-events" and summary["local_emulation"]
+    sent = RATE_PER_S * DURATION_S
+    for arch, block in summary["architectures"].items():
+        reconciliation = summary["reconciliation"]["by_architecture"][arch]
+        # On a busy machine an invocation may time out after its items were done: the message is redelivered
+        # (a second EMF document) and may end in the DLQ; either way each message is counted exactly once.
+        assert reconciliation == {"sent": sent, "processed": sent - reconciliation["in_dlq"], "failed": 0,
+                                  "in_dlq": reconciliation["in_dlq"], "in_flight": 0, "lost": 0}
+        assert block["invocations"] >= reconciliation["processed"] and block["errors"] == 0
+        assert block["host_machine"] == platform.machine()
+        assert 1 <= block["lambda_invocations"] <= block["invocations"]
+        assert block["workload_ms"]["p50"] > 0 and block["cost_per_million_usd"] > 0
+    assert summary["cost"]["billed_duration"] == "estimated"
+    assert summary["verdict"].startswith("Local emulation — both functions ran on the host's")
+    report = tmp_path / "reports" / run_id
+    assert {"summary.json", "report.md", "invocations.csv", "latency_cdf.png", "latency_over_time.png",
+            "cold_start_init.png", "cost_per_million.png"} <= {path.name for path in report.iterdir()}
+
+    table = run("analysis.compare", "--run-id", run_id, "--wait", "0s", "--no-plots")
+    assert "Per architecture" in table.stdout and "verdict" in table.stdout
+    assert table.stdout.rstrip().endswith(f"report: {report}")
+
+    (tmp_path / "a-file").write_text("")
+    unwritable = run("analysis.compare", "--run-id", run_id, "--wait", "0s", "--no-plots",
+                     "--out", str(tmp_path / "a-file" / "report"))
+    assert unwritable.returncode == 1 and "Traceback" not in unwritable.stderr
+    assert unwritable.stderr.strip().splitlines()[-1].startswith("analysis.compare: error: cannot write the report:")

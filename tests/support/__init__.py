@@ -1,0 +1,1 @@
+"""What several test packages share: the Pulumi mock harnesses and reading a run's EMF documents back."""

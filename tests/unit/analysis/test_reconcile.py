@@ -1,0 +1,165 @@
+"""Reconciliation: sent = processed + in DLQ + in flight, with the queues read through SQS (Stubber)."""
+
+import json
+
+import boto3
+import pandas as pd
+from botocore.stub import ANY, Stubber
+
+from analysis.reconcile import (
+    PEEK_VISIBILITY_S,
+    DeadLetters,
+    SqsQueues,
+    describe_problem,
+    finished_seqs,
+    reconcile,
+    unknown,
+    wait_for_drain,
+)
+from stack import FunctionOutputs, StackOutputs
+
+RUN = "20261125T080000Z-3fa2"
+ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+
+def outputs() -> StackOutputs:
+    def fn(arch: str) -> FunctionOutputs:
+        base = f"https://sqs.us-east-1.amazonaws.com/123456789012/archbench-dev-{arch}"
+        return FunctionOutputs(f"archbench-dev-{arch}", base, f"{base}-dlq", f"/aws/lambda/archbench-dev-{arch}",
+                               f"/{arch}/process", 1024, arch)
+
+    return StackOutputs("us-east-1", None, "https://api", {"arm64": fn("arm64"), "x86_64": fn("x86_64")})
+
+
+def items(arch: str, ok: range, failed: range = range(0)) -> list[dict]:
+    rows = [{"architecture": arch, "seq": s, "error": False} for s in ok]
+    # a poisoned message: every receive writes an error document, then it moves to the DLQ
+    return rows + [{"architecture": arch, "seq": s, "error": True} for s in failed for _ in range(2)]
+
+
+def manifest(target: str = "sqs", sent: int = 100) -> dict:
+    counts = {"scheduled": sent + 1, "sent": sent, "failed": 1, "retried": 4, "started_late": 0}
+    return {"run_id": RUN, "config": {"target": target}, "targets": {"arm64": counts, "x86_64": dict(counts)}}
+
+
+class FakeQueues:
+    """Queue contents by URL: (visible, not visible) counts and the DLQ's work-item seqs of this run."""
+
+    def __init__(self, counts: dict[str, tuple[int, int]], dead: dict[str, DeadLetters] | None = None) -> None:
+        self.counts, self.dead = counts, dead or {}
+
+    def count(self, url: str) -> tuple[int, int]:
+        return self.counts.get(url, (0, 0))
+
+    def dead_letters(self, url: str, run_id: str) -> DeadLetters:
+        return self.dead[url]
+
+
+def body(seq: int, run_id: str = RUN) -> str:
+    return json.dumps({"run_id": run_id, "seq": seq, "workload": "sort", "size": 10, "iterations": 1, "seed": 1,
+                       "sent_at": 1.0})
+
+
+def message(index: int, text: str) -> dict:
+    return {"MessageId": f"00000000-0000-0000-0000-{index:012d}", "ReceiptHandle": f"handle-{index}", "Body": text,
+            "MD5OfBody": "0" * 32}
+
+
+def test_sqs_queues_reads_the_dlq_and_makes_every_message_visible_again():
+    client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    url = outputs().functions["arm64"].dlq_url
+    receive = {"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": PEEK_VISIBILITY_S,
+               "WaitTimeSeconds": 1}
+    first = [message(i, body(90 + i)) for i in range(10)]
+    second = [message(10, body(7, run_id="20261124T080000Z-0000")), message(11, "not json")]
+    with Stubber(client) as stub:
+        stub.add_response("get_queue_attributes", {"Attributes": {"ApproximateNumberOfMessages": "12",
+                                                                  "ApproximateNumberOfMessagesNotVisible": "0"}},
+                          {"QueueUrl": url, "AttributeNames": ATTRIBUTES})
+        stub.add_response("receive_message", {"Messages": first}, receive)
+        stub.add_response("receive_message", {"Messages": second}, receive)
+        stub.add_response("receive_message", {}, receive)
+        released = [{"Id": str(i), "ReceiptHandle": f"handle-{i}", "VisibilityTimeout": 0} for i in range(10)]
+        stub.add_response("change_message_visibility_batch", {"Successful": [], "Failed": []},
+                          {"QueueUrl": url, "Entries": released})
+        stub.add_response("change_message_visibility_batch", {"Successful": [], "Failed": []},
+                          {"QueueUrl": url, "Entries": ANY})
+        queues = SqsQueues(client)
+        assert queues.count(url) == (12, 0)
+        dead = queues.dead_letters(url, RUN)
+        stub.assert_no_pending_responses()
+    assert dead == DeadLetters(frozenset(range(90, 100)), 12)
+
+
+def test_everything_accounted_for_with_a_dlq_of_this_run_and_others():
+    stack = outputs()
+    arm, x86 = stack.functions["arm64"], stack.functions["x86_64"]
+    frame = pd.DataFrame(items("arm64", range(95), failed=range(95, 100)) + items("x86_64", range(97)))
+    queues = FakeQueues({arm.dlq_url: (7, 0), x86.queue_url: (1, 2)},  # x86_64: 3 still being processed
+                        {arm.dlq_url: DeadLetters(frozenset(range(95, 100)), 7)})  # 2 from an earlier run
+    result = reconcile(manifest(), frame, stack, queues)
+    assert result["status"] == "ok" and result["lost"] == 0
+    assert result["by_architecture"]["arm64"] == {"sent": 100, "processed": 95, "failed": 1, "in_dlq": 5,
+                                                  "in_flight": 0, "lost": 0}
+    assert result["by_architecture"]["x86_64"]["in_flight"] == 3
+    assert (result["sent"], result["processed"], result["in_dlq"]) == (200, 192, 5)
+    assert describe_problem(result) is None and "in_dlq_whole_queue" not in result
+
+
+def test_work_done_by_an_invocation_that_timed_out_is_counted_once():
+    """The item's EMF document says done, but the invocation timed out and the message ended in the DLQ."""
+    stack = outputs()
+    dlq = stack.functions["arm64"].dlq_url
+    frame = pd.DataFrame(items("arm64", range(100)) + items("x86_64", range(100)))
+    result = reconcile(manifest(), frame, stack, FakeQueues({dlq: (3, 0)}, {dlq: DeadLetters(frozenset({1, 2, 3}), 3)}))
+    assert result["by_architecture"]["arm64"]["processed"] == 97 and result["lost"] == 0
+
+
+def test_lost_messages_are_said_loudly():
+    frame = pd.DataFrame(items("arm64", range(90)) + items("x86_64", range(100)))
+    result = reconcile(manifest(), frame, outputs(), FakeQueues({}))
+    assert result["status"] == "lost" and result["lost"] == 10
+    assert "arm64: 10 of 100 messages sent are unaccounted for" in describe_problem(result)
+
+
+def test_a_dlq_too_large_to_read_falls_back_to_its_whole_queue_count():
+    stack = outputs()
+    dlq = stack.functions["arm64"].dlq_url
+    frame = pd.DataFrame(items("arm64", range(100)) + items("x86_64", range(100)))
+    queues = FakeQueues({dlq: (20_000, 0)}, {dlq: DeadLetters(frozenset(), 10_000)})
+    result = reconcile(manifest(), frame, stack, queues)
+    assert result["in_dlq_whole_queue"] == ["arm64"] and result["by_architecture"]["arm64"]["lost"] == -20_000
+    assert "more messages accounted for than sent" in describe_problem(result)
+
+
+def test_api_target_counts_answered_errors_as_processed_and_ignores_queues():
+    frame = pd.DataFrame(items("arm64", range(98), failed=range(98, 100)) + items("x86_64", range(100)))
+    assert {arch: len(seqs) for arch, seqs in finished_seqs(frame, "api").items()} == {"arm64": 100, "x86_64": 100}
+    assert len(finished_seqs(frame, "sqs")["arm64"]) == 98
+
+    class NoQueues:
+        def count(self, url):
+            raise AssertionError("an API run must not read the queues")
+
+    assert reconcile(manifest("api"), frame, outputs(), NoQueues())["status"] == "ok"
+
+
+def test_unreachable_queues_make_the_reconciliation_unknown():
+    client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    frame = pd.DataFrame(items("arm64", range(100)) + items("x86_64", range(100)))
+    with Stubber(client) as stub:
+        stub.add_client_error("get_queue_attributes", "AWS.SimpleQueueService.NonExistentQueue", "no queue", 400)
+        result = reconcile(manifest(), frame, outputs(), SqsQueues(client))
+    assert result["status"] == "unknown" and "cannot read the arm64 queues" in result["reason"]
+    assert result["lost"] is None and unknown("x")["sent"] is None
+
+
+def test_wait_for_drain_polls_until_empty_or_timeout():
+    counts = iter([(3, 2), (1, 0), (0, 0)])
+    seen = []
+    left = wait_for_drain(lambda url: next(counts), ["q"], 60, seen.append, clock=lambda: 0.0,
+                          sleep=lambda s: None)
+    assert left == 0 and len(seen) == 2
+    clock = iter([0.0, 5.0, 11.0])
+    assert wait_for_drain(lambda url: (4, 0), ["q"], 10, seen.append, clock=lambda: next(clock),
+                          sleep=lambda s: None) == 4

@@ -1,0 +1,344 @@
+"""Operations: the CI roles (trust, permissions), the alarms, the dashboard, and the GitHub workflow files.
+
+The components are built under Pulumi mocks (``tests/ops_harness.py``) from a ``StackSpec`` of real settings;
+assertions read the inputs the AWS provider would receive.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+import yaml
+
+from components.ci_role import ci_deploy_role
+from components.monitoring import Monitoring
+from core import PROJECT_ROOT
+from stack import Settings, StackSpec, describe_stack
+from tests.support.ops_harness import ACCOUNT, API_ID, REGION, Registered, build, of_type, one
+
+PREFIX = "archbench-ops"
+REPO = "octo-org/bench"
+PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
+
+
+def stack(**settings: Any) -> StackSpec:
+    return describe_stack(Settings(**settings), PREFIX)
+
+
+def build_ci(spec: StackSpec) -> list[Registered]:
+    return build(lambda: ci_deploy_role("ci", spec, account_id=ACCOUNT, region=REGION, api_id=API_ID))
+
+
+def build_monitoring(spec: StackSpec) -> list[Registered]:
+    return build(lambda: Monitoring("monitoring", spec, region=REGION, api_id=API_ID))
+
+
+def statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+# --- CI roles -----------------------------------------------------------------------------------------------
+
+def test_ci_roles_are_off_unless_a_repository_is_configured():
+    assert build_ci(stack(ci_state_bucket="my-state")) == []
+
+
+def test_deploy_role_trusts_exactly_the_environment_of_one_repository():
+    registered = build_ci(stack(ci_github_repository=REPO, ci_github_environment="prod-eu"))
+    provider = one(registered, PROVIDER)
+    assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+
+    (trust,) = one(registered, ROLE, "-deploy").json("assumeRolePolicy")["Statement"]
+    assert trust["Principal"] == {
+        "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"}
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert list(trust["Condition"]) == ["StringEquals"], "a StringLike condition would make subjects patterns"
+    assert trust["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": [f"repo:{REPO}:environment:prod-eu"],
+    }
+    assert one(registered, ROLE, "-deploy").inputs["name"] == f"{PREFIX}-ci-deploy"
+
+
+def test_staging_deploy_role_without_environment_trusts_pushes_to_main_only():
+    registered = build_ci(stack(ci_github_repository=REPO, ci_github_environment=""))
+    (trust,) = one(registered, ROLE, "-deploy").json("assumeRolePolicy")["Statement"]
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
+        f"repo:{REPO}:ref:refs/heads/main"]
+
+
+def test_preview_role_trusts_pull_requests_and_may_only_read_the_state():
+    registered = build_ci(stack(ci_github_repository=REPO, ci_state_bucket="acme-pulumi-state"))
+    (trust,) = one(registered, ROLE, "-preview").json("assumeRolePolicy")["Statement"]
+    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
+        f"repo:{REPO}:pull_request"]
+
+    policy = statements(one(registered, ROLE_POLICY, "-preview-policy").json("policy"))
+    assert {sid: (s["Action"], s["Resource"]) for sid, s in policy.items()} == {
+        "PulumiStateList": (["s3:ListBucket"], ["arn:aws:s3:::acme-pulumi-state"]),
+        "PulumiStateObjects": (["s3:GetObject"], ["arn:aws:s3:::acme-pulumi-state/*"]),
+    }
+
+
+def test_preview_role_has_no_policy_without_an_s3_state_backend():
+    registered = build_ci(stack(ci_github_repository=REPO))
+    assert [r.name for r in of_type(registered, ROLE_POLICY)] == ["ci-deploy-policy"]
+
+
+def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
+    registered = build_ci(stack(ci_github_repository=REPO, ci_state_bucket="acme-pulumi-state"))
+    policy = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))
+    allowed = {sid: s for sid, s in policy.items() if s["Effect"] == "Allow"}
+
+    for sid, statement in allowed.items():
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{sid} grants a wildcard action {action}"
+    # "*" only where AWS offers no resource-level permission, and creating a mapping is tied to our functions.
+    everywhere = {sid for sid, s in allowed.items() if "*" in as_list(s["Resource"])}
+    assert everywhere == {"CreateMappings", "ApiAccessLogDelivery"}
+    assert policy["CreateMappings"]["Condition"] == {
+        "ArnLike": {"lambda:FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-*"}}
+
+    scoped_by = {PREFIX, f"/apis/{API_ID}", "acme-pulumi-state", "event-source-mapping:*"}
+    for sid, statement in allowed.items():
+        for resource in as_list(statement["Resource"]):
+            if resource == "*":
+                continue
+            scoped = any(marker in unquote(resource) for marker in scoped_by) or resource.endswith("::/apis")
+            assert scoped, (sid, resource)
+            assert REGION in resource or f"::{ACCOUNT}:" in resource or resource.startswith("arn:aws:s3:::"), resource
+
+    assert policy["Functions"]["Resource"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-*"]
+    assert policy["FunctionRoles"]["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-*"]
+    assert policy["PassFunctionRoles"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    assert "s3:PutObject" in policy["PulumiStateObjects"]["Action"]
+
+
+def test_deploy_role_may_never_change_the_ci_roles():
+    registered = build_ci(stack(ci_github_repository=REPO))
+    deny = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))["NeverTheCiRoles"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-ci-*"]
+    assert {"iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PassRole"} <= set(
+        deny["Action"])
+    # Both CI roles fall under the denied pattern.
+    for role in of_type(registered, ROLE):
+        assert role.inputs["name"].startswith(f"{PREFIX}-ci-")
+
+
+def test_an_existing_oidc_provider_is_reused_not_created():
+    existing = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    registered = build_ci(stack(ci_github_repository=REPO, ci_oidc_provider_arn=existing))
+    assert of_type(registered, PROVIDER) == []
+    for role in of_type(registered, ROLE):
+        assert role.json("assumeRolePolicy")["Statement"][0]["Principal"] == {"Federated": existing}
+
+
+# --- alarms -------------------------------------------------------------------------------------------------
+
+def test_four_alarms_per_architecture_on_the_right_metrics_and_thresholds():
+    spec = stack(timeout_s=20, batching_window_s=5)
+    alarms = {r.inputs["name"]: r.inputs for r in of_type(build_monitoring(spec), ALARM)}
+    assert len(alarms) == 8
+
+    for fn in spec.functions:
+        expected = {
+            f"{fn.function_name}-errors": ("AWS/Lambda", "Errors", {"FunctionName": fn.function_name}, "Sum", 0),
+            f"{fn.function_name}-throttles": ("AWS/Lambda", "Throttles", {"FunctionName": fn.function_name}, "Sum",
+                                              0),
+            f"{fn.function_name}-dlq-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                                              {"QueueName": fn.dlq_name}, "Maximum", 0),
+            # One visibility timeout: 6 × 20 s + 5 s batching window.
+            f"{fn.function_name}-queue-age": ("AWS/SQS", "ApproximateAgeOfOldestMessage",
+                                              {"QueueName": fn.queue_name}, "Maximum", 125),
+        }
+        for name, (namespace, metric, dimensions, statistic, threshold) in expected.items():
+            alarm = alarms[name]
+            assert (alarm["namespace"], alarm["metricName"], alarm["dimensions"]) == (namespace, metric, dimensions)
+            assert (alarm["statistic"], alarm["threshold"]) == (statistic, threshold)
+            assert alarm["comparisonOperator"] == "GreaterThanThreshold"
+            assert alarm["treatMissingData"] == "notBreaching"
+            assert not alarm.get("alarmActions"), "no topic configured, so no action"
+
+
+def test_alarm_email_adds_a_topic_that_every_alarm_notifies():
+    registered = build_monitoring(stack(alarm_email="oncall@example.com"))
+    topic = one(registered, TOPIC)
+    assert topic.inputs["name"] == f"{PREFIX}-alarms"
+    subscription = one(registered, SUBSCRIPTION)
+    assert (subscription.inputs["protocol"], subscription.inputs["endpoint"]) == ("email", "oncall@example.com")
+    topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{PREFIX}-alarms"
+    assert subscription.inputs["topic"] == topic_arn
+    for alarm in of_type(registered, ALARM):
+        assert alarm.inputs["alarmActions"] == [topic_arn]
+        assert alarm.inputs["okActions"] == [topic_arn]
+
+
+def test_without_alarm_email_there_is_no_topic():
+    registered = build_monitoring(stack())
+    assert of_type(registered, TOPIC) == [] and of_type(registered, SUBSCRIPTION) == []
+    assert len(registered) == 1 + 8 + 1  # the component, 8 alarms, the dashboard
+
+
+# --- dashboard ----------------------------------------------------------------------------------------------
+
+def dashboard(spec: StackSpec) -> dict[str, Any]:
+    registered = build_monitoring(spec)
+    board = one(registered, DASHBOARD)
+    assert board.inputs["dashboardName"] == f"{spec.prefix}-comparison"
+    return board.json("dashboardBody")
+
+
+def percentile_widgets(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [w for w in widgets if w["properties"].get("title", "").startswith(("WorkloadMs p50", "WorkloadMs p99"))]
+
+
+def test_dashboard_puts_both_architectures_side_by_side():
+    spec = stack()
+    widgets = dashboard(spec)["widgets"]
+    text = json.dumps(widgets)
+
+    for arch in ("arm64", "x86_64"):
+        fn = spec.function(arch)
+        for stat in ("p50", "p99"):
+            title = f"WorkloadMs {stat} by workload — {arch}"
+            (widget,) = [w for w in widgets if w["properties"].get("title") == title]
+            (expression,) = widget["properties"]["metrics"][0]
+            assert expression["expression"] == (
+                f"SEARCH('{{ArchBench,Architecture,Workload}} MetricName=\"WorkloadMs\" Architecture=\"{arch}\"', "
+                f"'{stat}', 60)")
+            assert widget["width"] == 12
+        for name in (fn.function_name, fn.queue_name, fn.dlq_name, f"SOURCE '{fn.log_group}'"):
+            assert name in text
+    # The two percentile pairs sit side by side: same row, arm64 left of x86_64.
+    assert sorted((w["y"], w["x"]) for w in percentile_widgets(widgets)) == [(4, 0), (4, 12), (10, 0), (10, 12)]
+
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
+        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{spec.function(a).function_name}-{kind}"
+        for a in ("arm64", "x86_64") for kind in ("errors", "throttles", "dlq-depth", "queue-age"))
+    assert f'"ApiId", "{API_ID}"' in text
+    for widget in widgets:
+        if widget["type"] in ("metric", "log"):
+            assert widget["properties"]["region"] == REGION
+
+
+def test_dashboard_widgets_tile_the_grid_without_overlap():
+    widgets = dashboard(stack())["widgets"]
+    cells: set[tuple[int, int]] = set()
+    for w in widgets:
+        assert w["x"] >= 0 and w["x"] + w["width"] <= 24
+        area = {(x, y) for x in range(w["x"], w["x"] + w["width"]) for y in range(w["y"], w["y"] + w["height"])}
+        assert not cells & area, f"{w['properties'].get('title')} overlaps another widget"
+        cells |= area
+
+
+def test_dashboard_of_a_single_architecture_stack_has_only_its_widgets():
+    spec = stack(architectures=("arm64",))
+    widgets = dashboard(spec)["widgets"]
+    text = json.dumps(widgets)
+    assert "x86" not in text
+    assert [w["width"] for w in percentile_widgets(widgets)] == [24, 24]
+
+
+# --- workflows ----------------------------------------------------------------------------------------------
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    workflow = yaml.safe_load(path.read_text())
+    # YAML 1.1 reads the bare key `on` as the boolean true.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in job.get("steps", []) if s.get("uses", "").split("@")[0] == action]
+
+
+@pytest.fixture(scope="module")
+def ci() -> dict[str, Any]:
+    return load_workflow(WORKFLOWS / "ci.yml")
+
+
+def test_every_workflow_grants_an_oidc_token_only_to_jobs_that_assume_an_aws_role():
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert files
+    for path in files:
+        workflow = load_workflow(path)
+        assert "id-token" not in (workflow.get("permissions") or {}), f"{path.name}: id-token at workflow level"
+        assert "pull_request_target" not in workflow["on"], f"{path.name}: pull_request_target runs with secrets"
+        for name, job in workflow["jobs"].items():
+            wants_token = (job.get("permissions") or {}).get("id-token") == "write"
+            assumes_role = bool(steps_using(job, "aws-actions/configure-aws-credentials"))
+            assert wants_token == assumes_role, f"{path.name}:{name}"
+            for step in steps_using(job, "aws-actions/configure-aws-credentials"):
+                assert set(step["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
+        text = path.read_text()
+        assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+
+
+def test_ci_triggers_and_default_permissions(ci: dict[str, Any]):
+    assert ci["on"] == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"]}}
+    assert ci["permissions"] == {"contents": "read"}
+    assert set(ci["jobs"]) == {"checks", "preview", "staging", "production"}
+
+
+def test_checks_run_ruff_and_make_test_without_cloud_access(ci: dict[str, Any]):
+    job = ci["jobs"]["checks"]
+    assert [s.get("run") for s in job["steps"] if "run" in s] == [
+        "sudo bash scripts/ci-system-deps.sh", "make lint", "make test"]
+    assert "permissions" not in job and "if" not in job
+
+
+def pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
+    (step,) = steps_using(job, "pulumi/actions")
+    assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
+    assert set(step["env"]) == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
+    return step
+
+
+def role_variable(job: dict[str, Any]) -> str:
+    (step,) = steps_using(job, "aws-actions/configure-aws-credentials")
+    return step["with"]["role-to-assume"]
+
+
+def test_pull_requests_preview_staging_with_the_read_only_role(ci: dict[str, Any]):
+    job = ci["jobs"]["preview"]
+    assert job["needs"] == "checks"
+    assert "github.event_name == 'pull_request'" in job["if"]
+    assert "head.repo.full_name == github.repository" in job["if"], "forks get no OIDC token"
+    assert "environment" not in job
+    assert pulumi_step(job)["with"]["command"] == "preview"
+    assert role_variable(job) == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+
+
+def test_main_deploys_staging_then_production_after_approval(ci: dict[str, Any]):
+    staging, production = ci["jobs"]["staging"], ci["jobs"]["production"]
+    for job in (staging, production):
+        assert "github.event_name == 'push'" in job["if"] and "refs/heads/main" in job["if"]
+        assert pulumi_step(job)["with"]["command"] == "up"
+        assert job["concurrency"]["cancel-in-progress"] is False
+    # Staging runs as the main branch (token subject ref:refs/heads/main); production waits for the environment.
+    assert "environment" not in staging
+    assert production["environment"] == "production"
+    assert production["needs"] == "staging"
+    assert pulumi_step(staging)["with"]["stack-name"] == "${{ vars.PULUMI_STAGING_STACK || 'staging' }}"
+    assert pulumi_step(production)["with"]["stack-name"] == "${{ vars.PULUMI_PRODUCTION_STACK || 'production' }}"
+    assert role_variable(staging) == "${{ vars.AWS_STAGING_ROLE_ARN }}"
+    assert role_variable(production) == "${{ vars.AWS_PRODUCTION_ROLE_ARN }}"

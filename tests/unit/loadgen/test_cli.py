@@ -1,0 +1,160 @@
+"""``python -m loadgen`` end to end against a local HTTP server standing in for the API, plus its error paths."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from core import PROJECT_ROOT, read_manifest
+from loadgen.cli import main
+
+ARCHS = ("arm64", "x86_64")
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers 400 for seq 3 and 200 for the rest, and remembers every request."""
+
+    received: ClassVar[list[tuple[str, dict[str, str], dict]]] = []
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            self.received.append((self.path, dict(self.headers), body))
+        status = 400 if body["seq"] == 3 else 200
+        payload = b'{"ok": true}'
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def api() -> Iterator[str]:
+    Recorder.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("ARCHBENCH_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+
+
+def outputs_file(tmp_path: Path, base: str, local: bool = True) -> str:
+    functions = {arch: {"name": f"bench-{arch}", "queue_url": f"{base}/000000000000/bench-{arch}-queue",
+                        "dlq_url": f"{base}/000000000000/bench-{arch}-dlq", "log_group": f"/aws/lambda/bench-{arch}",
+                        "route": f"/{arch}/process", "memory_mb": 1024, "architecture": arch} for arch in ARCHS}
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"region": "us-east-1", "endpoint_url": base if local else None,
+                                "api_url": f"{base}/_aws/execute-api/abc123/$default", "functions": functions}))
+    return str(path)
+
+
+def test_api_run_posts_each_seq_to_both_routes_signed_and_writes_the_manifest(tmp_path, api, capsys) -> None:
+    code = main(["--rate", "40/s", "--duration", "1s", "--target", "api", "--workload", "noop", "--seed", "4",
+                 "--run-id", "20261125T080000Z-3fa2", "--outputs", outputs_file(tmp_path, api)])
+    assert code == 0, capsys.readouterr()
+
+    by_arch = {arch: {b["seq"]: (h, b) for p, h, b in Recorder.received if p.startswith(f"/_aws/execute-api/abc123/"
+                                                                                       f"$default/{arch}/")}
+               for arch in ARCHS}
+    assert sorted(by_arch["arm64"]) == sorted(by_arch["x86_64"]) == list(range(40))
+    for seq in range(40):
+        (_, arm), (_, x86) = by_arch["arm64"][seq], by_arch["x86_64"][seq]
+        assert {k: v for k, v in arm.items() if k != "sent_at"} == {k: v for k, v in x86.items() if k != "sent_at"}
+        assert arm["run_id"] == "20261125T080000Z-3fa2" and arm["workload"] == "noop" and arm["seed"] == 4
+    authorization = by_arch["arm64"][0][0]["Authorization"]
+    # A local endpoint is signed with the dummy credentials, never with the user's (AKIDEXAMPLE here).
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=test/")
+    assert "/us-east-1/execute-api/aws4_request" in authorization
+
+    manifest = read_manifest(None)
+    assert manifest.run_id == "20261125T080000Z-3fa2" and not manifest.interrupted
+    for arch in ARCHS:
+        counts = manifest.targets[arch]
+        assert (counts.scheduled, counts.sent, counts.failed) == (40, 40, 0)
+        assert counts.http_status == {"200": 39, "400": 1}
+    assert manifest.config["workloads"] == [{"name": "noop", "weight": 1.0, "size": 0}]
+    assert manifest.config["target"] == "api" and manifest.config["planned_per_arch"] == 40
+    assert set(manifest.lag_ms) == {"p50", "p99", "max"}
+    assert manifest.outputs["api_url"].endswith("$default")
+    with (tmp_path / "runs" / manifest.run_id / "requests.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 80 and {r["status"] for r in rows} == {"200", "400"}
+    assert "20261125T080000Z-3fa2" in capsys.readouterr().out
+
+
+def test_ctrl_c_stops_and_still_writes_an_interrupted_manifest(tmp_path, api) -> None:
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    code = main(["--rate", "20/s", "--duration", "1m", "--target", "api", "--workload", "noop",
+                 "--outputs", outputs_file(tmp_path, api)])
+    assert code == 130
+    manifest = read_manifest(None)
+    assert manifest.interrupted
+    for arch in ARCHS:
+        counts = manifest.targets[arch]
+        assert 0 < counts.scheduled < 1200
+        assert counts.scheduled == counts.sent + counts.failed
+
+
+@pytest.mark.parametrize(("args", "exit_code", "message"), [
+    (["--rate", "fast", "--duration", "1m"], 2, "rate 'fast' is not like 50/s"),
+    (["--rate", "5/s", "--duration", "10 min"], 2, "duration '10 min' is not like 30s"),
+    (["--rate", "5/s", "--duration", "1m", "--workload", "nope"], 2, "unknown workload 'nope'"),
+    (["--rate", "5/s", "--duration", "1m", "--workload", "noop@5"], 2, "'size' is 5, outside"),
+    (["--rate", "5/s", "--duration", "1m", "--run-id", "mine"], 2, "--run-id 'mine' is not a run id"),
+    (["--rate", "5/s", "--duration", "1m", "--outputs", "/nonexistent/outputs.json"], 1, "outputs file not found"),
+])
+def test_user_mistakes_are_one_line_with_the_exit_code_of_their_kind(args: list[str], exit_code: int, message: str,
+                                                                     capsys) -> None:
+    assert main(["--workload", "noop", *args]) == exit_code  # a later --workload wins
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err and err.startswith("loadgen: error: ")
+
+
+def test_cost_guard_refuses_an_expensive_aws_run_without_yes(tmp_path, capsys) -> None:
+    outputs = outputs_file(tmp_path, "https://example.invalid", local=False)
+    code = main(["--rate", "2000/s", "--duration", "1h", "--workload", "noop", "--outputs", outputs])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "AWS cost guard: 14400000 work items" in captured.out
+    assert "pass --yes to confirm" in captured.err
+
+
+def test_dry_run_without_any_stack_prints_the_plan(capsys) -> None:
+    assert main(["--rate", "5/s", "--duration", "1m", "--profile", "burst", "--burst-interval", "20s",
+                 "--workload", "noop", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "300 requests per architecture" in out and "100 at once every 20 s" in out
+    assert "AWS cost guard" in out and "dry run, nothing sent" in out
+
+
+def test_help_runs_as_a_module() -> None:
+    result = subprocess.run([sys.executable, "-m", "loadgen", "--help"], capture_output=True, text=True,
+                            check=False, cwd=PROJECT_ROOT)
+    assert result.returncode == 0 and "--profile" in result.stdout and "examples:" in result.stdout

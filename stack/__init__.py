@@ -25,7 +25,11 @@ from stack.outputs import (
 from stack.settings import RUNTIMES, Settings, SettingsError
 from stack.spec import (
     CODE_DIR,
+    HANDLER,
     LAMBDA_TRUST,
+    LOG_ACTIONS,
+    QUEUE_ACTIONS,
+    XRAY_ACTIONS,
     FunctionSpec,
     StackSpec,
     code_files,
@@ -36,12 +40,16 @@ from stack.spec import (
 
 __all__ = [
     "CODE_DIR",
+    "HANDLER",
     "LAMBDA_NAMESPACE",
     "LAMBDA_TRUST",
+    "LOG_ACTIONS",
     "OUTPUT_NAME",
     "PERIOD_S",
+    "QUEUE_ACTIONS",
     "RUNTIMES",
     "SQS_NAMESPACE",
+    "XRAY_ACTIONS",
     "Alarm",
     "FunctionOutputs",
     "FunctionSpec",

@@ -18,12 +18,14 @@ import pytest
 from components.function import BenchmarkedFunction, code_archive
 from handlers.contract import ENV_ARCHITECTURE
 from stack import (
+    LOG_ACTIONS,
+    QUEUE_ACTIONS,
+    XRAY_ACTIONS,
     FunctionOutputs,
     Settings,
     StackOutputs,
     describe_stack,
 )
-from stack.spec import LOG_ACTIONS, QUEUE_ACTIONS, XRAY_ACTIONS
 from tests.support.pulumi_harness import REGION, ProgramRun, Recorded, run_mocked, run_program
 
 FUNCTION = "aws:lambda/function:Function"

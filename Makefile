@@ -23,12 +23,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	@bash scripts/demo.sh $(PY)
 
-## test: ruff, then the whole pytest suite (unit, Pulumi mocks, end-to-end on MiniStack)
+## test: lint, then the whole pytest suite (tests/unit, tests/e2e on MiniStack, tests/registry)
 test: $(STAMP) lint
 	$(PY) -m pytest
 
+## lint: ruff, then the type checker (mypy, configured in pyproject.toml)
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) .archbench .pytest_cache .ruff_cache
+	rm -rf $(VENV) .archbench .pytest_cache .ruff_cache .mypy_cache

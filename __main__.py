@@ -7,10 +7,7 @@ only wires the components together and exports ``bench``, the contract in ``stac
 import pulumi
 import pulumi_aws as aws
 
-from components.ci_role import ci_deploy_role
-from components.function import BenchmarkedFunction
-from components.http_api import HttpApi
-from components.monitoring import Monitoring
+from components import BenchmarkedFunction, HttpApi, Monitoring, ci_deploy_role
 from stack import OUTPUT_NAME, Settings, SettingsError, describe_stack, stack_prefix
 
 try:

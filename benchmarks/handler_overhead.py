@@ -25,8 +25,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,7 +68,7 @@ def time_ms(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
-def interleaved(paths: dict[str, tuple[Callable[[], object], int]], calls: int) -> dict[str, list[float]]:
+def interleaved(paths: Mapping[str, tuple[Callable[[], object], int]], calls: int) -> dict[str, list[float]]:
     """ms per item of each path (``fn``, items per call), after one warm-up call each; one call of every path
     per round, so drift on a shared machine hits all alike. Output goes to /dev/null through real writes."""
     samples: dict[str, list[float]] = {name: [] for name in paths}
@@ -119,7 +121,7 @@ def emf_section(calls: int) -> None:
     aws = document.pop("_aws")["CloudWatchMetrics"][0]
     units = {m["Name"]: m["Unit"] for m in aws["Metrics"]}
 
-    def fill(logger: object) -> None:
+    def fill(logger: Any) -> None:
         logger.set_namespace(aws["Namespace"])
         logger.set_dimensions(*[{k: document[k] for k in keys} for keys in aws["Dimensions"]])
         for key, value in document.items():
@@ -186,7 +188,7 @@ def workload_section() -> None:
         data = workload.prepare(workload.default_size, 7)
         prepare_ms = (time.perf_counter() - started) * 1000.0
         workload.compute(data)
-        runs = [time_ms(lambda w=workload, d=data: w.compute(d)) for _ in range(9)]
+        runs = [time_ms(partial(workload.compute, data)) for _ in range(9)]
         bounds = f"{workload.min_size:,}–{workload.max_size:,}"
         print(f"   {workload.name:15} {workload.default_size:>10,} {bounds:>22} {statistics.median(runs):8.2f} "
               f"{min(runs):8.2f} {prepare_ms:8.1f}  {workload.size_unit}")

@@ -1,5 +1,13 @@
 """archbench's Pulumi components: one ``ComponentResource`` per resource group, built from the stack model.
 
 The model they read (settings, spec, alarms, outputs) is the Pulumi-free ``stack`` package, which the local cloud
-reads too. Nothing is imported here: import the component modules explicitly.
+reads too; importing this face imports pulumi and pulumi_aws.
 """
+
+from components.ci_role import CiDeployRole, ci_deploy_role
+from components.dashboard import dashboard_body
+from components.function import BenchmarkedFunction
+from components.http_api import HttpApi
+from components.monitoring import Monitoring
+
+__all__ = ["BenchmarkedFunction", "CiDeployRole", "HttpApi", "Monitoring", "ci_deploy_role", "dashboard_body"]

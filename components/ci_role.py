@@ -136,7 +136,7 @@ def trust_policy(provider_arn: str, subjects: list[str]) -> dict[str, Any]:
 
 def _allow(sid: str, actions: tuple[str, ...], resources: list[str] | str,
            condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement = {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
+    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
     if condition:
         statement["Condition"] = condition
     return statement

@@ -6,6 +6,7 @@ import time
 
 _IMPORT_STARTED = time.perf_counter()  # first statement: init time is measured from here to the first invocation
 
+from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 from handlers.adapters import handle_api, handle_direct, handle_sqs, trigger_of  # noqa: E402
@@ -13,7 +14,8 @@ from handlers.contract import TRIGGER_API, TRIGGER_SQS  # noqa: E402
 from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
 
 _COLD_START = ColdStartClock(_IMPORT_STARTED)
-_ADAPTERS = {TRIGGER_SQS: handle_sqs, TRIGGER_API: handle_api}
+Adapter = Callable[[Any, FunctionInfo, float | None], dict[str, Any]]
+_ADAPTERS: dict[str, Adapter] = {TRIGGER_SQS: handle_sqs, TRIGGER_API: handle_api}
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

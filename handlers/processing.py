@@ -52,7 +52,7 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
     ``raw`` is the request as received (mapping, JSON text or bytes), or the ``RequestError`` its transport's
     decoding raised (e.g. bad base64), which is then reported like any other invalid request.
     """
-    common = {"trigger": trigger, "message_id": message_id, "init_ms": init_ms}
+    common: dict[str, Any] = {"trigger": trigger, "message_id": message_id, "init_ms": init_ms}
     try:
         if isinstance(raw, RequestError):
             raise raw
@@ -65,7 +65,7 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
         emit(outcome, info)
         return ItemResult(BAD_REQUEST, err.to_dict(), outcome)
 
-    identity = {"workload": request.workload, "run_id": request.run_id, "seq": request.seq,
+    identity: dict[str, Any] = {"workload": request.workload, "run_id": request.run_id, "seq": request.seq,
                 "queue_lag_ms": queue.lag_ms(request) if queue else None, **common}
     workload = WORKLOADS[request.workload]
     try:
@@ -80,7 +80,7 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
                       workload=request.workload, trigger=trigger)
         outcome = ItemOutcome(error_type=type(exc).__name__, handler_ms=_ms_since(started), **identity)
         emit(outcome, info)
-        body = {"error": {"code": WORKLOAD_FAILED, "request_id": info.request_id,
+        body: dict[str, Any] = {"error": {"code": WORKLOAD_FAILED, "request_id": info.request_id,
                           "message": f"workload {request.workload!r} failed; "
                                      f"the log has the details under request id {info.request_id}"}}
         return ItemResult(FAILED, body, outcome)
@@ -88,10 +88,10 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
     outcome = ItemOutcome(workload_ms=round(workload_ms, 4), digest=digest, handler_ms=_ms_since(started),
                           **identity)
     emit(outcome, info)
-    body = {"run_id": request.run_id, "seq": request.seq, "workload": request.workload, "size": request.size,
+    answer = {"run_id": request.run_id, "seq": request.seq, "workload": request.workload, "size": request.size,
             "iterations": request.iterations, "seed": request.seed, "digest": digest,
             "workload_ms": outcome.workload_ms, "architecture": info.architecture}
-    return ItemResult(OK, body, outcome)
+    return ItemResult(OK, answer, outcome)
 
 
 def _ms_since(started: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 ELF_MAGIC = b"\x7fELF"
 EM_X86_64 = 62
@@ -19,7 +20,7 @@ MACHINE_NAMES = {3: "i386", 8: "mips", 20: "ppc", 21: "ppc64", 40: "arm", 22: "s
                  EM_AARCH64: "aarch64", 243: "riscv"}
 _HEADER_BYTES = 20
 _E_MACHINE = slice(18, 20)
-_BYTE_ORDER = {1: "little", 2: "big"}
+_BYTE_ORDER: dict[int, Literal["little", "big"]] = {1: "little", 2: "big"}
 
 
 def elf_machine(path: Path) -> int | None:

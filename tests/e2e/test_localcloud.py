@@ -24,7 +24,7 @@ def _request(run_id: str, seq: int) -> WorkRequest:
     return WorkRequest(run_id=run_id, seq=seq, workload="noop", size=0)
 
 
-def _wait_for(fetch: Callable[[], T], done: Callable[[T], bool], timeout_s: float, what: str) -> T:
+def _wait_for(fetch: Callable[..., T], done: Callable[[T], bool], timeout_s: float, what: str) -> T:
     """Poll ``fetch`` until ``done`` holds for its value; fail naming ``what`` and the last value otherwise."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import Stack
 
 from core import PROJECT_ROOT
 
@@ -58,7 +59,9 @@ class ProgramRun:
     def of_type(self, type_: str) -> list[Recorded]:
         return [r for r in self.resources if r.type == type_]
 
-    def one(self, type_: str, where: Callable[[Recorded], bool] = lambda r: True) -> Recorded:
+    def one(self, type_: str, where: Callable[..., bool] = lambda r: True) -> Recorded:
+        """The one resource of ``type_`` for which ``where(resource)`` holds (``where`` may bind loop values as
+        default arguments)."""
         found = [r for r in self.of_type(type_) if where(r)]
         assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
         return found[0]
@@ -161,7 +164,9 @@ def run_mocked(body: Callable[[], object], config: Mapping[str, Any] | None = No
     @pulumi.runtime.test
     def program() -> pulumi.Output[None]:
         body()
-        return pulumi.Output.from_input(pulumi.runtime.get_root_resource().outputs).apply(exports.update)
+        root = pulumi.runtime.get_root_resource()
+        assert isinstance(root, Stack), "the Pulumi mocks give every program a root stack"
+        return pulumi.Output.from_input(root.outputs).apply(exports.update)
 
     program()
     return ProgramRun(resources=_records(mocks, monitor), exports=exports)

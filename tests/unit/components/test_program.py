@@ -11,6 +11,7 @@ import sys
 import types
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -147,7 +148,7 @@ def test_every_iam_statement_is_scoped_to_its_own_functions_resources():
 
         queue_arn = owned(stack, arch, QUEUE, "queue").outputs["arn"]
         log_arn = owned(stack, arch, LOG_GROUP, "logs").outputs["arn"]
-        granted = {}
+        granted: dict[str, Any] = {}
         for statement in json.loads(policy.inputs["policy"])["Statement"]:
             assert statement["Effect"] == "Allow"
             assert "*" not in json.dumps(statement["Action"]), statement

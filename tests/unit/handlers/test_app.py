@@ -33,7 +33,7 @@ from handlers.workloads import WORKLOADS, Workload
 RUN_ID = "20261125T080000Z-3fa2"
 
 # AWS's sample events (Lambda developer guide), with our work requests as bodies.
-SQS_RECORD = {
+SQS_RECORD: dict[str, Any] = {
     "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
     "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
     "body": "test",

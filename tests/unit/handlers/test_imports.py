@@ -69,7 +69,7 @@ def test_cold_start_is_marked_once_with_init_time_and_every_line_is_one_emf_docu
 
 
 def _top_level_imports(path: Path) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)

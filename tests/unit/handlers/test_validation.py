@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handlers.contract import WorkRequest
@@ -21,7 +23,7 @@ from handlers.validation import (
 )
 
 RUN_ID = "20261125T080000Z-3fa2"
-GOOD = {"run_id": RUN_ID, "seq": 42, "workload": "sort", "size": 10_000, "iterations": 2, "seed": 7,
+GOOD: dict[str, Any] = {"run_id": RUN_ID, "seq": 42, "workload": "sort", "size": 10_000, "iterations": 2, "seed": 7,
         "sent_at": 1764057600.123}
 
 

@@ -9,7 +9,9 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -27,7 +29,7 @@ CACHED_STATE_DIR = state_dir()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def elf_header(machine: int, byte_order: str = "little") -> bytes:
+def elf_header(machine: int, byte_order: Literal["little", "big"] = "little") -> bytes:
     """The first 20 bytes of a 64-bit ELF shared object for ``machine``, padded like a real file."""
     data = {"little": 1, "big": 2}[byte_order]
     ident = b"\x7fELF" + bytes([2, data, 1]) + bytes(9)
@@ -65,7 +67,7 @@ def test_wrong_machine_files_finds_foreign_objects_whatever_their_name(tmp_path:
 # --- pruning --------------------------------------------------------------------------------------------------------
 def test_prune_removes_what_lambda_never_loads_and_keeps_what_imports_need(tmp_path: Path) -> None:
     tree = tmp_path / "python"
-    kept = {
+    kept: dict[str, bytes | str] = {
         "pkg/__init__.py": "VALUE = 1\n",
         "pkg/core.cpython-313-x86_64-linux-gnu.so": elf_header(EM_X86_64),
         "pkg/testing/__init__.py": "# a public API module, not a test suite\n",
@@ -75,7 +77,7 @@ def test_prune_removes_what_lambda_never_loads_and_keeps_what_imports_need(tmp_p
         "pkg-1.0.dist-info/entry_points.txt": "[pandas_plotting_backends]\n",
         "pkg-1.0.dist-info/licenses/LICENSE": "BSD",
     }
-    removed = {
+    removed: dict[str, tuple[str, str]] = {
         "pkg/tests/test_core.py": (TESTS, "x" * 300),
         "pkg/tests/data/big.csv": (TESTS, "y" * 700),
         "pkg/__pycache__/core.cpython-313.pyc": (CACHES, "c" * 50),
@@ -217,7 +219,7 @@ def test_build_reports_pip_and_file_errors_in_one_line(offline_index: Path) -> N
 
 
 # --- verification verdict and command line --------------------------------------------------------------------------
-def probe_run(arch: str, digests: dict[str, str | None], errors: tuple[str, ...] = ()) -> ProbeRun:
+def probe_run(arch: str, digests: Mapping[str, str | None], errors: tuple[str, ...] = ()) -> ProbeRun:
     results = {name: {"size": 10, "digest": digest, "error": {"code": "x"} if name in errors else None}
                for name, digest in digests.items()}
     return ProbeRun(arch, arch == "arm64", 1.0, results)

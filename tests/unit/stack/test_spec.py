@@ -4,9 +4,10 @@ import dataclasses
 
 import pytest
 
+import localcloud
 from handlers.contract import ENV_ARCHITECTURE, NAMESPACE
 from stack.settings import Settings
-from stack.spec import HANDLER, describe_stack
+from stack.spec import HANDLER, PREFIX_MAX, describe_stack, stack_prefix
 
 # Fields allowed to differ between the two architectures: the architecture itself and names derived from it.
 PER_ARCHITECTURE = {"architecture", "function_name", "queue_name", "dlq_name", "log_group", "route_path",
@@ -66,3 +67,12 @@ def test_names_fit_aws_limits_for_the_longest_prefix():
 def test_a_bad_prefix_is_refused(prefix):
     with pytest.raises(ValueError, match="prefix"):
         describe_stack(Settings(), prefix)
+
+
+def test_stack_prefix_is_the_one_naming_rule_of_both_deployers() -> None:
+    assert stack_prefix("Dev_Team.1") == "archbench-dev-team-1"
+    assert stack_prefix("local") == localcloud.PREFIX == "archbench-local"
+    long_a, long_b = (stack_prefix("feature-" + "x" * 40 + suffix) for suffix in ("-a", "-b"))
+    assert long_a != long_b and len(long_a) == len(long_b) == PREFIX_MAX
+    for prefix in ("archbench-dev-team-1", long_a, long_b):
+        describe_stack(Settings(), prefix)  # every prefix it makes is one describe_stack accepts

@@ -7,18 +7,12 @@ from pathlib import Path
 import pytest
 
 from core import LOCAL_REGION, ExecuteApiSigner, client, local_credentials_env, session
+from tests.support.aws_env import isolate_aws_credentials
 
 
 @pytest.fixture
 def user_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the environment's credentials: no profile, no file, no instance metadata."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDUSER")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "user-secret")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_aws_credentials(monkeypatch, tmp_path, access_key="AKIDUSER", secret_key="user-secret")
 
 
 def test_a_local_endpoint_never_gets_the_users_credentials(user_credentials: None) -> None:
@@ -56,9 +50,5 @@ def test_signed_headers_name_the_key_region_and_service(user_credentials: None) 
 
 
 def test_no_credentials_at_all_means_no_signer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_aws_credentials(monkeypatch, tmp_path)
     assert ExecuteApiSigner.for_endpoint("eu-west-1", None) is None

@@ -29,13 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from handlers.contract import WorkRequest, new_run_id
-from loadgen.clients import sqs_client
-from loadgen.parsing import WorkloadShare
-from loadgen.plan import build_plan
-from loadgen.runner import linger_s, run_schedule, senders_per_arch
-from loadgen.schedule import Profile
-from loadgen.sqs import SqsTarget
-from loadgen.stats import RunStats
+from loadgen import LoadRequest, Profile, WorkloadShare, plan_load, run_load, sqs_client
 from stack import Settings, StackOutputs, find_outputs
 
 RATES = (50, 200, 1000)
@@ -43,25 +37,21 @@ FLAT_OUT = 20_000  # requests per architecture all due at t=0: one process sends
 
 
 def drive(outputs: StackOutputs, profile: Profile) -> dict[str, float]:
-    """One noop run through loadgen's own pacer and SQS sender; the figures of that run."""
-    plan = build_plan(new_run_id(), profile, (WorkloadShare("noop", 1.0, 0),), 1, 0)
-    rate, seconds = profile.rate_per_s, profile.duration_s
-    archs = tuple(outputs.functions)
-    senders = senders_per_arch(plan, "sqs")
-    stats = RunStats(archs)
-    client = sqs_client(outputs, senders * len(archs))
-    target = SqsTarget(client, {a: outputs.functions[a].queue_url for a in archs}, plan, stats)
-    began = time.monotonic()
-    run_schedule(plan, target, archs, stats, senders=senders, linger=linger_s(plan, "sqs"), stop=threading.Event())
-    wall = time.monotonic() - began
-    sent = sum(s.sent for s in stats.archs.values()) / len(archs)
-    failed = sum(s.failed for s in stats.archs.values())
-    achieved = stats.achieved_rate_per_s(seconds)
-    lag = stats.lag_summary_ms()
-    return {"target_per_s": rate, "planned": plan.total, "sent_per_arch": sent, "failed": failed,
-            "achieved_per_s": round(achieved, 2), "rate_error_pct": round(abs(achieved - rate) / rate * 100, 3),
-            "lag_p99_ms": lag["p99"], "lag_p50_ms": lag["p50"],
-            "throughput_per_s": round(sent / wall, 1), "senders_per_arch": senders}
+    """One noop run to the queues through loadgen's library, as ``python -m loadgen`` runs it; its figures."""
+    rate = profile.rate_per_s
+    request = LoadRequest(rate_text=f"{rate:g}/s", profile=profile, mix=(WorkloadShare("noop", 1.0, 0),),
+                          iterations=1, seed=0, run_id=new_run_id(), target="sqs")
+    load = plan_load(request, outputs)
+    manifest = run_load(load, outputs, stop=threading.Event())
+    wall = manifest.ended_at - manifest.started_at  # the schedule and its drain, without opening the target
+    targets = manifest.targets.values()
+    sent = sum(t.sent for t in targets) / len(targets)
+    achieved = manifest.achieved_rate_per_s
+    return {"target_per_s": rate, "planned": load.plan.total, "sent_per_arch": sent,
+            "failed": sum(t.failed for t in targets), "achieved_per_s": round(achieved, 2),
+            "rate_error_pct": round(abs(achieved - rate) / rate * 100, 3),
+            "lag_p99_ms": manifest.lag_ms["p99"], "lag_p50_ms": manifest.lag_ms["p50"],
+            "throughput_per_s": round(sent / wall, 1), "senders_per_arch": load.senders}
 
 
 def naive(outputs: StackOutputs, seconds: float) -> float:
@@ -141,18 +131,20 @@ def main() -> int:
     parser.add_argument("--outputs", help="use the stack of this outputs file instead of starting MiniStack")
     args = parser.parse_args()
     seconds = min(args.seconds, 20.0)
-    if args.outputs:
-        results = measure(find_outputs(args.outputs), seconds)
-    else:
-        import localcloud
+    with tempfile.TemporaryDirectory(prefix="archbench-bench-runs-") as runs:
+        os.environ["ARCHBENCH_RUNS_DIR"] = runs  # every drive writes a manifest: none of them in the checkout
+        if args.outputs:
+            results = measure(find_outputs(args.outputs), seconds)
+        else:
+            import localcloud
 
-        os.environ["ARCHBENCH_STATE_DIR"] = tempfile.mkdtemp(prefix="archbench-bench-")
-        print("starting MiniStack and deploying the stack…", flush=True)
-        outputs = localcloud.up(Settings())
-        try:
-            results = measure(outputs, seconds)
-        finally:
-            print(localcloud.down())
+            os.environ["ARCHBENCH_STATE_DIR"] = tempfile.mkdtemp(prefix="archbench-bench-")
+            print("starting MiniStack and deploying the stack…", flush=True)
+            outputs = localcloud.up(Settings())
+            try:
+                results = measure(outputs, seconds)
+            finally:
+                print(localcloud.down())
     print(json.dumps(results))
     return 0
 

@@ -2,4 +2,44 @@
 
 The schedule alone decides when each work request is due (a slow target never slows it down), and every
 scheduled request goes to every architecture at the same moment with the same workload, size, seed and seq.
+
+As a library (benchmarks, other packages' tests): describe a run with ``LoadRequest``, plan it with ``plan_load``
+(no stack needed), carry it out with ``run_load``, which returns the ``RunManifest`` it wrote. Other packages
+import from this face.
 """
+
+from loadgen.clients import sqs_client
+from loadgen.cost import DEFAULT_MAX_COST_USD, CostEstimate, estimate_cost
+from loadgen.parsing import WorkloadShare, parse_mix, parse_rate
+from loadgen.plan import Plan, build_plan, resolve_mix
+from loadgen.planning import TARGETS, LoadPlan, LoadRequest, TargetName, plan_load
+from loadgen.run import run_load
+from loadgen.runner import linger_s, senders_per_arch
+from loadgen.schedule import PROFILES, Profile
+from loadgen.sqs import MAX_BATCH
+from loadgen.stats import RunStats
+
+__all__ = [
+    "DEFAULT_MAX_COST_USD",
+    "MAX_BATCH",
+    "PROFILES",
+    "TARGETS",
+    "CostEstimate",
+    "LoadPlan",
+    "LoadRequest",
+    "Plan",
+    "Profile",
+    "RunStats",
+    "TargetName",
+    "WorkloadShare",
+    "build_plan",
+    "estimate_cost",
+    "linger_s",
+    "parse_mix",
+    "parse_rate",
+    "plan_load",
+    "resolve_mix",
+    "run_load",
+    "senders_per_arch",
+    "sqs_client",
+]

@@ -1,4 +1,8 @@
-"""``python -m loadgen``: parse the command line, show the plan, guard the cost, drive the load, write the manifest."""
+"""``python -m loadgen``: parse the command line, show the plan, guard the cost, watch the run, sum it up.
+
+The work itself is the library's (``plan_load``, ``run_load``); this module owns the terminal: every printed line,
+the confirmation, the live display and the Ctrl-C handler.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,33 @@ import argparse
 import signal
 import sys
 import threading
-import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 
-from core import UsageError, check_run_id, parse_duration, run_cli, run_dir, write_manifest
+from core import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    RunManifest,
+    UsageError,
+    check_run_id,
+    parse_duration,
+    run_cli,
+)
 from handlers.contract import new_run_id
-from loadgen.clients import api_signer, preflight_queues, sqs_client
-from loadgen.cost import DEFAULT_MAX_COST_USD, CostEstimate, estimate_cost
+from loadgen.cost import DEFAULT_MAX_COST_USD, CostEstimate
 from loadgen.parsing import parse_mix, parse_rate
-from loadgen.plan import Plan, build_plan, resolve_mix
+from loadgen.plan import resolve_mix
+from loadgen.planning import TARGETS, LoadPlan, LoadRequest, plan_load
 from loadgen.progress import live_progress
-from loadgen.report import build_manifest, print_summary, write_requests
-from loadgen.runner import Target, linger_s, run_schedule, senders_per_arch
+from loadgen.report import print_summary
+from loadgen.run import run_load
 from loadgen.schedule import PROFILES, Profile
 from loadgen.stats import RunStats
-from stack import OutputsError, Settings, StackOutputs, find_outputs
+from stack import OutputsError, StackOutputs, find_outputs
 
 EXAMPLES = """examples:
   python -m loadgen --rate 50/s --duration 10m                       sustained, SQS, workload sort
@@ -48,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ramp-from", default="0/s", help="ramp: the start rate (default: 0/s)")
     parser.add_argument("--burst-interval", default="10s",
                         help="burst: time between bursts; each burst is rate × interval requests (default: 10s)")
-    parser.add_argument("--target", choices=("sqs", "api"), default="sqs", help="queues or HTTP routes (default: sqs)")
+    parser.add_argument("--target", choices=TARGETS, default="sqs", help="queues or HTTP routes (default: sqs)")
     parser.add_argument("--workload", default="sort",
                         help="a workload or a mix: sort | sort,noop | sort:3,noop:1 | sort@20000:3 (default: sort)")
     parser.add_argument("--size", type=int, help="input size for workloads without @SIZE (default: each one's own)")
@@ -66,16 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass(frozen=True)
-class Options:
-    """What the user asked for, parsed and checked."""
-
-    rate_text: str
-    profile: Profile
-    plan: Plan
-    target: str
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # A Ctrl-C that reaches here came before the run started (planning, confirmation, preflight).
@@ -83,43 +86,35 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    options = _options(args)
-    plan = options.plan
+    request = _request(args)
     outputs = _outputs(args)
-    architectures = tuple(outputs.functions) if outputs else Settings().architectures
-    senders = args.senders or senders_per_arch(plan, options.target)
-    _print_plan(options, architectures, senders)
-
-    estimate = None
-    if outputs is None or not outputs.is_local:
-        memory = ({a: f.memory_mb for a, f in outputs.functions.items()} if outputs
-                  else dict.fromkeys(architectures, Settings().memory_mb))
-        estimate = estimate_cost(plan, options.target, memory, _default_sizes(plan))
-        _print_cost(estimate, args.max_cost)
+    load = plan_load(request, outputs)
+    _print_plan(load)
+    if load.estimate is not None:
+        _print_cost(load.estimate, args.max_cost)
     if args.dry_run:
-        print(f"run {plan.run_id}: dry run, nothing sent")
-        return 0
+        print(f"run {load.plan.run_id}: dry run, nothing sent")
+        return EXIT_OK
     assert outputs is not None  # _outputs raised otherwise
-    if estimate and estimate.total_usd > args.max_cost and not args.yes:
-        _confirm(plan.run_id, estimate, args.max_cost)
+    if load.estimate is not None and load.estimate.total_usd > args.max_cost and not args.yes:
+        _confirm(load.plan.run_id, load.estimate, args.max_cost)
 
-    stats = RunStats(architectures)
-    target = _target(options, outputs, stats, senders)
-    return _drive(options, outputs, stats, senders, target)
+    stats, stop = RunStats(load.architectures), threading.Event()
+    manifest = run_load(load, outputs, stop=stop, stats=stats, live=_watched(load, stats, stop), notice=print)
+    print_summary(manifest, stats)
+    return _exit_code(manifest)
 
 
-def _options(args: argparse.Namespace) -> Options:
-    if args.run_id:
-        check_run_id(args.run_id)
+def _request(args: argparse.Namespace) -> LoadRequest:
+    run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
     if args.senders is not None and args.senders < 1:
         raise UsageError("--senders must be at least 1")
-    rate = parse_rate(args.rate)
-    profile = Profile(kind=args.profile, rate_per_s=rate, duration_s=parse_duration(args.duration),
+    profile = Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
                       start_rate_per_s=parse_rate(args.ramp_from, allow_zero=True),
                       burst_interval_s=parse_duration(args.burst_interval), seed=args.seed)
     mix = resolve_mix(parse_mix(args.workload), args.size, args.iterations)
-    plan = build_plan(args.run_id or new_run_id(), profile, mix, args.iterations, args.seed)
-    return Options(rate_text=args.rate, profile=profile, plan=plan, target=args.target)
+    return LoadRequest(rate_text=args.rate, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
+                       run_id=run_id, target=args.target, senders=args.senders)
 
 
 def _outputs(args: argparse.Namespace) -> StackOutputs | None:
@@ -133,22 +128,17 @@ def _outputs(args: argparse.Namespace) -> StackOutputs | None:
         return None
 
 
-def _default_sizes(plan: Plan) -> dict[str, int]:
-    from handlers.workloads import WORKLOADS
-
-    return {share.name: WORKLOADS[share.name].default_size for share in plan.mix}
-
-
-def _print_plan(options: Options, architectures: tuple[str, ...], senders: int) -> None:
-    plan, profile = options.plan, options.profile
+def _print_plan(load: LoadPlan) -> None:
+    plan, profile = load.plan, load.request.profile
     shape = {"sustained": "evenly spaced", "poisson": f"poisson arrivals (seed {profile.seed})",
              "ramp": f"ramping {profile.start_rate_per_s:g}/s → {profile.rate_per_s:g}/s",
              "burst": f"{profile.burst_size} at once every {profile.burst_interval_s:g} s"}[profile.kind]
     mix = ", ".join(f"{s.name}@{s.size} ×{n}" for s, n in zip(plan.mix, plan.counts_by_workload().values(),
                                                                strict=True))
-    print(f"run {plan.run_id}: {plan.total} requests per architecture to {', '.join(architectures)} via "
-          f"{options.target}, {options.rate_text} for {profile.duration_s:g} s, {shape}")
-    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {senders} senders per architecture")
+    print(f"run {plan.run_id}: {plan.total} requests per architecture to {', '.join(load.architectures)} via "
+          f"{load.target}, {load.request.rate_text} for {profile.duration_s:g} s, {shape}")
+    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {load.senders} senders per "
+          "architecture")
 
 
 def _print_cost(estimate: CostEstimate, max_cost: float) -> None:
@@ -166,60 +156,29 @@ def _confirm(run_id: str, estimate: CostEstimate, max_cost: float) -> None:
         raise UsageError("not confirmed; nothing sent")
 
 
-def _target(options: Options, outputs: StackOutputs, stats: RunStats, senders: int) -> Target:
-    plan, architectures = options.plan, tuple(stats.archs)
-    if options.target == "sqs":
-        from loadgen.sqs import SqsTarget
-
-        client = sqs_client(outputs, senders * len(architectures))
-        queue_urls = {arch: outputs.functions[arch].queue_url for arch in architectures}
-        preflight_queues(client, queue_urls)
-        return SqsTarget(client, queue_urls, plan, stats)
-    from loadgen.api import ApiTarget
-
-    if not outputs.api_url:
-        raise UsageError("the stack outputs have no api_url: this stack has no HTTP API to drive")
-    urls = {arch: outputs.api_url.rstrip("/") + outputs.functions[arch].route for arch in architectures}
-    signer = api_signer(outputs)
-    if signer is None:
-        print(f"run {plan.run_id}: no AWS credentials found, requests go unsigned "
-              "(an API with IAM authorization will answer 403)")
-    return ApiTarget(urls, plan, stats, pool_size=senders, signer=signer)
-
-
-def _drive(options: Options, outputs: StackOutputs, stats: RunStats, senders: int, target: Target) -> int:
-    """Run the schedule under the live display; the first Ctrl-C stops the schedule, the manifest is written."""
-    plan, architectures = options.plan, tuple(stats.archs)
-    linger = linger_s(plan, options.target)
-    stop = threading.Event()
-    interrupted_at: list[float] = []
+@contextmanager
+def _watched(load: LoadPlan, stats: RunStats, stop: threading.Event) -> Iterator[None]:
+    """Around the schedule: the live display; the first Ctrl-C sets ``stop``, a second one abandons the rest."""
+    run_id = load.plan.run_id
 
     def on_interrupt(signum: int, frame: Any) -> None:
-        interrupted_at.append(time.monotonic() - stats.started_mono)
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C abandons the rest
-        sys.stderr.write(f"run {plan.run_id}: stopping; sending what is already due (Ctrl-C again to abandon)\n")
+        sys.stderr.write(f"run {run_id}: stopping; sending what is already due (Ctrl-C again to abandon)\n")
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
-    started_at = time.time()
     console = Console(stderr=True)
     try:
-        with live_progress(stats.snapshot, plan, options.target, console):
-            run_schedule(plan, target, architectures, stats, senders=senders, linger=linger, stop=stop)
+        with live_progress(stats.snapshot, load.plan, load.target, console):
+            yield
     except KeyboardInterrupt:
-        console.print(f"run {plan.run_id}: abandoned requests no sender had started")
+        console.print(f"run {run_id}: abandoned requests no sender had started")
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
-        target.close()
-    config = {"rate": options.rate_text, "rate_per_s": options.profile.rate_per_s,
-              "duration_s": options.profile.duration_s, **options.profile.to_config(), "target": options.target,
-              "senders_per_arch": senders, "linger_ms": linger * 1000.0}
-    manifest = build_manifest(plan, config, outputs, stats, started_at,
-                              interrupted_at[0] if interrupted_at else None)
-    path = write_manifest(manifest)
-    if options.target == "api":
-        write_requests(stats, run_dir(plan.run_id) / "requests.csv")
-    print_summary(manifest, path, stats)
+
+
+def _exit_code(manifest: RunManifest) -> int:
     if manifest.interrupted:
-        return 130
-    return 1 if any(t.failed for t in manifest.targets.values()) else 0
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if any(t.failed for t in manifest.targets.values()) else EXIT_OK

@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core import ExecuteApiSigner, UsageError
+from core import ExecuteApiSigner, UserError
 from stack import StackOutputs
 
 
@@ -30,7 +30,7 @@ def preflight_queues(client: Any, queue_urls: Mapping[str, str]) -> None:
         try:
             client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         except (BotoCoreError, ClientError) as exc:
-            raise UsageError(f"the {arch} queue {url} is not reachable ({exc}); is the stack up? "
+            raise UserError(f"the {arch} queue {url} is not reachable ({exc}); is the stack up? "
                              "(`python -m localcloud status`, or `pulumi stack`)") from None
 
 

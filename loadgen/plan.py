@@ -43,9 +43,6 @@ def build_plan(run_id: str, profile: Profile, mix: tuple[WorkloadShare, ...], it
                seed: int) -> Plan:
     """Fix the schedule and the workload of every seq; the mix must already have its sizes resolved."""
     due = due_times(profile)
-    if len(due) == 0:
-        raise UsageError(f"rate × duration gives no request at all ({profile.rate_per_s:g}/s for "
-                         f"{profile.duration_s:g} s): raise --rate or --duration")
     return Plan(run_id=run_id, profile=profile, mix=mix, iterations=iterations, seed=seed, due=due,
                 workload_index=assign_workloads(len(due), [s.weight for s in mix], seed))
 

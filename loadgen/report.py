@@ -8,14 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core import RunManifest
+from core import MANIFEST_NAME, RunManifest, run_dir
 from loadgen.plan import Plan
 from loadgen.stats import LATE_AFTER_S, RunStats
 from stack import StackOutputs
 
 
 def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, stats: RunStats, started_at: float,
-                   interrupted_at_s: float | None) -> RunManifest:
+                   interrupted: bool) -> RunManifest:
     """The manifest of a finished (or interrupted) run; ``config`` holds what the command line said."""
     full_config: dict[str, Any] = {
         **config,
@@ -27,9 +27,9 @@ def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, st
     with stats.lock:
         targets = {arch: replace(s, http_status=dict(s.http_status or {}) if api else None)
                    for arch, s in stats.archs.items()}
-    achieved = stats.achieved_rate_per_s(plan.profile.duration_s, interrupted_at_s)
+    achieved = stats.achieved_rate_per_s(plan.profile.duration_s)
     return RunManifest(run_id=plan.run_id, started_at=started_at, ended_at=time.time(),
-                       interrupted=interrupted_at_s is not None, config=full_config, outputs=outputs.to_dict(),
+                       interrupted=interrupted, config=full_config, outputs=outputs.to_dict(),
                        targets=targets, lag_ms=stats.lag_summary_ms(), achieved_rate_per_s=round(achieved, 3))
 
 
@@ -44,7 +44,8 @@ def write_requests(stats: RunStats, path: Path) -> None:
             writer.writerow((r.arch, r.seq, "" if r.status is None else r.status, r.latency_ms, r.lag_ms))
 
 
-def print_summary(manifest: RunManifest, path: Path, stats: RunStats) -> None:
+def print_summary(manifest: RunManifest, stats: RunStats) -> None:
+    """The closing lines: counts per architecture, achieved rate and lag, where the manifest is, what next."""
     run_id = manifest.run_id
     for arch, t in manifest.targets.items():
         status = ""
@@ -58,5 +59,5 @@ def print_summary(manifest: RunManifest, path: Path, stats: RunStats) -> None:
     state = "interrupted" if manifest.interrupted else "done"
     print(f"run {run_id}: {state}; achieved {manifest.achieved_rate_per_s:g}/s of {manifest.config['rate']}; "
           f"send lag p50 {lag['p50']:g} ms, p99 {lag['p99']:g} ms, max {lag['max']:g} ms")
-    print(f"run {run_id}: manifest {path}")
+    print(f"run {run_id}: manifest {run_dir(run_id) / MANIFEST_NAME}")
     print(f"next: python -m analysis.compare --run-id {run_id}")

@@ -97,8 +97,9 @@ def run_schedule(plan: Plan, target: Target, architectures: tuple[str, ...], sta
                  clock: Callable[[], float] = time.monotonic) -> None:
     """Release every planned request at its due time (or until ``stop`` is set), then wait for the senders.
 
-    On ``stop`` (the first Ctrl-C) requests already released are still sent, so scheduled = sent + failed; a
-    ``KeyboardInterrupt`` while they drain abandons the ones no sender has taken (they were never counted).
+    On ``stop`` (the first Ctrl-C) requests already released are still sent, so scheduled = sent + failed, and
+    ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain abandons the ones no
+    sender has taken (they were never counted).
     """
     released = {arch: _Released(clock) for arch in architectures}
     abandon = threading.Event()
@@ -146,3 +147,5 @@ def _pace(plan: Plan, released: dict[str, _Released], stats: RunStats, stop: thr
             stats.mark_dispatched(next_seq - first)
         if next_seq < total:
             stop.wait(max(0.0, float(due[next_seq]) - (clock() - start)))
+    if next_seq < total:
+        stats.mark_stopped(clock())

@@ -44,6 +44,9 @@ class Profile:
             raise UsageError(
                 f"burst: rate × interval is {self.rate_per_s * self.burst_interval_s:g} requests; "
                 "raise --rate or --burst-interval so each burst has at least one")
+        if self.request_count == 0:
+            raise UsageError(f"rate × duration gives no request at all ({self.rate_per_s:g}/s for "
+                             f"{self.duration_s:g} s): raise --rate or --duration")
         if self.request_count > MAX_REQUESTS:
             raise UsageError(f"this profile plans {self.request_count:,} requests per architecture; one run takes "
                              f"at most {MAX_REQUESTS:,}: lower --rate or --duration")

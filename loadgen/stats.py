@@ -43,11 +43,16 @@ class RunStats:
         self.records: list[RequestRecord] = []
         self.started_mono = clock()
         self.last_start_mono = self.started_mono
+        self.stopped_mono: float | None = None  # when a stop cut the schedule short
         self.last_error: str | None = None
 
     def mark_start(self, now: float) -> None:
         """The schedule's t=0 (monotonic): lag and achieved rate are measured from here."""
         self.started_mono = self.last_start_mono = now
+
+    def mark_stopped(self, now: float) -> None:
+        """The schedule was cut short here (monotonic): the achieved rate is measured up to this moment."""
+        self.stopped_mono = now
 
     def mark_dispatched(self, count: int) -> None:
         with self.lock:
@@ -113,11 +118,11 @@ class RunStats:
             latencies = [r.latency_ms for r in self.records if r.arch == arch and r.status is not None]
         return summarise(np.asarray(latencies, dtype=np.float64))
 
-    def achieved_rate_per_s(self, duration_s: float, interrupted_at_s: float | None = None) -> float:
+    def achieved_rate_per_s(self, duration_s: float) -> float:
         """Mean over architectures of sent / sending time; sending time is the planned duration, stretched if
-        the last request started after it, or cut short by an interruption."""
-        if interrupted_at_s is not None:
-            window = interrupted_at_s
+        the last request started after it, or cut short by a stop."""
+        if self.stopped_mono is not None:
+            window = self.stopped_mono - self.started_mono
         else:
             window = max(duration_s, self.last_start_mono - self.started_mono)
         with self.lock:

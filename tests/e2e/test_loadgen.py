@@ -1,7 +1,8 @@
-"""``python -m loadgen`` against the session's real MiniStack: exactly rate × duration arrive per architecture."""
+"""loadgen against the session's real MiniStack: exactly rate × duration arrive per architecture."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from core import local_outputs_path, read_manifest
 from handlers.contract import P_SEQ, P_TRIGGER, new_run_id
+from loadgen import LoadRequest, Profile, TargetName, WorkloadShare, plan_load, run_load
 from loadgen.cli import main
 from stack import StackOutputs
 from tests.support.local_logs import emf_documents
@@ -18,35 +20,54 @@ RATE, DURATION = 20, 4  # 80 requests per architecture: big enough for batching,
 EXPECTED = RATE * DURATION
 
 
-def wait_for_all(outputs: StackOutputs, run_id: str, timeout_s: float = 90.0) -> dict[str, list[dict[str, Any]]]:
+def wait_for_all(outputs: StackOutputs, run_id: str, expected: int = EXPECTED,
+                 timeout_s: float = 90.0) -> dict[str, list[dict[str, Any]]]:
     deadline = time.monotonic() + timeout_s
     while True:
         documents = {arch: emf_documents(outputs, fn.log_group, run_id) for arch, fn in outputs.functions.items()}
-        if all(len(d) >= EXPECTED for d in documents.values()) or time.monotonic() > deadline:
+        if all(len(d) >= expected for d in documents.values()) or time.monotonic() > deadline:
             return documents
         time.sleep(1.0)
 
 
 @pytest.mark.parametrize("target", ["sqs", "api"])
-def test_exactly_rate_times_duration_arrive_at_each_architecture(local_cloud: StackOutputs, target: str,
+def test_exactly_rate_times_duration_arrive_at_each_architecture(local_cloud: StackOutputs, target: TargetName,
                                                                   tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path))
-    run_id = new_run_id()
-    code = main(["--rate", f"{RATE}/s", "--duration", f"{DURATION}s", "--target", target, "--workload", "noop",
-                 "--run-id", run_id, "--outputs", str(local_outputs_path())])
-    assert code == 0
+    request = LoadRequest(rate_text=f"{RATE}/s", profile=Profile("sustained", RATE, DURATION),
+                          mix=(WorkloadShare("noop", 1.0, 0),), iterations=1, seed=1, run_id=new_run_id(),
+                          target=target)
+    manifest = run_load(plan_load(request, local_cloud), local_cloud, stop=threading.Event())
 
-    manifest = read_manifest(run_id)
+    assert manifest.to_dict() == read_manifest(request.run_id).to_dict()
     assert not manifest.interrupted and manifest.outputs == local_cloud.to_dict()
     for counts in manifest.targets.values():
         assert (counts.scheduled, counts.sent, counts.failed) == (EXPECTED, EXPECTED, 0)
         if target == "api":
             assert counts.http_status == {"200": EXPECTED}
 
-    documents = wait_for_all(local_cloud, run_id)
+    documents = wait_for_all(local_cloud, request.run_id)
     assert set(documents) == {"arm64", "x86_64"}
     for arch, docs in documents.items():
         seqs = sorted(int(d[P_SEQ]) for d in docs)
         assert seqs == list(range(EXPECTED)), f"{arch}: {len(seqs)} of {EXPECTED} work items processed"
         assert {d[P_TRIGGER] for d in docs} == {target}  # they came the way loadgen sent them
+
+
+def test_the_command_drives_the_real_queues_and_sums_up(local_cloud: StackOutputs, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI's SQS path (the unit tests reach SQS only through a stub): preflight on the real queues, the
+    summary, exit 0, and the work items arrive."""
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path))
+    run_id = new_run_id()
+    code = main(["--rate", "10/s", "--duration", "1s", "--workload", "noop", "--run-id", run_id,
+                 "--outputs", str(local_outputs_path())])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"run {run_id}: arm64: scheduled 10, sent 10, failed 0" in out
+    assert f"run {run_id}: manifest {tmp_path / run_id / 'manifest.json'}" in out
+    assert "AWS cost guard" not in out  # a local cloud costs nothing
+    documents = wait_for_all(local_cloud, run_id, expected=10)
+    assert all(sorted(int(d[P_SEQ]) for d in docs) == list(range(10)) for docs in documents.values())

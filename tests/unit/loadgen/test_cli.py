@@ -3,76 +3,17 @@
 from __future__ import annotations
 
 import csv
-import io
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from core import PROJECT_ROOT, read_manifest
 from loadgen.cli import main
-
-ARCHS = ("arm64", "x86_64")
-
-
-class Recorder(BaseHTTPRequestHandler):
-    """Answers 400 for seq 3 and 200 for the rest, and remembers every request."""
-
-    received: ClassVar[list[tuple[str, dict[str, str], dict]]] = []
-    lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.lock:
-            self.received.append((self.path, dict(self.headers), body))
-        status = 400 if body["seq"] == 3 else 200
-        payload = b'{"ok": true}'
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        """Quiet."""
-
-
-@pytest.fixture
-def api() -> Iterator[str]:
-    Recorder.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("ARCHBENCH_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-
-
-def outputs_file(tmp_path: Path, base: str, local: bool = True) -> str:
-    functions = {arch: {"name": f"bench-{arch}", "queue_url": f"{base}/000000000000/bench-{arch}-queue",
-                        "dlq_url": f"{base}/000000000000/bench-{arch}-dlq", "log_group": f"/aws/lambda/bench-{arch}",
-                        "route": f"/{arch}/process", "memory_mb": 1024, "architecture": arch} for arch in ARCHS}
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps({"region": "us-east-1", "endpoint_url": base if local else None,
-                                "api_url": f"{base}/_aws/execute-api/abc123/$default", "functions": functions}))
-    return str(path)
+from tests.unit.loadgen.fake_api import ARCHS, outputs_file, received_by_arch
 
 
 def test_api_run_posts_each_seq_to_both_routes_signed_and_writes_the_manifest(tmp_path, api, capsys) -> None:
@@ -80,9 +21,7 @@ def test_api_run_posts_each_seq_to_both_routes_signed_and_writes_the_manifest(tm
                  "--run-id", "20261125T080000Z-3fa2", "--outputs", outputs_file(tmp_path, api)])
     assert code == 0, capsys.readouterr()
 
-    by_arch = {arch: {b["seq"]: (h, b) for p, h, b in Recorder.received if p.startswith(f"/_aws/execute-api/abc123/"
-                                                                                       f"$default/{arch}/")}
-               for arch in ARCHS}
+    by_arch = received_by_arch()
     assert sorted(by_arch["arm64"]) == sorted(by_arch["x86_64"]) == list(range(40))
     for seq in range(40):
         (_, arm), (_, x86) = by_arch["arm64"][seq], by_arch["x86_64"][seq]

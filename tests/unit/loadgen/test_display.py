@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from rich.console import Console
 
 from loadgen.clients import api_signer
@@ -56,15 +53,6 @@ def test_table_shows_sent_rates_lag_and_errors_per_architecture() -> None:
 def outputs(local: bool) -> StackOutputs:
     fn = FunctionOutputs("f", "q", "d", "/aws/lambda/f", "/arm64/process", 1024, "arm64")
     return StackOutputs("eu-west-1", "http://127.0.0.1:1" if local else None, "http://api", {"arm64": fn})
-
-
-@pytest.fixture
-def no_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def test_local_cloud_without_credentials_is_signed_with_dummy_ones(no_credentials: None) -> None:

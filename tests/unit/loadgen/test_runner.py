@@ -59,7 +59,7 @@ def test_every_seq_goes_once_to_each_architecture_in_batches_of_at_most_ten() ->
         assert sorted(seqs) == list(range(plan.total))
         assert stats.archs[arch].scheduled == stats.archs[arch].sent == plan.total
     assert max(len(seqs) for _, seqs, _ in target.calls) <= 10
-    assert stats.dispatched == plan.total
+    assert stats.dispatched == plan.total and stats.stopped_mono is None
 
 
 def test_busy_senders_take_what_waited_in_one_call() -> None:
@@ -98,7 +98,8 @@ def test_stop_ends_the_schedule_and_the_released_requests_are_all_accounted() ->
     stop = threading.Event()
     target, stats = run(plan, batch_size=1, stop=stop,
                         on_call=lambda n: stop.set() if n >= 20 else None)
-    assert stats.dispatched < plan.total
+    assert stats.dispatched < plan.total and stats.stopped_mono is not None
+    assert stats.achieved_rate_per_s(plan.profile.duration_s) > 10.0  # over the time until the stop, not 30 s
     for arch in ARCHS:
         counts = stats.archs[arch]
         assert counts.scheduled == counts.sent == stats.dispatched  # released before the stop: all sent

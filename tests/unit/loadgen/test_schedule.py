@@ -123,9 +123,10 @@ def test_plan_builds_identical_bodies_but_for_seq_and_time() -> None:
             request.sent_at) == ("20261125T080000Z-3fa2", 4, "noop", 0, 2, 9, 123.5)
 
 
-def test_plan_with_no_request_is_refused() -> None:
-    with pytest.raises(UsageError, match="no request"):
-        build_plan("20261125T080000Z-3fa2", Profile("sustained", 0.01, 10.0), (WorkloadShare("noop", 1.0, 0),), 1, 0)
+@pytest.mark.parametrize(("kind", "start"), [("sustained", 0.0), ("ramp", 0.0)])
+def test_a_profile_with_no_request_is_refused_before_any_plan(kind: str, start: float) -> None:
+    with pytest.raises(UsageError, match="no request at all"):
+        Profile(kind, 0.01, 10.0, start_rate_per_s=start)
 
 
 @pytest.mark.parametrize("profile", [Profile("sustained", 7.0, 0.5), Profile("burst", 5.0, 61.0, burst_interval_s=10.0),

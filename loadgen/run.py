@@ -1,0 +1,64 @@
+"""Carry out a planned load: open the target, run the schedule, close the target, write what the run leaves.
+
+The library never prints and never handles signals, so a benchmark can run it silently and the command can own
+the terminal: the caller passes ``stop`` (the command sets it on the first Ctrl-C) and, to watch, its own
+``stats`` and a ``live`` context manager entered just around the schedule (the command's live display and
+Ctrl-C handler), after the target is open and before anything is sent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from core import RunManifest, run_dir, write_manifest
+from loadgen.planning import LoadPlan
+from loadgen.report import build_manifest, write_requests
+from loadgen.runner import linger_s, run_schedule
+from loadgen.stats import RunStats
+from loadgen.targets import open_target
+from stack import StackOutputs
+
+
+def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, stats: RunStats | None = None,
+             live: AbstractContextManager[object] | None = None,
+             notice: Callable[[str], None] = lambda message: None) -> RunManifest:
+    """Send ``load`` to the stack of ``outputs``; write ``runs/<run_id>/manifest.json`` (and ``requests.csv`` for
+    the API target) and return the manifest.
+
+    Setting ``stop`` ends the schedule early: what was already due is still sent and the manifest says
+    ``interrupted``. A ``KeyboardInterrupt`` after ``stop`` abandons what no sender had taken and the manifest is
+    still written; one without ``stop`` propagates and nothing is written.
+    """
+    if stats is None:
+        stats = RunStats(load.architectures)
+    elif tuple(stats.archs) != load.architectures:
+        raise ValueError(f"stats count {tuple(stats.archs)}, the plan sends to {load.architectures}")
+    target = open_target(load, outputs, stats, notice)
+    linger = linger_s(load.plan, load.target)
+    started_at = time.time()
+    try:
+        with live or nullcontext():
+            run_schedule(load.plan, target, load.architectures, stats, senders=load.senders, linger=linger,
+                         stop=stop)
+    except KeyboardInterrupt:
+        if not stop.is_set():
+            raise
+    finally:
+        target.close()
+    manifest = build_manifest(load.plan, _config(load, linger), outputs, stats, started_at, stop.is_set())
+    write_manifest(manifest)
+    if load.target == "api":
+        write_requests(stats, run_dir(load.plan.run_id) / "requests.csv")
+    return manifest
+
+
+def _config(load: LoadPlan, linger: float) -> dict[str, Any]:
+    """What was asked for and how it was sent; ``build_manifest`` adds the plan's own parameters."""
+    profile = load.request.profile
+    return {"rate": load.request.rate_text, "rate_per_s": profile.rate_per_s, "duration_s": profile.duration_s,
+            **profile.to_config(), "target": load.target, "senders_per_arch": load.senders,
+            "linger_ms": linger * 1000.0}

@@ -1,0 +1,70 @@
+"""A local HTTP server standing in for the stack's API, and stack outputs that point at it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+ARCHS = ("arm64", "x86_64")
+API_PATH = "/_aws/execute-api/abc123/$default"
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers 400 for seq 3 and 200 for the rest, and remembers every request."""
+
+    received: ClassVar[list[tuple[str, dict[str, str], dict[str, Any]]]] = []
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            self.received.append((self.path, dict(self.headers), body))
+        status = 400 if body["seq"] == 3 else 200
+        payload = b'{"ok": true}'
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@contextmanager
+def serving() -> Iterator[str]:
+    """The recorder on a free loopback port, its base URL; ``Recorder.received`` starts empty."""
+    Recorder.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def outputs_dict(base: str, local: bool = True, archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
+    """Stack outputs whose queues and API live under ``base``; ``local`` False is a stack on AWS."""
+    functions = {arch: {"name": f"bench-{arch}", "queue_url": f"{base}/000000000000/bench-{arch}-queue",
+                        "dlq_url": f"{base}/000000000000/bench-{arch}-dlq", "log_group": f"/aws/lambda/bench-{arch}",
+                        "route": f"/{arch}/process", "memory_mb": 1024, "architecture": arch} for arch in archs}
+    return {"region": "us-east-1", "endpoint_url": base if local else None, "api_url": f"{base}{API_PATH}",
+            "functions": functions}
+
+
+def outputs_file(tmp_path: Path, base: str, local: bool = True) -> str:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs_dict(base, local)))
+    return str(path)
+
+
+def received_by_arch() -> dict[str, dict[int, tuple[dict[str, str], dict[str, Any]]]]:
+    """Each architecture's requests by seq: (headers, body)."""
+    return {arch: {b["seq"]: (h, b) for p, h, b in Recorder.received if p.startswith(f"{API_PATH}/{arch}/")}
+            for arch in ARCHS}

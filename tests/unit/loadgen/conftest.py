@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.aws_env import isolate_aws_credentials
 from tests.unit.loadgen.fake_api import serving
 
 
@@ -16,9 +17,7 @@ from tests.unit.loadgen.fake_api import serving
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("ARCHBENCH_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    isolate_aws_credentials(monkeypatch, tmp_path, access_key="AKIDEXAMPLE")
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
 
 
@@ -31,8 +30,4 @@ def api() -> Iterator[str]:
 
 @pytest.fixture
 def no_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_aws_credentials(monkeypatch, tmp_path)

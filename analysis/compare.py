@@ -11,25 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
-from analysis.dataset import build_run_data
-from analysis.errors import AnalysisError
-from analysis.insights import InsightsSource
-from analysis.logevents import LogEventsSource
-from analysis.reconcile import SqsQueues, describe_problem, reconcile, unknown, wait_for_drain
+from analysis.pipeline import Comparison, compare_run
 from analysis.render import markdown, print_table, to_json
-from analysis.reportdir import write_report
-from analysis.run import RunInfo, resolve_outputs, resolve_run
-from analysis.summary import Context, Result, summarize
-from core import EXIT_UNACCOUNTED, parse_duration, run_cli
-from stack import StackOutputs
+from core import EXIT_OK, EXIT_UNACCOUNTED, parse_duration, run_cli
 
 EXAMPLES = """examples:
   python -m analysis.compare                               the newest run (runs/*/manifest.json)
@@ -72,72 +60,27 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace, err: Console) -> int:
     since_s = parse_duration(args.since)
     wait_s = parse_duration(args.wait, allow_zero=True)
-    run = resolve_run(args.run_id, since_s)
-    outputs = resolve_outputs(run, args.outputs, args.stack)
-    logs, sqs = (outputs.client(service, attempts=8, read_timeout_s=120) for service in ("logs", "sqs"))
-    queues = SqsQueues(sqs)
-
     with err.status("starting…") as status:
-        if run.manifest and run.target == "sqs" and wait_s > 0:
-            urls = [fn.queue_url for fn in outputs.functions.values()]
-            left = wait_for_drain(queues.count, urls, wait_s, status.update)
-            if left:
-                err.print(f"{left:,} messages still in flight after {args.wait}: they count as in flight")
-        started = time.monotonic()
-        source = _source(args.source, outputs, logs, run.run_id, status.update)
-        events = source.fetch(run.window)
-        data = build_run_data(events, run.run_id)
-        err.print(f"read {len(events):,} log lines from {source.label} in {time.monotonic() - started:.1f} s: "
-                  f"{len(data.items):,} work items, {len(data.invocations):,} Lambda invocations")
-        if data.items.empty and run.manifest is None:
-            raise AnalysisError(f"no EMF documents of run {run.run_id} in {', '.join(_log_groups(outputs))} "
-                                f"({run.window.describe()}); widen --since or check --outputs/--stack")
-        reconciliation = (reconcile(run.manifest, data.items, outputs, queues) if run.manifest
-                          else unknown("no run manifest on this machine: the run was made elsewhere"))
-        status.update("computing statistics and plots…")
-        result = summarize(data, Context(source=source.label, outputs=outputs, reconciliation=reconciliation,
-                                         window=_window(run), manifest=run.manifest))
-        try:
-            directory = write_report(result, args.out, plots=not args.no_plots)
-        except OSError as exc:  # --out on a file, a read-only disk, no permission
-            raise AnalysisError(f"cannot write the report: {exc}") from None
-    _print(args.format, result, directory, err)
-    problem = describe_problem(reconciliation)
-    if problem:
-        err.print(f"[bold red]messages lost or unaccounted for:[/] {problem}")
+        comparison = compare_run(args.run_id, since_s=since_s, outputs_file=args.outputs, stack=args.stack,
+                                 source=args.source, wait_s=wait_s, out_dir=args.out, plots=not args.no_plots,
+                                 progress=status.update, notice=err.print)
+    _print(args.format, comparison, err)
+    if comparison.problem:
+        err.print(f"[bold red]messages lost or unaccounted for:[/] {comparison.problem}")
         return EXIT_UNACCOUNTED
-    return 0
+    return EXIT_OK
 
 
-def _source(choice: str, outputs: StackOutputs, logs: Any, run_id: str,
-            progress: Callable[[str], None]) -> InsightsSource | LogEventsSource:
-    groups = _log_groups(outputs)
-    if choice == "log-events" or (choice == "auto" and outputs.is_local):
-        return LogEventsSource(logs, groups, run_id, progress=progress)
-    return InsightsSource(logs, groups, run_id, progress=progress)
-
-
-def _log_groups(outputs: StackOutputs) -> list[str]:
-    return [fn.log_group for _, fn in sorted(outputs.functions.items())]
-
-
-def _window(run: RunInfo) -> dict[str, Any]:
-    def iso(ms: int) -> str:
-        return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-
-    return {"start": iso(run.window.start_ms), "end": iso(run.window.end_ms),
-            "from_manifest": run.manifest is not None}
-
-
-def _print(fmt: str, result: Result, directory: Path, err: Console) -> None:
+def _print(fmt: str, comparison: Comparison, err: Console) -> None:
+    summary, directory = comparison.result.summary, comparison.directory
     if fmt == "json":
-        sys.stdout.write(to_json(result.summary) + "\n")
+        sys.stdout.write(to_json(summary) + "\n")
         err.print(f"report: {directory}")
         return
     if fmt == "markdown":
-        sys.stdout.write(markdown(result.summary) + "\n")
+        sys.stdout.write(markdown(summary) + "\n")
     else:
-        print_table(result.summary, Console())
+        print_table(summary, Console())
     print(f"report: {directory}")
 
 

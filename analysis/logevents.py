@@ -1,10 +1,10 @@
 """Raw log events from a local cloud (MiniStack, LocalStack), read window by window with ``FilterLogEvents``.
 
-The emulator's Logs Insights answers are silently wrong (DESIGN.md), so locally the lines are read directly. Two
-quoted filters per log group: the run id (the EMF documents; run ids are never substrings of each other) and
-``"REPORT RequestId"`` (the REPORT lines, which do not name the run). MiniStack returns at most 10,000 events per
-call and never a ``nextToken``: a window that comes back full is read on from the last millisecond of its
-(time-ordered) answer, or split in two by time when the answer is not in time order, until every part fits. An
+The emulator's Logs Insights answers are silently wrong (docs/architecture.md), so locally the lines are read
+directly. Two quoted filters per log group: the run id (the EMF documents; run ids are never substrings of each
+other) and ``"REPORT RequestId"`` (the REPORT lines, which do not name the run). MiniStack returns at most 10,000
+events per call and never a ``nextToken``: a window that comes back full is read on from the last millisecond of
+its (time-ordered) answer, or split in two by time when the answer is not in time order, until every part fits. An
 endpoint that does paginate (LocalStack, AWS) is followed page by page instead.
 """
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import ARCHITECTURES
+from core import ARCHITECTURES, ParseCountsSummary
 from handlers import contract as c
 
 # EMF name → column name. Metrics are numbers; properties are kept as given (strings, Seq and memory as ints).
@@ -69,7 +70,7 @@ class ParseCounts:
         if len(self.samples) < MAX_SAMPLES:
             self.samples.append(f"{kind}: {reason}: {line[:160]}")
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> ParseCountsSummary:
         return {"emf_documents": self.emf_documents, "other_runs": self.other_runs, "reports": self.reports,
                 "malformed_emf": self.malformed_emf, "malformed_report": self.malformed_report,
                 "ignored": self.ignored}
@@ -132,9 +133,10 @@ def parse_text_report(line: str, timestamp_ms: int) -> dict[str, Any]:
 def parse_json_report(document: dict[str, Any], timestamp_ms: int) -> dict[str, Any]:
     """A ``platform.report`` record of the JSON log format."""
     body = document.get("record")
-    metrics = body.get("metrics") if isinstance(body, dict) else None
-    if not isinstance(metrics, dict) or not isinstance(body.get("requestId"), str):
+    if not (isinstance(body, dict) and isinstance(body.get("metrics"), dict)
+            and isinstance(body.get("requestId"), str)):
         raise Malformed("no record.requestId or record.metrics")
+    metrics = body["metrics"]
     record: dict[str, Any] = dict.fromkeys(REPORT_COLUMNS)
     record.update(request_id=body["requestId"], report_ms=timestamp_ms, report_status=body.get("status"))
     for name, column in _JSON_FIELDS.items():
@@ -197,7 +199,7 @@ class LineParser:
         self.counts.emf_documents += 1
         self.items.append(record)
 
-    def _add_report(self, line: str, parse: Any) -> None:
+    def _add_report(self, line: str, parse: Callable[[], dict[str, Any]]) -> None:
         try:
             record = parse()
         except Malformed as exc:

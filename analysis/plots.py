@@ -15,12 +15,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from core import ARCHITECTURES as ARCHES
-from core import COLOURS
+from core import COLOURS, Summary
 
 DPI = 110
 
 
-def write_plots(out_dir: Path, summary: dict[str, Any], items: pd.DataFrame,
+def write_plots(out_dir: Path, summary: Summary, items: pd.DataFrame,
                 invocations: pd.DataFrame) -> list[str]:
     """Draw every plot into ``out_dir``; returns the file names."""
     ok = items[~items["error"]]
@@ -88,7 +88,7 @@ def _latency_over_time(ok: pd.DataFrame, title: str) -> Figure:
     return figure
 
 
-def _cold_start_init(invocations: pd.DataFrame, summary: dict[str, Any], title: str) -> Figure:
+def _cold_start_init(invocations: pd.DataFrame, summary: Summary, title: str) -> Figure:
     figure, axes = _figure()
     series = [invocations.loc[invocations["architecture"] == arch, "init_used_ms"].dropna().to_numpy(float)
               for arch in ARCHES]
@@ -108,7 +108,7 @@ def _cold_start_init(invocations: pd.DataFrame, summary: dict[str, Any], title: 
     return figure
 
 
-def _cost_per_million(summary: dict[str, Any], title: str) -> Figure:
+def _cost_per_million(summary: Summary, title: str) -> Figure:
     figure, axes = _figure()
     workloads = list(summary["workloads"])
     width = 0.38

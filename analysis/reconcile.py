@@ -19,14 +19,16 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
+from core import Reconciled, Reconciliation, ReconciliationRow, RunManifest, UnknownReconciliation
 from stack import StackOutputs
 
-FIELDS = ("sent", "processed", "failed", "in_dlq", "in_flight", "lost")
+Field = Literal["sent", "processed", "failed", "in_dlq", "in_flight", "lost"]
+FIELDS: tuple[Field, ...] = ("sent", "processed", "failed", "in_dlq", "in_flight", "lost")  # a row's keys
 MAX_DLQ_READ = 10_000
 PEEK_VISIBILITY_S = 60  # long enough to enumerate; every message is made visible again right after
 
@@ -102,19 +104,18 @@ def finished_seqs(items: pd.DataFrame, target: str) -> dict[str, set[int]]:
     return {arch: {int(seq) for seq in group["seq"]} for arch, group in done.groupby("architecture")}
 
 
-def unknown(reason: str) -> dict[str, Any]:
+def unknown(reason: str) -> UnknownReconciliation:
     """A run made elsewhere (no manifest) or queues out of reach: no claim either way."""
-    return {"status": "unknown", "reason": reason, **dict.fromkeys(FIELDS), "by_architecture": {}}
+    return {"status": "unknown", "reason": reason, "sent": None, "processed": None, "failed": None, "in_dlq": None,
+            "in_flight": None, "lost": None, "by_architecture": {}}
 
 
-def reconcile(manifest: dict[str, Any], items: pd.DataFrame, outputs: StackOutputs,
-              queues: Queues) -> dict[str, Any]:
-    target = str(manifest.get("config", {}).get("target", "sqs"))
-    run_id = str(manifest["run_id"])
+def reconcile(manifest: RunManifest, items: pd.DataFrame, outputs: StackOutputs, queues: Queues) -> Reconciliation:
+    target = manifest.target
     finished = finished_seqs(items, target)
-    by_arch: dict[str, dict[str, Any]] = {}
+    by_arch: dict[str, ReconciliationRow] = {}
     approximate: list[str] = []
-    for arch, counts in sorted(manifest.get("targets", {}).items()):
+    for arch, counts in sorted(manifest.targets.items()):
         done = finished.get(arch, set())
         in_dlq = in_flight = 0
         if target == "sqs":
@@ -123,23 +124,28 @@ def reconcile(manifest: dict[str, Any], items: pd.DataFrame, outputs: StackOutpu
                 return unknown(f"the stack outputs have no {arch} function")
             try:
                 in_flight = sum(queues.count(function.queue_url))
-                in_dlq, dead = _dead_letters(queues, function.dlq_url, run_id)
+                in_dlq, dead = _dead_letters(queues, function.dlq_url, manifest.run_id)
             except (ClientError, BotoCoreError) as exc:
                 return unknown(f"cannot read the {arch} queues: {exc}")
             if dead is None:
                 approximate.append(arch)
             else:
                 done = done - dead
-        row = {"sent": int(counts.get("sent", 0)), "processed": len(done), "failed": int(counts.get("failed", 0)),
-               "in_dlq": in_dlq, "in_flight": in_flight}
-        row["lost"] = row["sent"] - row["processed"] - row["in_dlq"] - row["in_flight"]
-        by_arch[arch] = row
-    totals = {name: sum(row[name] for row in by_arch.values()) for name in FIELDS}
-    status = "ok" if all(row["lost"] == 0 for row in by_arch.values()) else "lost"
-    result = {"status": status, "target": target, **totals, "by_architecture": by_arch}
+        by_arch[arch] = {"sent": counts.sent, "processed": len(done), "failed": counts.failed, "in_dlq": in_dlq,
+                         "in_flight": in_flight, "lost": counts.sent - len(done) - in_dlq - in_flight}
+    result = _reconciled(target, by_arch)
     if approximate:
         result["in_dlq_whole_queue"] = approximate  # these DLQs were too large to read: whole-queue counts
     return result
+
+
+def _reconciled(target: str, by_arch: dict[str, ReconciliationRow]) -> Reconciled:
+    """The architectures' rows, their totals, and whether anything is lost."""
+    rows = by_arch.values()
+    sent, processed, failed, in_dlq, in_flight, lost = (sum(row[name] for row in rows) for name in FIELDS)
+    return {"status": "ok" if all(row["lost"] == 0 for row in rows) else "lost", "target": target, "sent": sent,
+            "processed": processed, "failed": failed, "in_dlq": in_dlq, "in_flight": in_flight, "lost": lost,
+            "by_architecture": by_arch}
 
 
 def _dead_letters(queues: Queues, url: str, run_id: str) -> tuple[int, frozenset[int] | None]:
@@ -153,9 +159,9 @@ def _dead_letters(queues: Queues, url: str, run_id: str) -> tuple[int, frozenset
     return len(dead.seqs), dead.seqs
 
 
-def describe_problem(reconciliation: dict[str, Any]) -> str | None:
+def describe_problem(reconciliation: Reconciliation) -> str | None:
     """The loud sentence when something does not add up, else ``None``."""
-    if reconciliation.get("status") != "lost":
+    if reconciliation["status"] != "lost":
         return None
     parts = []
     for arch, row in reconciliation["by_architecture"].items():

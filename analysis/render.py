@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from rich.console import Console
 from rich.panel import Panel
@@ -15,6 +16,10 @@ from rich.table import Table
 from analysis.reconcile import FIELDS, describe_problem
 from analysis.verdict import fmt_p
 from core import ARCHITECTURES as ARCHES
+from core import ArchitectureSummary, Stats, Summary, WorkloadSummary
+
+Percentile = Literal["p50", "p90", "p99", "p99.9"]
+WARM_PERCENTILES: tuple[Percentile, ...] = ("p50", "p90", "p99", "p99.9")
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class TextTable:
     rows: list[list[str]]
 
 
-def num(value: Any, digits: int = 2) -> str:
+def num(value: float | None, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, int):
@@ -36,26 +41,27 @@ def usd(value: float | None) -> str:
     return "–" if value is None else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
 
 
-def architecture_table(summary: dict[str, Any]) -> TextTable:
+def architecture_table(summary: Summary) -> TextTable:
     arch = summary["architectures"]
     estimated = summary["cost"]["billed_duration"] == "estimated"
 
-    def row(label: str, pick: Any, digits: int = 2) -> list[str]:
-        return [label, *(num(pick(arch[a]), digits) if a in arch else "–" for a in ARCHES)]
+    def cells(text: Callable[[ArchitectureSummary], str]) -> list[str]:
+        return [text(arch[a]) if a in arch else "–" for a in ARCHES]
+
+    def row(label: str, pick: Callable[[ArchitectureSummary], float | None], digits: int = 2) -> list[str]:
+        return [label, *cells(lambda block: num(pick(block), digits))]
 
     rows = [
         row("work items (EMF documents)", lambda b: b["invocations"]),
         row("Lambda invocations (REPORT lines)", lambda b: b["lambda_invocations"]),
         row("errors", lambda b: b["errors"]),
         row("cold starts", lambda b: b["cold_starts"]),
-        ["host CPU (HostMachine)", *(arch.get(a, {}).get("host_machine") or "–" for a in ARCHES)],
+        ["host CPU (HostMachine)", *cells(lambda b: b["host_machine"] or "–")],
         row("memory (MB)", lambda b: b["memory_mb"], 0),
     ]
-    for name in ("p50", "p90", "p99", "p99.9"):
-        rows.append(row(f"workload ms, warm, {name}", lambda b, n=name: b["warm"]["workload_ms"][n]))
+    rows += [row(f"workload ms, warm, {name}", _warm_workload(name)) for name in WARM_PERCENTILES]
     rows += [
-        ["workload ms, warm, mean ± sd", *(_mean_sd(arch[a]["warm"]["workload_ms"]) if a in arch else "–"
-                                            for a in ARCHES)],
+        ["workload ms, warm, mean ± sd", *cells(lambda b: _mean_sd(b["warm"]["workload_ms"]))],
         row("workload ms, cold, p50", lambda b: b["cold"]["workload_ms"]["p50"]),
         row("duration ms (REPORT), p50", lambda b: b["duration_ms"]["p50"]),
         row("duration ms (REPORT), p99", lambda b: b["duration_ms"]["p99"]),
@@ -64,18 +70,22 @@ def architecture_table(summary: dict[str, Any]) -> TextTable:
         row("init duration ms (cold starts), p50", lambda b: b["init_duration_ms"]["p50"]),
         row("peak RSS MB, max", lambda b: b["peak_rss_mb"]["max"], 1),
         row("queue lag ms, p50", lambda b: b["queue_lag_ms"]["p50"]),
-        ["cost per million work items", *(usd(arch.get(a, {}).get("cost_per_million_usd")) for a in ARCHES)],
+        ["cost per million work items", *cells(lambda b: usd(b["cost_per_million_usd"]))],
     ]
     return TextTable("Per architecture", ["", *ARCHES], rows)
 
 
-def _mean_sd(block: dict[str, Any]) -> str:
+def _warm_workload(name: Percentile) -> Callable[[ArchitectureSummary], float | None]:
+    return lambda block: block["warm"]["workload_ms"][name]
+
+
+def _mean_sd(block: Stats) -> str:
     if block["mean"] is None:
         return "–"
     return f"{num(block['mean'])} ± {num(block['stdev'])}"
 
 
-def workload_table(summary: dict[str, Any]) -> TextTable:
+def workload_table(summary: Summary) -> TextTable:
     """One column per workload (a run has a few), so the table fits an 80-column terminal."""
     workloads = summary["workloads"]
     columns = {name: _workload_column(block) for name, block in workloads.items()}
@@ -85,7 +95,7 @@ def workload_table(summary: dict[str, Any]) -> TextTable:
     return TextTable("Per workload (warm work items)", ["", *workloads], rows)
 
 
-def _workload_column(block: dict[str, Any]) -> list[str]:
+def _workload_column(block: WorkloadSummary) -> list[str]:
     ratio, ci = block["x86_over_arm_median_ratio"], block["ratio_ci95"]
     if ratio is None:
         faster = "not enough data"
@@ -99,17 +109,17 @@ def _workload_column(block: dict[str, Any]) -> list[str]:
             usd(block["arm64"]["cost_per_million_usd"]), usd(block["x86_64"]["cost_per_million_usd"]), faster]
 
 
-def reconciliation_table(summary: dict[str, Any]) -> TextTable:
+def reconciliation_table(summary: Summary) -> TextTable:
     rec = summary["reconciliation"]
     header = ["", "sent", "processed", "failed", "in DLQ", "in flight", "lost"]
     if rec["status"] == "unknown":
         return TextTable(f"Reconciliation: unknown ({rec['reason']})", header, [])
     rows = [[arch, *(num(row[f]) for f in FIELDS)] for arch, row in rec["by_architecture"].items()]
     rows.append(["total", *(num(rec[f]) for f in FIELDS)])
-    return TextTable(f"Reconciliation ({rec['status']}, target {rec.get('target', '?')})", header, rows)
+    return TextTable(f"Reconciliation ({rec['status']}, target {rec['target']})", header, rows)
 
 
-def notes(summary: dict[str, Any]) -> list[str]:
+def notes(summary: Summary) -> list[str]:
     """Caveats the reader must see next to the numbers."""
     out = []
     if summary["local_emulation"]:
@@ -131,7 +141,8 @@ def notes(summary: dict[str, Any]) -> list[str]:
                    "(their invocation has no duration or cost).")
     if summary.get("interrupted"):
         out.append("The load run was interrupted (Ctrl-C): fewer messages than planned were sent.")
-    whole_queue = summary["reconciliation"].get("in_dlq_whole_queue")
+    rec = summary["reconciliation"]
+    whole_queue = rec.get("in_dlq_whole_queue") if rec["status"] != "unknown" else None
     if whole_queue:
         out.append(f"The DLQ of {', '.join(whole_queue)} was too large to read: its whole-queue count is used, "
                    "messages of other runs included.")
@@ -141,11 +152,11 @@ def notes(summary: dict[str, Any]) -> list[str]:
     return out
 
 
-def tables(summary: dict[str, Any]) -> list[TextTable]:
+def tables(summary: Summary) -> list[TextTable]:
     return [architecture_table(summary), workload_table(summary), reconciliation_table(summary)]
 
 
-def print_table(summary: dict[str, Any], console: Console) -> None:
+def print_table(summary: Summary, console: Console) -> None:
     console.print(f"[bold]archbench comparison[/] — run {summary['run_id']} ({summary['source']}"
                   f"{', local emulation' if summary['local_emulation'] else ''})")
     for table in tables(summary):
@@ -166,7 +177,7 @@ def print_table(summary: dict[str, Any], console: Console) -> None:
     console.print(Panel(summary["verdict"], title="verdict", title_align="left"))
 
 
-def markdown(summary: dict[str, Any], plots: list[str] | None = None) -> str:
+def markdown(summary: Summary, plots: list[str] | None = None) -> str:
     lines = [f"# archbench comparison — run `{summary['run_id']}`", "",
              f"**Verdict.** {summary['verdict']}", "",
              f"Source: {summary['source']}; window {summary['window']['start']} – {summary['window']['end']}; "
@@ -190,11 +201,11 @@ def markdown(summary: dict[str, Any], plots: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
-def to_json(summary: dict[str, Any]) -> str:
+def to_json(summary: Summary) -> str:
     return json.dumps(plain(summary), indent=2, allow_nan=False)
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> object:
     """JSON-safe: numpy scalars become numbers, NaN becomes null (JSON has no NaN)."""
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}

@@ -14,31 +14,30 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+from core import MedianComparison, Stats
+
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p99.9": 99.9}
 BOOTSTRAP_DRAWS = 10_000
 CONFIDENCE = 0.95
 SEED = 20251125  # fixed: the same run always gives the same interval
 
 
-def describe(values: Any) -> dict[str, float | int | None]:
+def describe(values: Any) -> Stats:
     """n, p50/p90/p99/p99.9, mean, stdev (n − 1), min and max of the finite values; ``None`` where undefined."""
     data = _finite(values)
-    result: dict[str, float | int | None] = {"n": int(data.size)}
     if data.size == 0:
-        result.update(dict.fromkeys([*PERCENTILES, "mean", "stdev", "min", "max"]))
-        return result
-    for name, value in zip(PERCENTILES, np.percentile(data, list(PERCENTILES.values())), strict=True):
-        result[name] = float(value)
-    result["mean"] = float(data.mean())
-    result["stdev"] = float(data.std(ddof=1)) if data.size > 1 else None
-    result["min"] = float(data.min())
-    result["max"] = float(data.max())
-    return result
+        return {"n": 0, "p50": None, "p90": None, "p99": None, "p99.9": None, "mean": None, "stdev": None,
+                "min": None, "max": None}
+    p50, p90, p99, p999 = (float(value) for value in np.percentile(data, list(PERCENTILES.values())))
+    return {"n": int(data.size), "p50": p50, "p90": p90, "p99": p99, "p99.9": p999, "mean": float(data.mean()),
+            "stdev": float(data.std(ddof=1)) if data.size > 1 else None, "min": float(data.min()),
+            "max": float(data.max())}
 
 
 def _finite(values: Any) -> np.ndarray:
-    data = np.asarray(values, dtype=float).ravel()
-    return data[np.isfinite(data)]
+    data: np.ndarray = np.asarray(values, dtype=float).ravel()
+    finite: np.ndarray = data[np.isfinite(data)]
+    return finite
 
 
 def bootstrap_medians(values: Any, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -60,7 +59,8 @@ def bootstrap_medians(values: Any, draws: int, rng: np.random.Generator) -> np.n
         return low_values
     upper = lower + (1.0 - lower) * rng.beta(1, n - k, size=draws)
     high_values = data[np.minimum((upper * n).astype(np.int64), n - 1)]
-    return (low_values + high_values) / 2.0
+    medians: np.ndarray = (low_values + high_values) / 2.0
+    return medians
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Comparison:
         """The 95 % interval excludes 1: the verdict names a winner only then."""
         return self.ci95 is not None and (self.ci95[0] > 1.0 or self.ci95[1] < 1.0)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MedianComparison:
         return {"x86_over_arm_median_ratio": self.ratio, "ratio_ci95": list(self.ci95) if self.ci95 else None,
                 "p_value": self.p_value, "significant": self.significant}
 

@@ -1,4 +1,5 @@
-"""The comparison summary: the JSON contract of DESIGN.md (extra fields allowed), built from a run's records.
+"""The comparison summary, built from a run's records: the JSON contract typed in ``core.summary`` and described in
+docs/architecture.md.
 
 Timings describe successful work only; errors are counted. Warm and cold work items are analysed apart: the
 headline median ratio is on warm items' ``WorkloadMs`` (cold starts import and allocate, a different question),
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -18,7 +18,18 @@ from analysis import stats
 from analysis.dataset import RunData
 from analysis.verdict import verdict
 from core import ARCHITECTURES as ARCHES
-from core import arch_of_machine, prices_for
+from core import (
+    ArchitectureSummary,
+    Findings,
+    Reconciliation,
+    RunManifest,
+    Summary,
+    Window,
+    WorkloadArchitecture,
+    WorkloadSummary,
+    arch_of_machine,
+    prices_for,
+)
 from stack import StackOutputs
 
 
@@ -28,9 +39,9 @@ class Context:
 
     source: str  # logs-insights | log-events
     outputs: StackOutputs
-    reconciliation: dict[str, Any]
-    window: dict[str, Any]
-    manifest: dict[str, Any] | None
+    reconciliation: Reconciliation
+    window: Window
+    manifest: RunManifest | None
 
 
 def host_machine(items: pd.DataFrame) -> str | None:
@@ -52,7 +63,7 @@ def is_local_emulation(data: RunData, outputs: StackOutputs) -> bool:
 
 @dataclass(frozen=True)
 class Result:
-    summary: dict[str, Any]  # the JSON contract
+    summary: Summary
     items: pd.DataFrame  # work items with their invocation's REPORT, billed duration and cost share
     invocations: pd.DataFrame  # Lambda invocations with billed duration, cost and init duration (cold only)
 
@@ -74,25 +85,25 @@ def summarize(data: RunData, context: Context) -> Result:
         for arch in sorted(set(items["architecture"]) | set(context.outputs.functions))
     }
     init = {arch: invocations.loc[invocations["architecture"] == arch, "init_used_ms"] for arch in ARCHES}
-    summary: dict[str, Any] = {
+    findings: Findings = {
         "run_id": data.run_id,
         "source": context.source,
         "local_emulation": is_local_emulation(data, context.outputs),
         "window": context.window,
-        "interrupted": context.manifest.get("interrupted") if context.manifest else None,
+        "interrupted": context.manifest.interrupted if context.manifest else None,
         "architectures": architectures,
         "workloads": {name: _workload(group) for name, group in items.groupby("workload", sort=True)},
         "cold_starts": {"init_duration_ms": stats.compare(init["arm64"], init["x86_64"]).to_dict(),
                         "init_source": "REPORT Init Duration" if invocations["init_duration_ms"].notna().any()
                         else "handler InitMs"},
+        # PriceList.to_dict() is the Prices contract (core.pricing is typed loosely: dict[str, object]).
         "cost": {**prices.to_dict(), "billed_duration": "estimated" if estimate else "reported",
                  "unit": "USD per million work items"},
         "reconciliation": context.reconciliation,
         "parsing": {**data.counts.to_dict(), "items_without_report": data.items_without_report,
                     "duplicate_reports": data.duplicate_reports, "samples": data.counts.samples},
     }
-    summary["verdict"] = verdict(summary)
-    return Result(summary, items, invocations)
+    return Result({**findings, "verdict": verdict(findings)}, items, invocations)
 
 
 def _init_values(invocations: pd.DataFrame) -> pd.Series:
@@ -101,7 +112,7 @@ def _init_values(invocations: pd.DataFrame) -> pd.Series:
     return init.where(invocations["cold"])
 
 
-def _architecture(items: pd.DataFrame, invocations: pd.DataFrame) -> dict[str, Any]:
+def _architecture(items: pd.DataFrame, invocations: pd.DataFrame) -> ArchitectureSummary:
     ok = items[~items["error"]]
     warm, cold = ok[~ok["cold"]], ok[ok["cold"]]
     total_cost = float(invocations["cost_usd"].sum())
@@ -141,25 +152,30 @@ def _first(values: pd.Series) -> float | None:
     return float(present.iloc[0]) if len(present) else None
 
 
-def _workload(items: pd.DataFrame) -> dict[str, Any]:
-    per_arch: dict[str, Any] = {}
-    samples: dict[str, dict[str, pd.Series]] = {}
-    for arch in ARCHES:
-        mine = items[items["architecture"] == arch]
-        ok = mine[~mine["error"]]
-        total_cost = float(mine["cost_usd"].sum())
-        per_arch[arch] = {
-            "n": len(mine), "errors": int(mine["error"].sum()), "cold_starts": _cold_starts(mine),
-            "workload_ms": stats.describe(ok["workload_ms"]),
-            "warm_workload_ms": stats.describe(ok.loc[~ok["cold"], "workload_ms"]),
-            "cost_per_million_usd": costs.per_million(total_cost, len(mine)),
-        }
-        samples[arch] = {"warm": ok.loc[~ok["cold"], "workload_ms"], "cold": ok.loc[ok["cold"], "workload_ms"]}
-    warm = stats.compare(samples["arm64"]["warm"], samples["x86_64"]["warm"])
-    cold = stats.compare(samples["arm64"]["cold"], samples["x86_64"]["cold"])
-    arm_cost, x86_cost = per_arch["arm64"]["cost_per_million_usd"], per_arch["x86_64"]["cost_per_million_usd"]
+def _workload(items: pd.DataFrame) -> WorkloadSummary:
+    arm, x86 = (items[items["architecture"] == arch] for arch in ("arm64", "x86_64"))
+    warm = stats.compare(_ok_workload_ms(arm, cold=False), _ok_workload_ms(x86, cold=False))
+    cold = stats.compare(_ok_workload_ms(arm, cold=True), _ok_workload_ms(x86, cold=True))
+    arm_block, x86_block = _workload_architecture(arm), _workload_architecture(x86)
+    arm_cost, x86_cost = arm_block["cost_per_million_usd"], x86_block["cost_per_million_usd"]
     return {
-        **per_arch, **warm.to_dict(), "basis": "warm work items, WorkloadMs",
+        "arm64": arm_block, "x86_64": x86_block, **warm.to_dict(), "basis": "warm work items, WorkloadMs",
         "cold": cold.to_dict(),
         "x86_over_arm_cost_ratio": x86_cost / arm_cost if arm_cost and x86_cost is not None else None,
     }
+
+
+def _workload_architecture(mine: pd.DataFrame) -> WorkloadArchitecture:
+    ok = mine[~mine["error"]]
+    return {
+        "n": len(mine), "errors": int(mine["error"].sum()), "cold_starts": _cold_starts(mine),
+        "workload_ms": stats.describe(ok["workload_ms"]),
+        "warm_workload_ms": stats.describe(_ok_workload_ms(mine, cold=False)),
+        "cost_per_million_usd": costs.per_million(float(mine["cost_usd"].sum()), len(mine)),
+    }
+
+
+def _ok_workload_ms(items: pd.DataFrame, cold: bool) -> pd.Series:
+    """Workload times of the successful cold (or warm) items."""
+    ok = items[~items["error"]]
+    return ok.loc[ok["cold"] == cold, "workload_ms"]

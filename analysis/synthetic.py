@@ -114,7 +114,7 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
                 if not failed:
                     metrics = {c.M_WORKLOAD_MS: workload_ms, **metrics}
                     ok[cold_item].append(workload_ms)
-                if cold_item:
+                if cold_item and init is not None:
                     metrics[c.M_INIT_MS] = init
                 fields = {c.DIM_ARCHITECTURE: arch, c.DIM_WORKLOAD: spec.workloads[seq % len(spec.workloads)],
                           c.P_RUN_ID: spec.run_id, c.P_SEQ: seq, c.P_REQUEST_ID: request_id,

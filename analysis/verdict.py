@@ -7,7 +7,7 @@ the pipeline works, not evidence about Graviton versus x86.
 
 from __future__ import annotations
 
-from typing import Any
+from core import ArchitectureSummary, Findings, WorkloadSummary
 
 
 def fmt_p(p_value: float | None) -> str:
@@ -16,22 +16,22 @@ def fmt_p(p_value: float | None) -> str:
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
 
 
-def workload_clause(name: str, block: dict[str, Any]) -> str:
-    ratio, ci = block.get("x86_over_arm_median_ratio"), block.get("ratio_ci95")
+def workload_clause(name: str, block: WorkloadSummary) -> str:
+    ratio, ci = block["x86_over_arm_median_ratio"], block["ratio_ci95"]
     if ratio is None or ci is None:
         return (f"not enough warm work items to compare {name} (arm64 {block['arm64']['n']}, "
                 f"x86_64 {block['x86_64']['n']})")
-    interval = f"x86_64/arm64 median ratio {ratio:.2f}, 95 % CI {ci[0]:.2f}–{ci[1]:.2f}, {fmt_p(block.get('p_value'))}"
-    if not block.get("significant"):
+    interval = f"x86_64/arm64 median ratio {ratio:.2f}, 95 % CI {ci[0]:.2f}–{ci[1]:.2f}, {fmt_p(block['p_value'])}"
+    if not block["significant"]:
         return f"no significant difference on {name} ({interval})"
     if ratio > 1:
         return f"arm64 ran {name} {ratio:.2f}× as fast as x86_64 ({interval})"
     return f"x86_64 ran {name} {1 / ratio:.2f}× as fast as arm64 ({interval})"
 
 
-def cost_clause(architectures: dict[str, Any], estimated: bool) -> str | None:
-    arm = architectures.get("arm64", {}).get("cost_per_million_usd")
-    x86 = architectures.get("x86_64", {}).get("cost_per_million_usd")
+def cost_clause(architectures: dict[str, ArchitectureSummary], estimated: bool) -> str | None:
+    arm, x86 = (architectures[arch]["cost_per_million_usd"] if arch in architectures else None
+                for arch in ("arm64", "x86_64"))
     if not arm or not x86:
         return None
     cheaper, dearer = ("arm64", "x86_64") if arm <= x86 else ("x86_64", "arm64")
@@ -41,7 +41,7 @@ def cost_clause(architectures: dict[str, Any], estimated: bool) -> str | None:
             f"({kind}${min(arm, x86):.2f} vs ${max(arm, x86):.2f})")
 
 
-def verdict(summary: dict[str, Any]) -> str:
+def verdict(summary: Findings) -> str:
     architectures = summary["architectures"]
     total = sum(block["invocations"] for block in architectures.values())
     if total == 0:
@@ -52,7 +52,7 @@ def verdict(summary: dict[str, Any]) -> str:
     if cost:
         clauses.append(cost)
     reconciliation = summary["reconciliation"]
-    if reconciliation.get("status") == "lost":
+    if reconciliation["status"] == "lost":
         clauses.append(f"and the messages do not add up (lost = {reconciliation['lost']})")
     sentence = "; ".join(clauses)
     if summary["local_emulation"]:

@@ -21,21 +21,26 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.dataset import build_run_data, from_records
-from analysis.events import LogEvent, TimeWindow
-from analysis.logevents import LogEventsSource
-from analysis.parse import LineParser
-from analysis.reconcile import unknown
-from analysis.reportdir import write_report
-from analysis.summary import Context, summarize
-from analysis.synthetic import SyntheticSpec, synthetic_run
-from core import aws
+import localcloud
+from analysis import (
+    Context,
+    LineParser,
+    LogEvent,
+    SyntheticSpec,
+    TimeWindow,
+    compare_run,
+    from_records,
+    summarize,
+    synthetic_run,
+    unknown,
+    write_report,
+)
 from handlers.contract import new_run_id
-from localcloud import process
-from localcloud.runtime_venv import ensure_venv
+from localcloud import ensure_venv
 from stack import FunctionOutputs, StackOutputs
 
 
@@ -76,9 +81,9 @@ def context(outputs: StackOutputs) -> Context:
                    window={"start": "", "end": "", "from_manifest": False}, manifest=None)
 
 
-def load_into_ministack(logs: object, events: list[LogEvent]) -> int:
+def load_into_ministack(logs: Any, events: list[LogEvent]) -> int:
     """One stream per invocation, as MiniStack writes them; returns how many streams."""
-    streams: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    streams: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     current: dict[str, str] = {}
     for event in events:
         if event.message.startswith("START RequestId: "):
@@ -101,30 +106,27 @@ def load_into_ministack(logs: object, events: list[LogEvent]) -> int:
 
 
 def compare_from_ministack(run_id: str, events: list[LogEvent], groups: dict[str, str], work: Path) -> Stopwatch:
-    ministack = process.start(ensure_venv(), work)
+    """``compare_run`` on the MiniStack's log events: the run has no manifest, so its window is given."""
+    ministack = localcloud.start(ensure_venv(), work)
     try:
-        logs = aws.client("logs", aws.LOCAL_REGION, ministack.endpoint_url)
+        outputs = outputs_for(groups, ministack.endpoint_url)
         started = time.perf_counter()
-        streams = load_into_ministack(logs, events)
+        streams = load_into_ministack(outputs.client("logs"), events)
         print(f"  (loading {len(events):,} events in {streams:,} streams into MiniStack: "
               f"{time.perf_counter() - started:.1f} s, not counted)")
-        outputs = outputs_for(groups, ministack.endpoint_url)
         window = TimeWindow(min(e.timestamp_ms for e in events) - 60_000, max(e.timestamp_ms for e in events) + 60_000)
-        watch = Stopwatch()
         started = time.perf_counter()
-        source = LogEventsSource(logs, sorted(groups.values()), run_id)
-        read = source.fetch(window)
-        started = watch.lap(f"read {len(read):,} log events ({source.calls} FilterLogEvents calls)", started)
-        data = build_run_data(read, run_id)
-        started = watch.lap("parse and join", started)
-        result = summarize(data, context(outputs))
-        started = watch.lap("statistics, cost, verdict", started)
-        write_report(result, work / "report-ministack")
-        watch.lap("report directory (JSON, Markdown, CSV, 4 PNG)", started)
-        assert sum(block["invocations"] for block in result.summary["architectures"].values()) == len(data.items)
+        comparison = compare_run(run_id, window=window, outputs=outputs, source="log-events",
+                                 out_dir=work / "report-ministack")
+        total = time.perf_counter() - started
+        watch = Stopwatch()
+        watch.laps[f"read {comparison.lines:,} log events (FilterLogEvents), parse and join"] = comparison.read_s
+        watch.laps["statistics, cost, verdict, report directory"] = total - comparison.read_s
+        result = comparison.result
+        assert sum(block["invocations"] for block in result.summary["architectures"].values()) == len(result.items)
         return watch
     finally:
-        process.stop(ministack)
+        localcloud.stop(ministack)
 
 
 def show(title: str, watch: Stopwatch, skip: tuple[str, ...] = ()) -> float:

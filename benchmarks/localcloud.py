@@ -31,16 +31,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import localcloud
-from analysis.dataset import RunData, build_run_data
-from analysis.events import TimeWindow
-from analysis.logevents import LogEventsSource
-from analysis.reconcile import SqsQueues, wait_for_drain
+from analysis import LogEventsSource, RunData, SqsQueues, TimeWindow, build_run_data, wait_for_drain
 from benchmarks.loadgen import consumers_paused
+from core import UserError, run_cli
 from handlers.contract import WorkRequest, new_run_id
 from handlers.workloads import WORKLOADS
-from loadgen.sqs import MAX_BATCH
-from localcloud.errors import LocalCloudError
-from localcloud.runtime_venv import ensure_venv
+from loadgen import MAX_BATCH
+from localcloud import ensure_venv
 from stack import Settings, StackOutputs
 
 SCENARIOS = (("noop", WORKLOADS["noop"].default_size), ("sort", WORKLOADS["sort"].default_size), ("sort", 10_000))
@@ -94,8 +91,8 @@ def fill(sqs: Any, outputs: StackOutputs, run_id: str, workload: str, size: int,
         for fn in outputs.functions.values():
             failed = sqs.send_message_batch(QueueUrl=fn.queue_url, Entries=entries).get("Failed")
             if failed:
-                raise LocalCloudError(f"SendMessageBatch to {fn.queue_url} refused {len(failed)} entries: "
-                                      f"{failed[0].get('Message')}")
+                raise UserError(f"SendMessageBatch to {fn.queue_url} refused {len(failed)} entries: "
+                                f"{failed[0].get('Message')}")
 
 
 def backlog(outputs: StackOutputs, workload: str, size: int, n: int, label: str = "") -> Backlog:
@@ -114,10 +111,10 @@ def backlog(outputs: StackOutputs, workload: str, size: int, n: int, label: str 
     left = wait_for_drain(queues.count, [fn.queue_url for fn in outputs.functions.values()], timeout_s,
                           lambda _: None, poll_s=0.25)
     if left:
-        raise LocalCloudError(f"{label}: {left:,} messages still in the queues after {timeout_s:.0f} s")
+        raise UserError(f"{label}: {left:,} messages still in the queues after {timeout_s:.0f} s")
     data, filed = arrived(outputs, run_id, began_ms, 2 * n)
     if not filed:
-        raise LocalCloudError(f"{label}: the queues drained but no EMF document of run {run_id} arrived")
+        raise UserError(f"{label}: the queues drained but no EMF document of run {run_id} arrived")
     items = data.items
     unique = items[["architecture", "seq"]].drop_duplicates()
     return Backlog(
@@ -177,24 +174,23 @@ def main() -> int:
     args = parser.parse_args()
     if args.messages < 1:
         parser.error("--messages must be at least 1")
+    return run_cli("benchmarks/localcloud.py", lambda: measure(args.messages, args.skip_up_timing))
+
+
+def measure(messages: int, skip_up_timing: bool) -> int:
+    """Every scenario on a local cloud of its own (a temp state dir), stopped whatever happens."""
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="archbench-localcloud-bench-") as state:
         os.environ["ARCHBENCH_STATE_DIR"] = state  # never the user's own local cloud
         print("starting MiniStack and deploying the stack…", flush=True)
         try:
             settings = Settings()
-            outputs, up_times = time_up(settings, args.skip_up_timing)
+            outputs, up_times = time_up(settings, skip_up_timing)
             warm = warm_up(outputs, settings)
-            runs = [backlog(outputs, workload, size, args.messages) for workload, size in SCENARIOS]
-        except LocalCloudError as exc:
-            print(f"benchmarks/localcloud.py: error: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("benchmarks/localcloud.py: interrupted", file=sys.stderr)
-            return 130
+            runs = [backlog(outputs, workload, size, messages) for workload, size in SCENARIOS]
         finally:
             print(localcloud.down(), flush=True)
-    show(up_times, warm, runs, args.messages, load_before)
+    show(up_times, warm, runs, messages, load_before)
     return 0 if all(run.ok for run in (warm, *runs)) else 1
 
 

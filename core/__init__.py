@@ -5,7 +5,7 @@ It imports nothing of the tools above it, only the wire contract in ``handlers.c
 packages import from this face.
 """
 
-from core.arch import ARCHITECTURES, COLOURS, LINUX_MACHINE, OTHER_ARCH, arch_of_machine
+from core.arch import ARCHITECTURES, COLOURS, LINUX_MACHINE, OTHER_ARCH, Architecture, arch_of_machine
 from core.aws import LOCAL_REGION, ExecuteApiSigner, client, local_credentials_env, session
 from core.cli import (
     EXIT_FAILED,
@@ -46,6 +46,26 @@ from core.pricing import (
     PriceList,
     prices_for,
 )
+from core.summary import (
+    ArchitectureSummary,
+    ColdStarts,
+    Cost,
+    Findings,
+    MedianComparison,
+    ParseCountsSummary,
+    Parsing,
+    Prices,
+    Reconciled,
+    Reconciliation,
+    ReconciliationRow,
+    Stats,
+    Summary,
+    UnknownReconciliation,
+    WarmOrCold,
+    Window,
+    WorkloadArchitecture,
+    WorkloadSummary,
+)
 
 __all__ = [
     "ARCHITECTURES",
@@ -65,13 +85,32 @@ __all__ = [
     "PRICE_SOURCE",
     "PROJECT_ROOT",
     "SQS_PER_MILLION_REQUESTS_USD",
+    "Architecture",
+    "ArchitectureSummary",
+    "ColdStarts",
+    "Cost",
     "ExecuteApiSigner",
+    "Findings",
     "ManifestError",
+    "MedianComparison",
+    "ParseCountsSummary",
+    "Parsing",
     "PriceList",
+    "Prices",
+    "Reconciled",
+    "Reconciliation",
+    "ReconciliationRow",
     "RunManifest",
+    "Stats",
+    "Summary",
     "TargetCounts",
+    "UnknownReconciliation",
     "UsageError",
     "UserError",
+    "WarmOrCold",
+    "Window",
+    "WorkloadArchitecture",
+    "WorkloadSummary",
     "arch_of_machine",
     "check_run_id",
     "client",

@@ -6,7 +6,10 @@ Every tool names architectures the Lambda way (``arm64``, ``x86_64``); ``platfor
 
 from __future__ import annotations
 
-ARCHITECTURES = ("arm64", "x86_64")
+from typing import Literal
+
+Architecture = Literal["arm64", "x86_64"]
+ARCHITECTURES: tuple[Architecture, Architecture] = ("arm64", "x86_64")
 # Lambda architecture → what ``platform.machine()`` reports on Linux for it.
 LINUX_MACHINE = {"arm64": "aarch64", "x86_64": "x86_64"}
 # Whatever a host or a handler reports (``platform.machine()`` on Linux or macOS, Debian's names) → architecture.

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.summary import Prices
+
 PRICE_SOURCE = "https://aws.amazon.com/lambda/pricing/ (on-demand, first tier), recorded 2026-11-25"
 DEFAULT_REGION = "us-east-1"
 LAMBDA_PER_GB_S_USD = {"arm64": 0.0000133334, "x86_64": 0.0000166667}
@@ -34,7 +36,7 @@ class PriceList:
     def is_fallback(self) -> bool:
         return self.region != self.asked_region
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> Prices:
         return {"region": self.region, "asked_region": self.asked_region, "usd_per_gb_second": self.gb_second,
                 "usd_per_million_requests": self.per_million_requests, "source": PRICE_SOURCE}
 

@@ -1,14 +1,31 @@
 """The embedded local cloud: the archbench stack on MiniStack, on a loopback port of this machine.
 
 Library API (the CLI, tests and demo use it): ``up`` / ``down`` / ``status`` for the whole lifecycle, and the
-parts — ``start`` / ``stop`` a MiniStack process, ``deploy`` a stack to an endpoint, ``wait_ready``.
+parts — ``ensure_venv`` and ``start`` / ``stop`` a MiniStack process, ``deploy`` a stack to an endpoint (its
+``code_zip``), ``wait_ready`` (``noop_request``, ``post_json`` to a route).
 """
 
 from localcloud.cloud import PREFIX, down, read_state, status, up
-from localcloud.deploy import deploy
+from localcloud.deploy import code_zip, deploy
 from localcloud.errors import LocalCloudError
+from localcloud.http import post_json
 from localcloud.process import start, stop
-from localcloud.ready import wait_ready
+from localcloud.ready import noop_request, wait_ready
+from localcloud.runtime_venv import ensure_venv
 
-__all__ = ["PREFIX", "LocalCloudError", "deploy", "down", "read_state", "start", "status", "stop", "up",
-           "wait_ready"]
+__all__ = [
+    "PREFIX",
+    "LocalCloudError",
+    "code_zip",
+    "deploy",
+    "down",
+    "ensure_venv",
+    "noop_request",
+    "post_json",
+    "read_state",
+    "start",
+    "status",
+    "stop",
+    "up",
+    "wait_ready",
+]

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from localcloud import PREFIX as LOCAL_PREFIX
-from localcloud.deploy import code_zip
+from localcloud import code_zip
 from stack import Settings, StackOutputs
 from tests.support.pulumi_harness import ProgramRun, run_program
 

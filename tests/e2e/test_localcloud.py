@@ -12,7 +12,7 @@ import pytest
 
 import localcloud
 from handlers.contract import P_SEQ, WorkRequest, new_run_id
-from localcloud.http import post_json
+from localcloud import post_json
 from stack import Settings, StackOutputs, describe_stack
 from tests.support.local_logs import emf_documents
 

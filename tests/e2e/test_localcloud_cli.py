@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 
 from handlers.contract import new_run_id
-from localcloud.http import post_json
+from localcloud import post_json
 from stack import Settings, StackOutputs
 from tests.support.commands import run_module
 

@@ -22,6 +22,8 @@ ALLOWED = {
     **{tool: {"core", "stack", "handlers", tool} for tool in TOOLS},
 }
 FACES = ("core", "stack")  # imported as ``from core import …`` outside their own package
+COMMANDS = ("loadgen.cli", "analysis.compare", "localcloud.__main__", "layers.__main__")  # what a user runs
+DRIVERS = ("benchmarks", "tests/e2e", "tests/support")  # they drive the tools as a user's code would
 PROJECT_PACKAGES = ("handlers", "core", "stack", "components", "benchmarks", *TOOLS)
 
 
@@ -74,3 +76,12 @@ def test_every_face_names_what_it_exports(face: str) -> None:
     exported = [node for node in module.body if isinstance(node, ast.Assign)
                 and any(isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets)]
     assert exported, f"{face}/__init__.py has no __all__"
+
+
+def test_benchmarks_and_end_to_end_tests_drive_the_tools_through_their_faces() -> None:
+    """Through the library calls the commands stand on (or the command itself), never the internals."""
+    files = [path for folder in DRIVERS for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))]
+    wrong = [f"{path.relative_to(PROJECT_ROOT)} imports {module}" for path in files
+             for module in imported_modules(path)
+             if module.split(".")[0] in TOOLS and "." in module and module not in COMMANDS]
+    assert not wrong, "\n".join(wrong)

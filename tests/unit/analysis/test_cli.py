@@ -75,6 +75,7 @@ def test_run_with_manifest_uses_its_window_and_its_own_outputs(isolated):
     write_manifest(isolated, outputs=outputs)
     run = resolve_run(None, 3600, now=1_764_060_000.0)  # the newest manifest
     assert run.run_id == RUN and run.target == "sqs"
+    assert run.manifest is not None and run.manifest.targets["arm64"].sent == 10
     assert run.window.start_ms == int((1_764_057_600.0 - SLACK_BEFORE_S) * 1000)
     assert run.window.end_ms == int((1_764_057_620.5 + SLACK_AFTER_S) * 1000)
     assert resolve_outputs(run, None, None).region == "eu-west-1"

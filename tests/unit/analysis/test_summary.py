@@ -11,7 +11,8 @@ from analysis.reconcile import unknown
 from analysis.render import markdown, print_table, to_json
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
-from analysis.synthetic import SyntheticSpec, synthetic_run
+from analysis.synthetic import SyntheticRun, SyntheticSpec, synthetic_run
+from core import Reconciliation
 from stack import FunctionOutputs, StackOutputs
 
 RUN = "20261125T080000Z-3fa2"
@@ -25,7 +26,8 @@ def outputs(local: bool) -> StackOutputs:
     return StackOutputs("us-east-1", "http://127.0.0.1:4566" if local else None, "https://api", functions)
 
 
-def compare_run(spec: SyntheticSpec, local: bool = False, reconciliation: dict | None = None):
+def summarize_synthetic(spec: SyntheticSpec, local: bool = False,
+                        reconciliation: Reconciliation | None = None) -> tuple[SyntheticRun, Result]:
     run = synthetic_run(spec)
     data = build_run_data(run.events, spec.run_id)
     context = Context(source="log-events" if local else "logs-insights", outputs=outputs(local),
@@ -35,9 +37,9 @@ def compare_run(spec: SyntheticSpec, local: bool = False, reconciliation: dict |
 
 
 @pytest.fixture(scope="module")
-def aws_run() -> tuple:
-    return compare_run(SyntheticSpec(RUN, 3000, workloads=("sort", "noop"), cold_every=20, cold_factor=30.0,
-                                     error_every=101))
+def aws_run() -> tuple[SyntheticRun, Result]:
+    return summarize_synthetic(SyntheticSpec(RUN, 3000, workloads=("sort", "noop"), cold_every=20,
+                                             cold_factor=30.0, error_every=101))
 
 
 def test_summary_follows_the_json_contract(aws_run):
@@ -86,15 +88,15 @@ def test_aws_verdict_names_the_faster_architecture(aws_run):
 
 
 def test_no_significant_difference_when_the_ci_crosses_one():
-    _, result = compare_run(SyntheticSpec(RUN, 400, median_ms={"arm64": 10.0, "x86_64": 10.0}, seed=3))
-    block = result.summary["workloads"]["sort"]
-    assert block["ratio_ci95"][0] < 1.0 < block["ratio_ci95"][1]
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 400, median_ms={"arm64": 10.0, "x86_64": 10.0}, seed=3))
+    low, high = result.summary["workloads"]["sort"]["ratio_ci95"] or [1.0, 1.0]
+    assert low < 1.0 < high
     assert "no significant difference on sort" in result.summary["verdict"]
 
 
 def test_local_run_says_it_is_emulation_and_estimates_billing():
     spec = SyntheticSpec(RUN, 300, report_style="ministack", host_machine={"arm64": "x86_64", "x86_64": "x86_64"})
-    _, result = compare_run(spec, local=True)
+    _, result = summarize_synthetic(spec, local=True)
     summary = result.summary
     assert summary["local_emulation"] and summary["cost"]["billed_duration"] == "estimated"
     assert summary["verdict"].startswith("Local emulation — both functions ran on the host's x86_64 CPU, so this "
@@ -105,15 +107,16 @@ def test_local_run_says_it_is_emulation_and_estimates_billing():
 
 def test_a_mislabelled_cpu_on_aws_is_still_called_emulation():
     spec = SyntheticSpec(RUN, 100, host_machine={"arm64": "x86_64", "x86_64": "x86_64"})
-    assert compare_run(spec)[1].summary["local_emulation"]
+    assert summarize_synthetic(spec)[1].summary["local_emulation"]
 
 
 def test_lost_messages_reach_the_verdict_and_the_table():
-    lost = {"status": "lost", "target": "sqs", "sent": 200, "processed": 190, "failed": 0, "in_dlq": 0,
-            "in_flight": 0, "lost": 10, "by_architecture": {
-                "arm64": {"sent": 100, "processed": 90, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 10},
-                "x86_64": {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}}}
-    _, result = compare_run(SyntheticSpec(RUN, 100), reconciliation=lost)
+    lost: Reconciliation = {
+        "status": "lost", "target": "sqs", "sent": 200, "processed": 190, "failed": 0, "in_dlq": 0, "in_flight": 0,
+        "lost": 10, "by_architecture": {
+            "arm64": {"sent": 100, "processed": 90, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 10},
+            "x86_64": {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}}}
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 100), reconciliation=lost)
     assert "do not add up (lost = 10)" in result.summary["verdict"]
     console = Console(record=True, width=200)
     print_table(result.summary, console)
@@ -140,6 +143,6 @@ def test_report_directory_has_every_file(tmp_path, aws_run):
 
 def test_reports_root_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHBENCH_REPORTS_DIR", str(tmp_path))
-    _, result = compare_run(SyntheticSpec(RUN, 50))
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 50))
     assert write_report(result, plots=False) == tmp_path / RUN
     assert not (tmp_path / RUN / "latency_cdf.png").exists()

@@ -1,0 +1,170 @@
+"""The comparison summary contract: ``reports/<run_id>/summary.json`` and ``analysis.compare --format json``.
+
+Types only, so that the code that builds the summary (``analysis.summary``) and every reader (the verdict, the
+tables, the plots) are checked against one description of it. Timings are milliseconds, costs USD; ``None`` (JSON
+``null``) wherever a figure is undefined, e.g. a percentile of no values or a ratio with too few samples.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+# n, exact sample percentiles, mean, stdev (n − 1), min and max of the finite values (``analysis.stats.describe``).
+Stats = TypedDict("Stats", {
+    "n": int, "p50": float | None, "p90": float | None, "p99": float | None, "p99.9": float | None,
+    "mean": float | None, "stdev": float | None, "min": float | None, "max": float | None,
+})
+
+
+class MedianComparison(TypedDict):
+    """x86_64 against arm64 on one metric; a ratio above 1 means arm64 is faster."""
+
+    x86_over_arm_median_ratio: float | None
+    ratio_ci95: list[float] | None  # [low, high], bootstrap
+    p_value: float | None  # two-sided Mann–Whitney U
+    significant: bool  # the interval excludes 1
+
+
+class Window(TypedDict):
+    start: str  # ISO 8601, UTC
+    end: str
+    from_manifest: bool
+
+
+class WarmOrCold(TypedDict):
+    workload_ms: Stats
+    duration_ms: Stats
+
+
+class ArchitectureSummary(TypedDict):
+    invocations: int  # work items (EMF documents)
+    lambda_invocations: int  # REPORT lines
+    errors: int
+    cold_starts: int
+    host_machine: str | None  # what the handler's ``platform.machine()`` said; several comma-separated
+    memory_mb: float | None
+    workload_ms: Stats
+    handler_ms: Stats
+    duration_ms: Stats
+    billed_duration_ms: Stats
+    init_duration_ms: Stats
+    peak_rss_mb: Stats
+    queue_lag_ms: Stats
+    warm: WarmOrCold
+    cold: WarmOrCold
+    cost_usd: float
+    cost_per_million_usd: float | None
+    error_types: dict[str, int]
+
+
+class WorkloadArchitecture(TypedDict):
+    n: int
+    errors: int
+    cold_starts: int
+    workload_ms: Stats
+    warm_workload_ms: Stats
+    cost_per_million_usd: float | None
+
+
+class WorkloadSummary(MedianComparison):
+    """One workload: each architecture's figures and the warm comparison (its keys inherited), then the cold one."""
+
+    arm64: WorkloadArchitecture
+    x86_64: WorkloadArchitecture
+    basis: str
+    cold: MedianComparison
+    x86_over_arm_cost_ratio: float | None
+
+
+class ColdStarts(TypedDict):
+    init_duration_ms: MedianComparison
+    init_source: str  # "REPORT Init Duration" | "handler InitMs"
+
+
+class Prices(TypedDict):
+    """``core.pricing.PriceList.to_dict()``."""
+
+    region: str  # whose prices are used
+    asked_region: str
+    usd_per_gb_second: dict[str, float]
+    usd_per_million_requests: float
+    source: str
+
+
+class Cost(Prices):
+    billed_duration: Literal["estimated", "reported"]
+    unit: str
+
+
+class ReconciliationRow(TypedDict):
+    """sent = processed + in_dlq + in_flight + lost; ``failed`` were never accepted, so not part of ``sent``."""
+
+    sent: int
+    processed: int
+    failed: int
+    in_dlq: int
+    in_flight: int
+    lost: int
+
+
+class Reconciled(ReconciliationRow):
+    """Counted: ``lost`` is 0 for every architecture (``ok``) or not (``lost``); its own keys are the totals."""
+
+    status: Literal["ok", "lost"]
+    target: str  # sqs | api
+    by_architecture: dict[str, ReconciliationRow]
+    in_dlq_whole_queue: NotRequired[list[str]]  # architectures whose DLQ was too large to read message by message
+
+
+class UnknownReconciliation(TypedDict):
+    """Not counted (no manifest, queues out of reach): no claim either way."""
+
+    status: Literal["unknown"]
+    reason: str
+    sent: None
+    processed: None
+    failed: None
+    in_dlq: None
+    in_flight: None
+    lost: None
+    by_architecture: dict[str, ReconciliationRow]  # empty
+
+
+Reconciliation = Reconciled | UnknownReconciliation
+
+
+class ParseCountsSummary(TypedDict):
+    """``analysis.parse.ParseCounts.to_dict()``."""
+
+    emf_documents: int
+    other_runs: int
+    reports: int
+    malformed_emf: int
+    malformed_report: int
+    ignored: int
+
+
+class Parsing(ParseCountsSummary):
+    items_without_report: int
+    duplicate_reports: int
+    samples: list[str]  # a few malformed lines, for the report
+
+
+class Findings(TypedDict):
+    """Everything but the verdict, which is written from these."""
+
+    run_id: str
+    source: str  # logs-insights | log-events
+    local_emulation: bool
+    window: Window
+    interrupted: bool | None  # None without a manifest
+    architectures: dict[str, ArchitectureSummary]
+    workloads: dict[str, WorkloadSummary]
+    cold_starts: ColdStarts
+    cost: Cost
+    reconciliation: Reconciliation
+    parsing: Parsing
+
+
+class Summary(Findings):
+    verdict: str

@@ -1,7 +1,7 @@
 """Per-architecture dependency layers: built from ``handlers/requirements.txt``, pruned, checked, cached.
 
-``layer_zip(settings, arch)`` is what the Pulumi program calls; ``python -m layers build|verify`` is
-the command line. No pulumi import here or below.
+``layer_zip(settings, arch)`` is what the Pulumi program calls, ``build_layer`` and ``verify`` what the command
+line ``python -m layers build|verify`` calls. No pulumi import here or below.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from layers.build import Layer, build_layer
 from layers.errors import LayerError
+from layers.verify import Verification, verify
 from stack import Settings
 
 
@@ -20,4 +21,4 @@ def layer_zip(settings: Settings, arch: str) -> Path:
     return layer.zip_path
 
 
-__all__ = ["Layer", "LayerError", "build_layer", "layer_zip"]
+__all__ = ["Layer", "LayerError", "Verification", "build_layer", "layer_zip", "verify"]

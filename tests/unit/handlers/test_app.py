@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ from handlers.contract import (
     TRIGGERS,
     WorkRequest,
 )
+from handlers.environment import LocalContext
 from handlers.logs import ERROR_RECORD_TYPE
 from handlers.workloads import WORKLOADS, Workload
 
@@ -100,14 +102,9 @@ REST_V1 = {
 }
 
 
-class LambdaContext:
-    """The attributes of the AWS context object the handler reads (memory is a string on AWS)."""
-
-    aws_request_id = "8f5a2c1e-1111-4c2b-9d7e-000000000001"
-    function_name = "archbench-arm64"
-    function_version = "$LATEST"
-    memory_limit_in_mb = "1024"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:archbench-arm64"
+# The handler's context as AWS passes it (memory is a string on AWS); the handler only reads it.
+CONTEXT = LocalContext(aws_request_id="8f5a2c1e-1111-4c2b-9d7e-000000000001", function_name="archbench-arm64",
+                       invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:archbench-arm64")
 
 
 @pytest.fixture(autouse=True)
@@ -173,7 +170,7 @@ def test_the_trigger_is_recognised_from_the_event_shape(event: object, trigger: 
 
 # --- direct invoke ------------------------------------------------------------------------------------------
 def test_direct_invoke_returns_the_result(capsys: pytest.CaptureFixture[str]) -> None:
-    result = app.handler(request(1, "sort", size=100, seed=3), LambdaContext())
+    result = app.handler(request(1, "sort", size=100, seed=3), CONTEXT)
     assert result == {"run_id": RUN_ID, "seq": 1, "workload": "sort", "size": 100, "iterations": 1, "seed": 3,
                       "digest": WORKLOADS["sort"].run(100, 3), "workload_ms": result["workload_ms"],
                       "architecture": "arm64"}
@@ -183,20 +180,20 @@ def test_direct_invoke_returns_the_result(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_direct_invoke_accepts_a_json_string_event(capsys: pytest.CaptureFixture[str]) -> None:
-    result = app.handler(WorkRequest(RUN_ID, 2, "noop", 0).to_json(), LambdaContext())
+    result = app.handler(WorkRequest(RUN_ID, 2, "noop", 0).to_json(), CONTEXT)
     assert result["digest"] == WORKLOADS["noop"].run(0, 0)
 
 
 def test_direct_invoke_error_is_a_dict_not_an_exception(capsys: pytest.CaptureFixture[str]) -> None:
-    result = app.handler(request(3, "bogus"), LambdaContext())
+    result = app.handler(request(3, "bogus"), CONTEXT)
     assert result["error"]["code"] == "unknown_workload"
     docs, _ = printed(capsys)
     assert (docs[0]["Errors"], docs[0]["ErrorType"], docs[0]["Workload"]) == (1, "unknown_workload", "invalid")
 
 
 def test_iterations_repeat_the_computation(capsys: pytest.CaptureFixture[str]) -> None:
-    one = app.handler(request(4, "primes", size=2_000, iterations=1), LambdaContext())
-    five = app.handler(request(5, "primes", size=2_000, iterations=5), LambdaContext())
+    one = app.handler(request(4, "primes", size=2_000, iterations=1), CONTEXT)
+    five = app.handler(request(5, "primes", size=2_000, iterations=5), CONTEXT)
     assert one["digest"] == five["digest"] and five["iterations"] == 5
 
 
@@ -204,7 +201,7 @@ def test_iterations_repeat_the_computation(capsys: pytest.CaptureFixture[str]) -
 def test_sqs_batch_reports_exactly_the_failed_items(capsys: pytest.CaptureFixture[str]) -> None:
     event = sqs_event(json.dumps(request(10)), "{not json", json.dumps(request(12, "sort", size=50)),
                       json.dumps(request(13, "sort", size=0)), json.dumps(request(14, "nope")))
-    assert app.handler(event, LambdaContext()) == {
+    assert app.handler(event, CONTEXT) == {
         "batchItemFailures": [{"itemIdentifier": "msg-1"}, {"itemIdentifier": "msg-3"},
                               {"itemIdentifier": "msg-4"}]}
     docs, _ = printed(capsys)
@@ -217,7 +214,7 @@ def test_sqs_batch_reports_exactly_the_failed_items(capsys: pytest.CaptureFixtur
 
 def test_sqs_workload_exception_fails_only_that_item(capsys: pytest.CaptureFixture[str], explode: None) -> None:
     event = sqs_event(json.dumps(request(20)), json.dumps(request(21, "explode")), json.dumps(request(22)))
-    assert app.handler(event, LambdaContext()) == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
+    assert app.handler(event, CONTEXT) == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     docs, logs = printed(capsys)
     assert [(d["Seq"], d["Errors"], d["ErrorType"], d["Workload"]) for d in docs] == [
         (20, 0, None, "noop"), (21, 1, "ZeroDivisionError", "explode"), (22, 0, None, "noop")]
@@ -227,28 +224,28 @@ def test_sqs_workload_exception_fails_only_that_item(capsys: pytest.CaptureFixtu
 
 def test_sqs_queue_lag_comes_from_sent_timestamp(capsys: pytest.CaptureFixture[str]) -> None:
     sent_ms = int(time.time() * 1000) - 2_000
-    app.handler(sqs_event(json.dumps(request(30)), sent_timestamp=str(sent_ms)), LambdaContext())
+    app.handler(sqs_event(json.dumps(request(30)), sent_timestamp=str(sent_ms)), CONTEXT)
     docs, _ = printed(capsys)
     assert 2_000 <= docs[0]["QueueLagMs"] < 60_000
 
 
 def test_sqs_queue_lag_falls_back_to_sent_at(capsys: pytest.CaptureFixture[str]) -> None:
     body = json.dumps(request(31, sent_at=time.time() - 3.0))
-    app.handler(sqs_event(body, json.dumps(request(32)), sent_timestamp=None), LambdaContext())
+    app.handler(sqs_event(body, json.dumps(request(32)), sent_timestamp=None), CONTEXT)
     docs, _ = printed(capsys)
     assert 3_000 <= docs[0]["QueueLagMs"] < 60_000
     assert "QueueLagMs" not in docs[1]  # neither SentTimestamp nor sent_at: no lag is invented
 
 
 def test_an_empty_batch_has_no_failures(capsys: pytest.CaptureFixture[str]) -> None:
-    assert app.handler({"Records": []}, LambdaContext()) == {"batchItemFailures": []}
+    assert app.handler({"Records": []}, CONTEXT) == {"batchItemFailures": []}
     assert printed(capsys) == ([], [])
 
 
 # --- API Gateway --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("template", [HTTP_API_V2, REST_V1], ids=["http-api-2.0", "rest-v1"])
 def test_api_success_is_200_json(template: dict, capsys: pytest.CaptureFixture[str]) -> None:
-    response = app.handler(api_event(template, json.dumps(request(40, "json", size=10))), LambdaContext())
+    response = app.handler(api_event(template, json.dumps(request(40, "json", size=10))), CONTEXT)
     assert response["statusCode"] == 200
     assert response["headers"] == {"content-type": "application/json"}
     body = json.loads(response["body"])
@@ -259,7 +256,7 @@ def test_api_success_is_200_json(template: dict, capsys: pytest.CaptureFixture[s
 
 @pytest.mark.parametrize("template", [HTTP_API_V2, REST_V1], ids=["http-api-2.0", "rest-v1"])
 def test_api_base64_body_is_decoded(template: dict, capsys: pytest.CaptureFixture[str]) -> None:
-    response = app.handler(api_event(template, json.dumps(request(41)), base64_encoded=True), LambdaContext())
+    response = app.handler(api_event(template, json.dumps(request(41)), base64_encoded=True), CONTEXT)
     assert response["statusCode"] == 200
 
 
@@ -269,7 +266,7 @@ def test_api_base64_body_is_decoded(template: dict, capsys: pytest.CaptureFixtur
     (json.dumps({"seq": 1, "workload": "noop"}), "missing_field"),
 ])
 def test_api_bad_request_is_400_with_error_json(body: str, code: str, capsys: pytest.CaptureFixture[str]) -> None:
-    response = app.handler(api_event(HTTP_API_V2, body), LambdaContext())
+    response = app.handler(api_event(HTTP_API_V2, body), CONTEXT)
     assert response["statusCode"] == 400
     error = json.loads(response["body"])["error"]
     assert error["code"] == code and error["message"]
@@ -280,44 +277,42 @@ def test_api_bad_request_is_400_with_error_json(body: str, code: str, capsys: py
 def test_api_broken_base64_is_400(capsys: pytest.CaptureFixture[str]) -> None:
     event = api_event(HTTP_API_V2, "")
     event.update(body="%%% not base64", isBase64Encoded=True)
-    response = app.handler(event, LambdaContext())
+    response = app.handler(event, CONTEXT)
     assert (response["statusCode"], json.loads(response["body"])["error"]["code"]) == (400, "invalid_json")
 
 
 def test_api_workload_exception_is_500_with_request_id_and_no_traceback(
         capsys: pytest.CaptureFixture[str], explode: None) -> None:
-    response = app.handler(api_event(HTTP_API_V2, json.dumps(request(50, "explode"))), LambdaContext())
+    response = app.handler(api_event(HTTP_API_V2, json.dumps(request(50, "explode"))), CONTEXT)
     assert response["statusCode"] == 500
     error = json.loads(response["body"])["error"]
     assert error["code"] == "workload_failed"
-    assert error["request_id"] == LambdaContext.aws_request_id and LambdaContext.aws_request_id in error["message"]
+    assert error["request_id"] == CONTEXT.aws_request_id and CONTEXT.aws_request_id in error["message"]
     assert "Traceback" not in response["body"] and "ZeroDivisionError" not in response["body"]
     docs, logs = printed(capsys)
     assert (docs[0]["Errors"], docs[0]["ErrorType"]) == (1, "ZeroDivisionError")
     [log] = logs
     assert log["type"] == ERROR_RECORD_TYPE and log["level"] == "ERROR"
     assert (log["RequestId"], log["RunId"], log["Seq"], log["Workload"], log["Trigger"]) == (
-        LambdaContext.aws_request_id, RUN_ID, 50, "explode", "api")
+        CONTEXT.aws_request_id, RUN_ID, 50, "explode", "api")
     assert log["traceback"].startswith("Traceback") and "boom" in log["traceback"]
 
 
 def test_a_size_that_would_not_fit_the_function_memory_is_400(capsys: pytest.CaptureFixture[str]) -> None:
-    class SmallFunction(LambdaContext):
-        memory_limit_in_mb = "128"
-
-    response = app.handler(api_event(HTTP_API_V2, json.dumps(request(62, "memory", size=100))), SmallFunction())
+    small_function = dataclasses.replace(CONTEXT, memory_limit_in_mb="128")
+    response = app.handler(api_event(HTTP_API_V2, json.dumps(request(62, "memory", size=100))), small_function)
     error = json.loads(response["body"])["error"]
     assert (response["statusCode"], error["code"]) == (400, "out_of_bounds")
     assert "the function has 128 MB" in error["message"]
-    assert app.handler(request(63, "memory", size=32), SmallFunction())["digest"]
+    assert app.handler(request(63, "memory", size=32), small_function)["digest"]
 
 
 def test_allowed_workloads_env_refuses_others(monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(ENV_ALLOWED_WORKLOADS, "noop, sort")
-    response = app.handler(api_event(HTTP_API_V2, json.dumps(request(60, "primes"))), LambdaContext())
+    response = app.handler(api_event(HTTP_API_V2, json.dumps(request(60, "primes"))), CONTEXT)
     assert (response["statusCode"], json.loads(response["body"])["error"]["code"]) == (400, "not_allowed")
-    assert app.handler(api_event(HTTP_API_V2, json.dumps(request(61))), LambdaContext())["statusCode"] == 200
+    assert app.handler(api_event(HTTP_API_V2, json.dumps(request(61))), CONTEXT)["statusCode"] == 200
 
 
 # --- the EMF document ---------------------------------------------------------------------------------------
@@ -328,7 +323,7 @@ EXPECTED_PROPERTIES = {"RunId", "Seq", "RequestId", "MessageId", "FunctionName",
 def test_emf_document_has_exactly_the_contract_fields(capsys: pytest.CaptureFixture[str]) -> None:
     sent_ms = int(time.time() * 1000)
     app.handler(sqs_event(json.dumps(request(70, "sort", size=100, seed=1)), sent_timestamp=str(sent_ms)),
-                LambdaContext())
+                CONTEXT)
     [doc], _ = printed(capsys)
     aws = doc.pop("_aws")
     assert abs(aws["Timestamp"] - time.time() * 1000) < 60_000
@@ -345,7 +340,7 @@ def test_emf_document_has_exactly_the_contract_fields(capsys: pytest.CaptureFixt
     assert 0 <= doc["WorkloadMs"] <= doc["HandlerMs"]
     assert 1 < doc["PeakRssMb"] < 100_000
     assert (doc["ColdStart"], doc["Errors"]) == (0, 0)  # the pytest process had its cold start long ago
-    assert doc == {**doc, "RunId": RUN_ID, "Seq": 70, "RequestId": LambdaContext.aws_request_id,
+    assert doc == {**doc, "RunId": RUN_ID, "Seq": 70, "RequestId": CONTEXT.aws_request_id,
                    "MessageId": "msg-0", "FunctionName": "archbench-arm64", "FunctionVersion": "$LATEST",
                    "MemorySizeMb": 1024, "Trigger": "sqs", "ResultDigest": WORKLOADS["sort"].run(100, 1),
                    "ErrorType": None}
@@ -369,9 +364,9 @@ def test_peak_rss_is_this_process_high_water_mark() -> None:
 def test_architecture_is_the_configured_label_not_the_host(monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(ENV_ARCHITECTURE, "x86_64")
-    app.handler(request(71), LambdaContext())
+    app.handler(request(71), CONTEXT)
     monkeypatch.delenv(ENV_ARCHITECTURE)
-    app.handler(request(72), LambdaContext())
+    app.handler(request(72), CONTEXT)
     docs, _ = printed(capsys)
     assert [d["Architecture"] for d in docs] == ["x86_64", "unset"]
 

@@ -7,6 +7,10 @@ Billed duration: since 2025-08-01 AWS bills the INIT phase of on-demand zip func
 ``Billed Duration`` includes it. MiniStack's REPORT has whole-ms durations and no billed INIT, so locally (and
 whenever a REPORT has no Billed Duration) it is estimated as ceil(Duration + init), where init is the
 REPORT's Init Duration or, failing that, the handler's own ``InitMs`` on a cold start.
+
+Every invocation of the run is billed, including those without a work item (a REPORT line with no EMF document of
+any run: a timeout before the first item, an out-of-memory kill; ``analysis.dataset``): their cost is in the
+architecture's total and so in its cost per work item, though no work item carries a share of it.
 """
 
 from __future__ import annotations

@@ -1,43 +1,81 @@
-"""A run's parsed lines as two tables: work items (EMF documents) and the Lambda invocations that ran them.
+"""A run's parsed lines as tables: work items (EMF documents), the Lambda invocations that ran them, and the
+invocations that ran none of them.
 
 An SQS batch is one Lambda invocation (one REPORT line) for up to ``batchSize`` work items, so the two are joined
 by the EMF ``RequestId`` property — never by log stream (MiniStack may file a document in the next invocation's
 stream). Durations and cost are per invocation; workload times are per work item.
+
+REPORT lines carry no run id, and the window may hold other runs' invocations. A REPORT line is therefore sorted
+by its request id: with an EMF document of this run it is this run's invocation; with an EMF document of another
+run (or of none: an unreadable request) it is that run's and is left out (``reports_other_runs``); with no EMF
+document at all (a timeout before the first item, an out-of-memory kill, a failed init) it is an **invocation
+without a work item**, attributed to its architecture by its log group (``log_groups``, from the stack outputs),
+kept with ``orphan`` true, counted as a failed invocation with its status, and billed. One whose log group maps to
+no architecture is only counted (``reports_unattributed``). ``INIT_REPORT`` / ``platform.initReport`` lines carry
+no request id: each is attributed to its log group's architecture (``init_reports``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from analysis.events import LogEvent
-from analysis.parse import EMF_COLUMNS, INT_COLUMNS, METRIC_COLUMNS, REPORT_COLUMNS, LineParser, ParseCounts
+from analysis.parse import (
+    EMF_COLUMNS,
+    INIT_COLUMNS,
+    INT_COLUMNS,
+    METRIC_COLUMNS,
+    REPORT_COLUMNS,
+    SUCCESS,
+    LineParser,
+    ParseCounts,
+)
 
-REPORT_NUMBERS = [column for column in REPORT_COLUMNS if column not in ("request_id", "report_status")]
+REPORT_TEXT = ("request_id", "report_status", "report_error_type", "trace_id", "log_group")
+REPORT_NUMBERS = [column for column in REPORT_COLUMNS if column not in REPORT_TEXT]
+UNKNOWN_STATUS = "unknown"  # an invocation without a work item whose REPORT gives no Status (MiniStack, pre-2023)
+
+
+def _empty_init_reports() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*INIT_COLUMNS, "architecture"])
 
 
 @dataclass
 class RunData:
     run_id: str
     items: pd.DataFrame  # one row per EMF document of the run, with its invocation's REPORT columns
-    invocations: pd.DataFrame  # one row per REPORT line whose request id ran at least one of the run's items
+    # One row per REPORT line of this run: those whose request id ran at least one of the run's items, then the
+    # invocations without a work item (``orphan``). ``status`` is the REPORT's (or runtimeDone's), ``failed`` is
+    # a status other than success, and always true for an orphan.
+    invocations: pd.DataFrame
     counts: ParseCounts
     items_without_report: int  # no REPORT line found for the document's RequestId (outside the window?)
     duplicate_reports: int
+    init_reports: pd.DataFrame = field(default_factory=_empty_init_reports)  # INIT_COLUMNS + architecture
+    reports_other_runs: int = 0  # REPORT lines whose request id has an EMF document of another run
+    reports_unattributed: int = 0  # invocations without a work item in a log group of no known architecture
 
 
-def build_run_data(events: Iterable[LogEvent], run_id: str) -> RunData:
+def build_run_data(events: Iterable[LogEvent], run_id: str, log_groups: Mapping[str, str] | None = None) -> RunData:
+    """Parse and join one run's events; ``log_groups`` maps a log group to its architecture (for the orphans)."""
     parser = LineParser(run_id)
     for event in events:
-        parser.feed(event.message, event.timestamp_ms)
-    return from_records(run_id, parser.items, parser.reports, parser.counts)
+        parser.feed(event.message, event.timestamp_ms, event.log_group)
+    return from_records(run_id, parser.items, parser.reports, parser.counts, log_groups=log_groups,
+                        init_reports=parser.init_reports, runtime_done=parser.runtime_done,
+                        foreign_request_ids=parser.foreign_request_ids)
 
 
-def from_records(run_id: str, items: list[dict], reports: list[dict], counts: ParseCounts) -> RunData:
+def from_records(run_id: str, items: list[dict], reports: list[dict], counts: ParseCounts, *,
+                 log_groups: Mapping[str, str] | None = None, init_reports: list[dict] | None = None,
+                 runtime_done: list[dict] | None = None,
+                 foreign_request_ids: set[str] | None = None) -> RunData:
     """Join parsed records; also the entry point for benchmarks and tests that start from records."""
+    groups = dict(log_groups or {})
     # Explicit dtypes: a column that is None throughout (no InitMs on a warm run) must still be numeric.
     item_frame = pd.DataFrame(items, columns=EMF_COLUMNS).astype(
         {**dict.fromkeys(METRIC_COLUMNS.values(), "float64"), **dict.fromkeys(INT_COLUMNS.values(), "Int64"),
@@ -50,7 +88,7 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
 
     report_frame = pd.DataFrame(reports, columns=REPORT_COLUMNS).astype(dict.fromkeys(REPORT_NUMBERS, "float64"))
     duplicated = report_frame["request_id"].duplicated()
-    report_frame = report_frame[~duplicated]
+    report_frame = _with_runtime_done(report_frame[~duplicated], runtime_done or [])
 
     per_request = item_frame[item_frame["request_id"] != ""].groupby("request_id", sort=False).agg(
         architecture=("architecture", "first"), function_name=("function_name", "first"),
@@ -58,11 +96,42 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
         n_items=("architecture", "size"), first_item_ms=("timestamp_ms", "min"),
     ).reset_index()
     invocations = per_request.merge(report_frame, on="request_id", how="inner", validate="one_to_one")
-    invocations["memory_mb"] = invocations["report_memory_mb"].fillna(invocations["memory_size_mb"])
+    invocations["orphan"] = False
+
+    unjoined = report_frame[~report_frame["request_id"].isin(per_request["request_id"])]
+    foreign = unjoined["request_id"].isin(foreign_request_ids or set())
+    orphans = unjoined[~foreign].assign(architecture=lambda frame: frame["log_group"].map(groups))
+    unattributed = int(orphans["architecture"].isna().sum())
+    orphans = orphans[orphans["architecture"].notna()].assign(
+        cold=lambda frame: frame["init_duration_ms"].notna(), n_items=0, orphan=True)
+    if len(orphans):
+        invocations = pd.concat([invocations, orphans], ignore_index=True)
+    invocations = invocations.astype({"cold": bool, "orphan": bool, "n_items": "int64"})
+    invocations["memory_mb"] = invocations["report_memory_mb"].fillna(invocations["memory_size_mb"]).astype(float)
+    status = invocations["report_status"].fillna(SUCCESS)
+    invocations["status"] = status.where(~invocations["orphan"] | invocations["report_status"].notna(),
+                                         UNKNOWN_STATUS)
+    invocations["failed"] = invocations["orphan"] | (invocations["status"] != SUCCESS)
+
+    init_frame = pd.DataFrame(init_reports or [], columns=INIT_COLUMNS)
+    init_frame["architecture"] = init_frame["log_group"].map(groups)
 
     item_frame = item_frame.merge(report_frame, on="request_id", how="left")
     return RunData(
         run_id=run_id, items=item_frame, invocations=invocations, counts=counts,
         items_without_report=int(np.count_nonzero(item_frame["duration_ms"].isna().to_numpy())),
-        duplicate_reports=int(duplicated.sum()),
+        duplicate_reports=int(duplicated.sum()), init_reports=init_frame,
+        reports_other_runs=int(foreign.sum()), reports_unattributed=unattributed,
     )
+
+
+def _with_runtime_done(reports: pd.DataFrame, runtime_done: list[dict]) -> pd.DataFrame:
+    """A REPORT without a status takes its request's ``platform.runtimeDone`` status and error type."""
+    if not runtime_done or reports.empty:
+        return reports
+    done = pd.DataFrame(runtime_done).drop_duplicates("request_id").set_index("request_id")
+    reports = reports.copy()
+    reports["report_status"] = reports["report_status"].fillna(reports["request_id"].map(done["status"]))
+    reports["report_error_type"] = reports["report_error_type"].fillna(
+        reports["request_id"].map(done["error_type"]))
+    return reports

@@ -28,15 +28,18 @@ DONE_STATUSES = ("Complete", "Failed", "Cancelled", "Timeout", "Unknown")
 
 
 def build_query(run_id: str, window: TimeWindow) -> str:
-    """EMF documents that name the run, and every REPORT line (text or JSON format) in the window.
+    """Every EMF document (this run's and any other's: a REPORT line of another run's invocation is recognised by
+    its request id, ``analysis.dataset``), and every REPORT / INIT_REPORT line and ``platform.report``,
+    ``platform.initReport`` and ``platform.runtimeDone`` record (text or JSON format) in the window.
 
     The millisecond bounds live in the query (``toMillis``) because ``startTime``/``endTime`` are whole seconds.
     """
     return (
         "fields toMillis(@timestamp) as tsMs, @message, @log"
         f" | filter tsMs >= {window.start_ms} and tsMs <= {window.end_ms}"
-        f" | filter @message like /{run_id}/ or @message like /^REPORT RequestId/"
-        " or @message like /platform\\.report/"
+        " | filter @message like /\"RunId\"/ or @message like /^REPORT RequestId/"
+        " or @message like /^INIT_REPORT/"
+        " or @message like /platform\\.(report|initReport|runtimeDone)/"
         " | sort tsMs asc"
         f" | limit {ROW_CAP}"
     )

@@ -1,11 +1,12 @@
 """Raw log events from a local cloud (MiniStack, LocalStack), read window by window with ``FilterLogEvents``.
 
 The emulator's Logs Insights answers are silently wrong (docs/architecture.md), so locally the lines are read
-directly. Two quoted filters per log group: the run id (the EMF documents; run ids are never substrings of each
-other) and ``"REPORT RequestId"`` (the REPORT lines, which do not name the run). MiniStack returns at most 10,000
-events per call and never a ``nextToken``: a window that comes back full is read on from the last millisecond of
-its (time-ordered) answer, or split in two by time when the answer is not in time order, until every part fits. An
-endpoint that does paginate (LocalStack, AWS) is followed page by page instead.
+directly. Two quoted filters per log group: ``"RunId"`` (every EMF document, of this run and of any other, so that
+a REPORT line of another run's invocation is recognised by its request id; the parser keeps this run's) and
+``"REPORT"`` (the REPORT and INIT_REPORT lines, which do not name the run; a phrase matches as a substring).
+MiniStack returns at most 10,000 events per call and never a ``nextToken``: a window that comes back full is read on
+from the last millisecond of its (time-ordered) answer, or split in two by time when the answer is not in time
+order, until every part fits. An endpoint that does paginate (LocalStack, AWS) is followed page by page instead.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from analysis.errors import AnalysisError
 from analysis.events import LogEvent, TimeWindow
 
 EVENT_CAP = 10_000
-REPORT_FILTER = '"REPORT RequestId"'
+REPORT_FILTER = '"REPORT"'  # REPORT RequestId … and INIT_REPORT …
+EMF_FILTER = '"RunId"'  # handlers.contract.P_RUN_ID: in every EMF document
 
 
 class LogEventsSource:
@@ -32,7 +34,7 @@ class LogEventsSource:
                  progress: Callable[[str], None] | None = None) -> None:
         self._client = client
         self._log_groups = log_groups
-        self._filters = (f'"{run_id}"', REPORT_FILTER)
+        self._filters = (EMF_FILTER, REPORT_FILTER)
         self._progress = progress or (lambda message: None)
         self.calls = 0
 

@@ -85,10 +85,11 @@ class SqsQueues:
 
 
 def _seq_of(body: str, run_id: str) -> int | None:
-    """The work item's seq when the body is a work request of this run."""
+    """The work item's seq when the body is a work request of this run; None for anything else, including a body
+    nested so deep that ``json.loads`` raises ``RecursionError`` (unreadable, never a crash)."""
     try:
         request = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(request, dict) or request.get("run_id") != run_id:
         return None

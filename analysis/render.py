@@ -55,6 +55,7 @@ def architecture_table(summary: Summary) -> TextTable:
         row("work items (EMF documents)", lambda b: b["invocations"]),
         row("Lambda invocations (REPORT lines)", lambda b: b["lambda_invocations"]),
         row("errors", lambda b: b["errors"]),
+        row("failed Lambda invocations", lambda b: _failed_total(b)),
         row("cold starts", lambda b: b["cold_starts"]),
         ["host CPU (HostMachine)", *cells(lambda b: b["host_machine"] or "–")],
         row("memory (MB)", lambda b: b["memory_mb"], 0),
@@ -73,6 +74,34 @@ def architecture_table(summary: Summary) -> TextTable:
         ["cost per million work items", *cells(lambda b: usd(b["cost_per_million_usd"]))],
     ]
     return TextTable("Per architecture", ["", *ARCHES], rows)
+
+
+def _failed_total(block: ArchitectureSummary) -> int | None:
+    failed = block.get("failed_invocations")
+    return failed["total"] if failed else None
+
+
+def _failure_notes(summary: Summary) -> list[str]:
+    """Per architecture: how its invocations failed, what they cost, and the failed inits."""
+    out = []
+    for arch, block in summary["architectures"].items():
+        failed = block.get("failed_invocations")
+        if not failed or not (failed["total"] or failed["init_failures"]):
+            continue
+        text = f"{arch}: {failed['total']} failed Lambda invocations"
+        if failed["by_status"]:
+            text += " (" + ", ".join(f"{status} {count}" for status, count in failed["by_status"].items()) + ")"
+        if failed["error_types"]:
+            text += "; error types " + ", ".join(f"{name} {n}" for name, n in failed["error_types"].items())
+        if failed["without_work_item"]:
+            text += f"; {failed['without_work_item']} without a work item (no EMF document), billed"
+        if failed["total"]:
+            text += f"; {num(failed['billed_duration_ms'], 0)} billed ms, {usd(failed['cost_usd'])}"
+        if failed["init_failures"]:
+            text += (f"; {failed['init_failures']} failed inits ("
+                     + ", ".join(f"{name} {n}" for name, n in failed["init_error_types"].items()) + ")")
+        out.append(text + ".")
+    return out
 
 
 def _warm_workload(name: Percentile) -> Callable[[ArchitectureSummary], float | None]:
@@ -131,11 +160,21 @@ def notes(summary: Summary) -> list[str]:
                    "billed = ceil(Duration + init) on cold starts (AWS bills INIT since 2025-08-01).")
     if cost["region"] != cost["asked_region"]:
         out.append(f"No price list for {cost['asked_region']} in the table: {cost['region']} prices used.")
+    out += _failure_notes(summary)
     parsing = summary["parsing"]
-    malformed = parsing["malformed_emf"] + parsing["malformed_report"]
+    kinds = {"EMF": parsing["malformed_emf"], "REPORT": parsing["malformed_report"],
+             "INIT_REPORT": parsing.get("malformed_init_report", 0),
+             "runtimeDone": parsing.get("malformed_runtime_done", 0)}
+    malformed = sum(kinds.values())
     if malformed:
-        out.append(f"{malformed} malformed log lines skipped ({parsing['malformed_emf']} EMF, "
-                   f"{parsing['malformed_report']} REPORT), e.g. {parsing['samples'][0]}")
+        shown = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count or kind in ("EMF", "REPORT"))
+        out.append(f"{malformed} malformed log lines skipped ({shown}), e.g. {parsing['samples'][0]}")
+    if parsing.get("reports_other_runs"):
+        out.append(f"{parsing['reports_other_runs']} REPORT lines belong to invocations of other runs (their request "
+                   "ids have other runs' EMF documents): left out.")
+    if parsing.get("reports_unattributed"):
+        out.append(f"{parsing['reports_unattributed']} REPORT lines without a work item are in a log group of no "
+                   "known architecture: counted, not billed.")
     if parsing["items_without_report"]:
         out.append(f"{parsing['items_without_report']} work items have no REPORT line in the window "
                    "(their invocation has no duration or cost).")

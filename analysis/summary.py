@@ -3,7 +3,10 @@ docs/architecture.md.
 
 Timings describe successful work only; errors are counted. Warm and cold work items are analysed apart: the
 headline median ratio is on warm items' ``WorkloadMs`` (cold starts import and allocate, a different question),
-cold starts get their own init-duration comparison.
+cold starts get their own init-duration comparison. Failed Lambda invocations (REPORT ``Status`` timeout/error,
+and the invocations without a work item, ``analysis.dataset``) are counted per architecture in
+``failed_invocations`` and billed in ``cost_usd``; the duration distributions keep describing the invocations that
+ran work items.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import pandas as pd
 from analysis import cost as costs
 from analysis import stats
 from analysis.dataset import RunData
+from analysis.parse import SUCCESS
 from analysis.verdict import verdict
 from core import ARCHITECTURES as ARCHES
 from core import (
     ArchitectureSummary,
     Findings,
+    Parsing,
     Reconciliation,
     RunManifest,
     Summary,
@@ -81,10 +86,25 @@ def summarize(data: RunData, context: Context) -> Result:
                               billed_duration_used_ms=data.items["request_id"].map(
                                   per_request["billed_duration_used_ms"]))
     architectures = {
-        arch: _architecture(items[items["architecture"] == arch], invocations[invocations["architecture"] == arch])
-        for arch in sorted(set(items["architecture"]) | set(context.outputs.functions))
+        arch: _architecture(items[items["architecture"] == arch], invocations[invocations["architecture"] == arch],
+                            data.init_reports[data.init_reports["architecture"] == arch])
+        for arch in sorted(set(items["architecture"]) | set(invocations["architecture"])
+                           | set(context.outputs.functions))
     }
     init = {arch: invocations.loc[invocations["architecture"] == arch, "init_used_ms"] for arch in ARCHES}
+    counts = data.counts.to_dict()
+    parsing: Parsing = {
+        "emf_documents": counts["emf_documents"], "other_runs": counts["other_runs"], "reports": counts["reports"],
+        "malformed_emf": counts["malformed_emf"], "malformed_report": counts["malformed_report"],
+        "ignored": counts["ignored"], "items_without_report": data.items_without_report,
+        "duplicate_reports": data.duplicate_reports, "samples": data.counts.samples,
+        "init_reports": counts["init_reports"], "runtime_done": counts["runtime_done"],
+        "malformed_init_report": counts["malformed_init_report"],
+        "malformed_runtime_done": counts["malformed_runtime_done"],
+        "reports_other_runs": data.reports_other_runs,
+        "invocations_without_work_item": int(data.invocations["orphan"].sum()),
+        "reports_unattributed": data.reports_unattributed,
+    }
     findings: Findings = {
         "run_id": data.run_id,
         "source": context.source,
@@ -100,22 +120,30 @@ def summarize(data: RunData, context: Context) -> Result:
         "cost": {**prices.to_dict(), "billed_duration": "estimated" if estimate else "reported",
                  "unit": "USD per million work items"},
         "reconciliation": context.reconciliation,
-        "parsing": {**data.counts.to_dict(), "items_without_report": data.items_without_report,
-                    "duplicate_reports": data.duplicate_reports, "samples": data.counts.samples},
+        "parsing": parsing,
     }
     return Result({**findings, "verdict": verdict(findings)}, items, invocations)
 
 
 def _init_values(invocations: pd.DataFrame) -> pd.Series:
-    """Init duration of cold invocations: the REPORT's, else the handler's own ``InitMs`` (MiniStack)."""
+    """Init duration of cold invocations that ran work items: the REPORT's, else the handler's own ``InitMs``
+    (MiniStack)."""
     init = invocations["init_duration_ms"].fillna(invocations["init_ms"])
-    return init.where(invocations["cold"])
+    return init.where(invocations["cold"] & ~invocations["orphan"])
 
 
-def _architecture(items: pd.DataFrame, invocations: pd.DataFrame) -> ArchitectureSummary:
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(key): int(count) for key, count in sorted(Counter(values).items())}
+
+
+def _architecture(items: pd.DataFrame, all_invocations: pd.DataFrame,
+                  init_reports: pd.DataFrame) -> ArchitectureSummary:
     ok = items[~items["error"]]
     warm, cold = ok[~ok["cold"]], ok[ok["cold"]]
-    total_cost = float(invocations["cost_usd"].sum())
+    total_cost = float(all_invocations["cost_usd"].sum())
+    invocations = all_invocations[~all_invocations["orphan"]]  # the distributions: invocations that ran items
+    failed = all_invocations[all_invocations["failed"]]
+    failed_inits = init_reports[init_reports["init_status"] != SUCCESS]
     return {
         "invocations": len(items),
         "lambda_invocations": len(invocations),
@@ -137,6 +165,15 @@ def _architecture(items: pd.DataFrame, invocations: pd.DataFrame) -> Architectur
         "cost_usd": total_cost,
         "cost_per_million_usd": costs.per_million(total_cost, len(items)),
         "error_types": dict(Counter(items.loc[items["error"], "error_type"].fillna("unknown"))),
+        "failed_invocations": {
+            "total": len(failed), "by_status": _counts(failed["status"]),
+            "error_types": _counts(failed["report_error_type"].dropna()),
+            "without_work_item": int(all_invocations["orphan"].sum()),
+            "billed_duration_ms": float(failed["billed_duration_used_ms"].sum()),
+            "cost_usd": float(failed["cost_usd"].sum()),
+            "init_failures": len(failed_inits),
+            "init_error_types": _counts(failed_inits["init_error_type"].fillna(failed_inits["init_status"])),
+        },
     }
 
 

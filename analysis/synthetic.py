@@ -3,7 +3,9 @@
 The tests check the statistics against the distributions drawn here, and ``benchmarks/analysis.py`` loads
 100,000 work items of one into a local cloud. Each work item is an EMF document in aws-embedded-metrics' layout;
 each batch of ``batch_size`` items is one Lambda invocation with START, END and a REPORT line in AWS's text
-format (``aws``), MiniStack's reduced one (``ministack``) or the JSON log format (``json``).
+format (``aws``), MiniStack's reduced one (``ministack``) or the JSON log format (``json``). With ``timeout_every``,
+every n-th invocation times out before its first item: START, END and a REPORT line with ``Status: timeout`` (none
+in MiniStack's style), and no EMF document — an invocation without a work item.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class SyntheticSpec:
     init_ms: dict[str, float] = field(default_factory=lambda: {"arm64": 250.0, "x86_64": 300.0})
     cold_factor: float = 1.0  # a cold item's workload time is this many times its draw (first-use imports)
     error_every: int = 0  # every n-th item fails (0: none)
+    timeout_every: int = 0  # every n-th invocation times out before its first item, writing no document (0: none)
+    timeout_ms: float = 30_000.0
     report_style: str = "aws"
     host_machine: dict[str, str] = field(default_factory=lambda: {"arm64": "aarch64", "x86_64": "x86_64"})
     memory_mb: int = 1024
@@ -50,6 +54,7 @@ class SyntheticRun:
     warm_ms: dict[str, np.ndarray]  # per architecture: the workload times of successful warm items
     cold_ms: dict[str, np.ndarray]  # and of successful cold ones
     log_groups: dict[str, str]
+    timeouts: dict[str, int] = field(default_factory=dict)  # per architecture: invocations that timed out
 
 
 def emf_line(fields: dict[str, object], metrics: dict[str, float], timestamp_ms: int) -> str:
@@ -64,8 +69,9 @@ def emf_line(fields: dict[str, object], metrics: dict[str, float], timestamp_ms:
 
 
 def report_line(style: str, request_id: str, duration_ms: float, memory_mb: int, init_ms: float | None,
-                timestamp_ms: int) -> str:
-    """The REPORT line of one invocation; AWS bills INIT on cold starts (since 2025-08-01)."""
+                timestamp_ms: int, status: str = "success") -> str:
+    """The REPORT line of one invocation; AWS bills INIT on cold starts (since 2025-08-01). A ``status`` other
+    than success is written as AWS does (``Status: timeout`` after the memory fields; MiniStack writes none)."""
     billed = int(np.ceil(duration_ms)) + (int(np.ceil(init_ms)) if init_ms is not None else 0)
     if style == "ministack":
         whole = int(duration_ms)
@@ -78,10 +84,11 @@ def report_line(style: str, request_id: str, duration_ms: float, memory_mb: int,
             metrics["initDurationMs"] = round(init_ms, 3)
         stamp = datetime.fromtimestamp(timestamp_ms / 1000, UTC).isoformat(timespec="milliseconds")
         return json.dumps({"time": stamp, "type": "platform.report",
-                           "record": {"requestId": request_id, "metrics": metrics, "status": "success"}})
+                           "record": {"requestId": request_id, "metrics": metrics, "status": status}})
     line = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed} ms\t"
             f"Memory Size: {memory_mb} MB\tMax Memory Used: 80 MB")
-    return line + (f"\tInit Duration: {init_ms:.2f} ms\t" if init_ms is not None else "\t")
+    line += f"\tInit Duration: {init_ms:.2f} ms\t" if init_ms is not None else "\t"
+    return line + (f"Status: {status}" if status != "success" else "")
 
 
 def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
@@ -91,7 +98,9 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
     cold_ms: dict[str, np.ndarray] = {}
     groups = {arch: f"/aws/lambda/archbench-synthetic-{arch}" for arch in spec.median_ms}
     gap_ms = 1000.0 / spec.rate_per_s
+    timeouts: dict[str, int] = {}
     for arch, median in spec.median_ms.items():
+        timeouts[arch] = 0
         times = rng.lognormal(np.log(median), spec.sigma, spec.items_per_arch)
         ok: dict[bool, list[float]] = {True: [], False: []}
         for first in range(0, spec.items_per_arch, spec.batch_size):
@@ -101,6 +110,13 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
             init = spec.init_ms[arch] * float(rng.uniform(0.9, 1.1)) if cold else None
             stamp = spec.start_ms + int(first * gap_ms)
             events.append(LogEvent(groups[arch], stamp, f"START RequestId: {request_id} Version: $LATEST"))
+            if spec.timeout_every > 0 and invocation % spec.timeout_every == spec.timeout_every - 1:
+                end = stamp + int(spec.timeout_ms)
+                events.append(LogEvent(groups[arch], end, f"END RequestId: {request_id}"))
+                events.append(LogEvent(groups[arch], end, report_line(
+                    spec.report_style, request_id, spec.timeout_ms, spec.memory_mb, init, end, status="timeout")))
+                timeouts[arch] += 1
+                continue
             handler_total = 0.0
             for seq in range(first, min(first + spec.batch_size, spec.items_per_arch)):
                 failed = spec.error_every > 0 and seq % spec.error_every == spec.error_every - 1
@@ -130,4 +146,4 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
             events.append(LogEvent(groups[arch], end,
                                    report_line(spec.report_style, request_id, duration, spec.memory_mb, init, end)))
         warm_ms[arch], cold_ms[arch] = np.asarray(ok[False]), np.asarray(ok[True])
-    return SyntheticRun(events, warm_ms, cold_ms, groups)
+    return SyntheticRun(events, warm_ms, cold_ms, groups, timeouts)

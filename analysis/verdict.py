@@ -41,16 +41,38 @@ def cost_clause(architectures: dict[str, ArchitectureSummary], estimated: bool) 
             f"({kind}${min(arm, x86):.2f} vs ${max(arm, x86):.2f})")
 
 
+def failure_clause(architectures: dict[str, ArchitectureSummary]) -> str | None:
+    """"3 Lambda invocations failed (arm64: 2 timeout; x86_64: 1 error)", or None when none did."""
+    parts, total = [], 0
+    for arch, block in architectures.items():
+        failed = block.get("failed_invocations")
+        if not failed or not (failed["total"] or failed["init_failures"]):
+            continue
+        total += failed["total"]
+        what = [f"{count} {status}" for status, count in failed["by_status"].items()]
+        if failed["init_failures"]:
+            what.append(f"{failed['init_failures']} failed init{'s' if failed['init_failures'] > 1 else ''}")
+        parts.append(f"{arch}: {', '.join(what)}")
+    if not parts:
+        return None
+    return f"{total} Lambda invocation{'s' if total != 1 else ''} failed ({'; '.join(parts)})"
+
+
 def verdict(summary: Findings) -> str:
     architectures = summary["architectures"]
     total = sum(block["invocations"] for block in architectures.values())
+    failures = failure_clause(architectures)
     if total == 0:
-        return f"No work items of run {summary['run_id']} were found in the logs, so there is nothing to compare."
+        found = f"; {failures}" if failures else ""
+        return (f"No work items of run {summary['run_id']} were found in the logs, so there is nothing to "
+                f"compare{found}.")
     clauses = [workload_clause(name, block) for name, block in summary["workloads"].items()
                if block["arm64"]["workload_ms"]["n"] or block["x86_64"]["workload_ms"]["n"]]  # not all-failed
     cost = cost_clause(architectures, summary["cost"]["billed_duration"] == "estimated")
     if cost:
         clauses.append(cost)
+    if failures:
+        clauses.append(failures)
     reconciliation = summary["reconciliation"]
     if reconciliation["status"] == "lost":
         clauses.append(f"and the messages do not add up (lost = {reconciliation['lost']})")

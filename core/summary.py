@@ -55,6 +55,27 @@ class ArchitectureSummary(TypedDict):
     cost_usd: float
     cost_per_million_usd: float | None
     error_types: dict[str, int]
+    failed_invocations: FailedInvocations
+
+
+class FailedInvocations(TypedDict):
+    """Lambda invocations that did not succeed, by their REPORT (or runtimeDone) status, and failed inits.
+
+    ``total`` counts the invocations whose status is not ``success`` plus every invocation without a work item
+    (a REPORT line with no EMF document of any run: a timeout before the first item, an out-of-memory kill). Its
+    status is the REPORT's, ``unknown`` when the line has none. ``cost_usd`` is their share of ``cost_usd``.
+    ``init_failures`` counts ``INIT_REPORT`` lines / ``platform.initReport`` records of the function's log group
+    whose status is not ``success``.
+    """
+
+    total: int
+    by_status: dict[str, int]  # timeout, error, unknown, …
+    error_types: dict[str, int]  # REPORT ``Error Type``, e.g. Runtime.OutOfMemory
+    without_work_item: int
+    billed_duration_ms: float  # summed, as costed
+    cost_usd: float
+    init_failures: int
+    init_error_types: dict[str, int]
 
 
 class WorkloadArchitecture(TypedDict):
@@ -142,12 +163,19 @@ class ParseCountsSummary(TypedDict):
     malformed_emf: int
     malformed_report: int
     ignored: int
+    init_reports: int  # INIT_REPORT lines and platform.initReport records
+    runtime_done: int  # platform.runtimeDone records
+    malformed_init_report: int
+    malformed_runtime_done: int
 
 
 class Parsing(ParseCountsSummary):
     items_without_report: int
     duplicate_reports: int
     samples: list[str]  # a few malformed lines, for the report
+    reports_other_runs: int  # REPORT lines whose request id has an EMF document of another run: left out
+    invocations_without_work_item: int  # REPORT lines with no EMF document of any run, kept and billed
+    reports_unattributed: int  # such lines in a log group of no known architecture: counted only
 
 
 class Findings(TypedDict):

@@ -10,7 +10,7 @@ from botocore.stub import ANY, Stubber
 
 from analysis import TimeWindow, build_run_data, compare_run, summarize, unknown
 from analysis.compare import main
-from analysis.logevents import EVENT_CAP, REPORT_FILTER
+from analysis.logevents import EMF_FILTER, EVENT_CAP, REPORT_FILTER
 from analysis.render import to_json
 from analysis.summary import Context
 from analysis.synthetic import SyntheticRun, SyntheticSpec, synthetic_run
@@ -61,9 +61,9 @@ def clients(monkeypatch):
 
 
 def serve_logs(stub: Stubber, run: SyntheticRun, stack: StackOutputs, window: TimeWindow | None = None) -> None:
-    """FilterLogEvents as MiniStack answers it: per log group, the run's EMF documents, then the REPORT lines."""
+    """FilterLogEvents as MiniStack answers it: per log group, the EMF documents, then the REPORT lines."""
     for group in stack.log_groups:
-        for pattern in (f'"{RUN}"', REPORT_FILTER):
+        for pattern in (EMF_FILTER, REPORT_FILTER):
             events = [{"timestamp": e.timestamp_ms, "message": e.message} for e in run.events
                       if e.log_group == group and pattern.strip('"') in e.message]
             stub.add_response("filter_log_events", {"events": events}, {

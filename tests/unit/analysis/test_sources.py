@@ -7,7 +7,7 @@ from botocore.stub import ANY, Stubber
 from analysis.errors import AnalysisError
 from analysis.events import TimeWindow
 from analysis.insights import ROW_CAP, InsightsSource, build_query
-from analysis.logevents import EVENT_CAP, REPORT_FILTER, LogEventsSource
+from analysis.logevents import EMF_FILTER, EVENT_CAP, REPORT_FILTER, LogEventsSource
 
 RUN = "20261125T080000Z-3fa2"
 GROUPS = ["/aws/lambda/archbench-dev-arm64", "/aws/lambda/archbench-dev-x86_64"]
@@ -41,9 +41,10 @@ def insights(client, **kwargs) -> InsightsSource:
     return InsightsSource(client, GROUPS, RUN, sleep=lambda s: None, **kwargs)
 
 
-def test_query_names_the_run_the_reports_and_the_exact_window():
+def test_query_reads_every_emf_document_the_platform_lines_and_the_exact_window():
     query = build_query(RUN, WINDOW)
-    assert f"/{RUN}/" in query and "/^REPORT RequestId/" in query and "platform" in query
+    assert '/"RunId"/' in query and "/^REPORT RequestId/" in query and "/^INIT_REPORT/" in query
+    assert "platform\\.(report|initReport|runtimeDone)" in query
     assert f"tsMs >= {WINDOW.start_ms} and tsMs <= {WINDOW.end_ms}" in query
     assert query.endswith(f"limit {ROW_CAP}")
 
@@ -132,7 +133,7 @@ def filter_params(pattern: str, window: TimeWindow, group: str = GROUPS[0]) -> d
 def test_local_full_answer_in_time_order_is_read_on_from_its_last_millisecond():
     """MiniStack: at most 10,000 events per call, the earliest first, and never a nextToken."""
     client = logs_client()
-    run_filter = f'"{RUN}"'
+    run_filter = EMF_FILTER
     last = WINDOW.start_ms + EVENT_CAP - 1
     rest = TimeWindow(last, WINDOW.end_ms)
     with Stubber(client) as stub:
@@ -151,7 +152,7 @@ def test_local_full_answer_out_of_order_is_split_in_time():
     client = logs_client()
     first, second = WINDOW.split()
     second_a, second_b = second.split()
-    run_filter = f'"{RUN}"'
+    run_filter = EMF_FILTER
     with Stubber(client) as stub:
         for window, count in ((WINDOW, EVENT_CAP), (first, 6_000), (second, EVENT_CAP), (second_a, 5_000),
                               (second_b, 5_500)):
@@ -169,9 +170,9 @@ def test_local_pagination_is_followed_when_the_endpoint_paginates():
     client = logs_client()
     with Stubber(client) as stub:
         page = filtered(EVENT_CAP, WINDOW.start_ms)
-        stub.add_response("filter_log_events", {**page, "nextToken": "t1"}, filter_params(f'"{RUN}"', WINDOW))
+        stub.add_response("filter_log_events", {**page, "nextToken": "t1"}, filter_params(EMF_FILTER, WINDOW))
         stub.add_response("filter_log_events", filtered(10, WINDOW.end_ms - 10),
-                          {**filter_params(f'"{RUN}"', WINDOW), "nextToken": "t1"})
+                          {**filter_params(EMF_FILTER, WINDOW), "nextToken": "t1"})
         stub.add_response("filter_log_events", filtered(0, 0), filter_params(REPORT_FILTER, WINDOW))
         assert len(LogEventsSource(client, GROUPS[:1], RUN).fetch(WINDOW)) == EVENT_CAP + 10
 
@@ -180,7 +181,7 @@ def test_local_missing_log_group_says_what_to_do():
     client = logs_client()
     with Stubber(client) as stub:
         stub.add_client_error("filter_log_events", "ResourceNotFoundException", "The specified log group does not "
-                              "exist", 400, expected_params={**filter_params(f'"{RUN}"', WINDOW), "limit": ANY})
+                              "exist", 400, expected_params={**filter_params(EMF_FILTER, WINDOW), "limit": ANY})
         with pytest.raises(AnalysisError, match="does not exist: is the stack deployed"):
             LogEventsSource(client, GROUPS[:1], RUN).fetch(WINDOW)
 

@@ -7,6 +7,7 @@ answered, with any status); ``failed`` those never accepted after retries; ``sch
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,14 +117,15 @@ def write_manifest(manifest: RunManifest) -> Path:
 
 
 def read_manifest(run_id: str | None = None) -> RunManifest:
-    """The manifest of ``run_id``, or of the newest run (run ids sort by time) when ``run_id`` is None."""
+    """The manifest of ``run_id``, or of the newest run when ``run_id`` is None: the latest ``started_at`` (a run
+    is named freely, so its name says nothing about its age), or the file's mtime for a manifest without one."""
     root = runs_dir()
     if run_id is None:
-        candidates = sorted(p.parent.name for p in root.glob(f"*/{MANIFEST_NAME}") if is_run_id(p.parent.name))
+        candidates = [p for p in root.glob(f"*/{MANIFEST_NAME}") if is_run_id(p.parent.name)]
         if not candidates:
             raise ManifestError(f"no run manifest in {root}: run `python -m loadgen --rate 10/s --duration 30s` "
                                 "first, or pass --run-id")
-        run_id = candidates[-1]
+        run_id = max(candidates, key=_started_at).parent.name
     path = root / run_id / MANIFEST_NAME
     try:
         data = json.loads(path.read_text())
@@ -135,3 +137,18 @@ def read_manifest(run_id: str | None = None) -> RunManifest:
     if manifest.run_id != run_id:  # analysis would search the logs for the wrong run
         raise ManifestError(f"{path}: run_id is {manifest.run_id!r}, not its directory's {run_id!r}")
     return manifest
+
+
+def _started_at(path: Path) -> tuple[float, float, str]:
+    """When the run of this manifest started (epoch s), for picking the newest: ``started_at``, else the mtime."""
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return (float("-inf"), float("-inf"), path.parent.name)
+    try:
+        started = json.loads(path.read_text()).get("started_at")
+    except (OSError, ValueError, AttributeError):
+        started = None
+    if isinstance(started, bool) or not isinstance(started, int | float) or not math.isfinite(started):
+        started = mtime
+    return (float(started), mtime, path.parent.name)

@@ -14,9 +14,12 @@ from datetime import UTC, datetime
 
 # --- work request (SQS body, HTTP API body, direct invoke event) -------------------------------------------------
 REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at")
-# Fixed length and shape: two run ids are never substrings of each other (filter_log_events matches substrings).
-RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+# Free-form: a letter or digit, then up to 63 letters, digits, '.', '_' or '-' (``fullmatch``: no trailing newline).
+# One run id can be a substring of another (``base`` of ``baseline-1024``): the log filters match substrings, so
+# analysis keeps only the documents whose ``RunId`` equals the run id exactly.
+RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RUN_ID_EXAMPLE = "20261125T080000Z-3fa2"
+RUN_ID_MAX_LEN = 64
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,17 @@ class WorkRequest:
 
 
 def is_run_id(value: object) -> bool:
-    return isinstance(value, str) and RUN_ID_RE.match(value) is not None
+    return isinstance(value, str) and RUN_ID_RE.fullmatch(value) is not None
 
 
 def run_id_problem(value: object) -> str:
     """What is wrong with a value that is not a run id, in the words every tool uses."""
-    return f"{value!r} is not a run id (form {RUN_ID_EXAMPLE})"
+    return (f"{value!r} is not a run id (1–{RUN_ID_MAX_LEN} letters, digits, '.', '_' or '-', starting with a "
+            f"letter or digit, e.g. baseline-1024 or {RUN_ID_EXAMPLE})")
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """``20261125T080000Z-3fa2``: sortable by time, fixed length, random suffix."""
+    """``20261125T080000Z-3fa2``: UTC time and a random suffix (a user may also name a run freely)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 

@@ -49,11 +49,12 @@ class ApiTarget:
             response = self.http.request("POST", url, body=body, headers=headers)
             status = response.status
         except urllib3.exceptions.HTTPError as exc:
-            self.stats.note_error(f"{arch}: POST {url}: {exc}")
+            self.stats.note_error(f"{arch}: POST {url}: {exc}", kind=f"{arch} POST {type(exc).__name__}")
             status = None
         latency_ms = (time.perf_counter() - started) * 1000.0
         if status is not None and status >= 400:
-            self.stats.note_error(f"{arch}: HTTP {status}: {response.data[:200].decode(errors='replace')}")
+            self.stats.note_error(f"{arch}: HTTP {status}: {response.data[:200].decode(errors='replace')}",
+                                  kind=f"{arch} HTTP {status}")
         self.stats.answer(RequestRecord(arch=arch, seq=seq, status=status, latency_ms=round(latency_ms, 3),
                                         lag_ms=round(lag_s * 1000.0, 3)))
 

@@ -7,6 +7,7 @@ the confirmation, the live display and the Ctrl-C handler.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -30,7 +31,7 @@ from handlers.contract import new_run_id
 from loadgen.cost import DEFAULT_MAX_COST_USD, CostEstimate
 from loadgen.parsing import parse_mix, parse_rate
 from loadgen.plan import resolve_mix
-from loadgen.planning import TARGETS, LoadPlan, LoadRequest, plan_load
+from loadgen.planning import TARGETS, LoadPlan, LoadRequest, check_seed, plan_load
 from loadgen.progress import live_progress
 from loadgen.report import print_summary
 from loadgen.run import run_load
@@ -66,14 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a workload or a mix: sort | sort,noop | sort:3,noop:1 | sort@20000:3 (default: sort)")
     parser.add_argument("--size", type=int, help="input size for workloads without @SIZE (default: each one's own)")
     parser.add_argument("--iterations", type=int, default=1, help="times each request runs its workload (default: 1)")
-    parser.add_argument("--seed", type=int, default=1, help="input seed, also orders the mix and poisson arrivals")
-    parser.add_argument("--run-id", help="use this run id (form 20261125T080000Z-3fa2) instead of a new one")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="input seed, 0 … 2**63-1; also orders the mix and poisson arrivals (default: 1)")
+    parser.add_argument("--run-id", help="name the run (1–64 of A-Z a-z 0-9 . _ -, e.g. baseline-1024) instead of "
+                                         "a new id like 20261125T080000Z-3fa2")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--outputs", metavar="FILE", help="stack outputs JSON file")
     source.add_argument("--stack", metavar="NAME", help="Pulumi stack whose `bench` output to use")
     parser.add_argument("--senders", type=int, help="sender threads per architecture (default: sized to the rate)")
     parser.add_argument("--max-cost", type=float, default=DEFAULT_MAX_COST_USD, metavar="USD",
-                        help=f"ask before an AWS run estimated above this (default: {DEFAULT_MAX_COST_USD:g})")
+                        help=f"ask before an AWS run estimated above this, > 0 (default: {DEFAULT_MAX_COST_USD:g})")
     parser.add_argument("--yes", action="store_true", help="do not ask, whatever the estimated cost")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the cost estimate, send nothing")
     return parser
@@ -106,7 +109,10 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace) -> LoadRequest:
-    run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
+    run_id = check_run_id(args.run_id) if args.run_id is not None else new_run_id()
+    if not (math.isfinite(args.max_cost) and args.max_cost > 0):
+        raise UsageError(f"--max-cost must be a finite amount of USD above 0, got {args.max_cost:g}")
+    check_seed(args.seed)
     if args.senders is not None and args.senders < 1:
         raise UsageError("--senders must be at least 1")
     profile = Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
@@ -169,7 +175,7 @@ def _watched(load: LoadPlan, stats: RunStats, stop: threading.Event) -> Iterator
     previous = signal.signal(signal.SIGINT, on_interrupt)
     console = Console(stderr=True)
     try:
-        with live_progress(stats.snapshot, load.plan, load.target, console):
+        with live_progress(stats.snapshot, load.plan, load.target, console, stats.take_first_errors):
             yield
     except KeyboardInterrupt:
         console.print(f"run {run_id}: abandoned requests no sender had started")

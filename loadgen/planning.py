@@ -6,9 +6,12 @@ so that planning needs no stack: a dry run without one plans with the default se
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from core import UsageError
+from handlers.contract import WorkRequest, is_run_id, run_id_problem
 from loadgen.cost import CostEstimate, estimate_cost
 from loadgen.parsing import WorkloadShare
 from loadgen.plan import Plan, build_plan
@@ -50,8 +53,10 @@ class LoadPlan:
 
 
 def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
-    """Plan ``request`` for the stack of ``outputs`` (None: not found, plan with the default settings)."""
-    plan = build_plan(request.run_id, request.profile, request.mix, request.iterations, request.seed)
+    """Plan ``request`` for the stack of ``outputs`` (None: not found, plan with the default settings).
+
+    Every request the functions would refuse is refused here, before anything is sent: a ``UsageError``.
+    """
     if outputs is None:
         settings = Settings()
         architectures = settings.architectures
@@ -59,11 +64,40 @@ def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
     else:
         architectures = tuple(outputs.functions)
         memory = {arch: fn.memory_mb for arch, fn in outputs.functions.items()}
+    check_requests(request, memory)
+    plan = build_plan(request.run_id, request.profile, request.mix, request.iterations, request.seed)
     estimate = None
     if outputs is None or not outputs.is_local:
         estimate = estimate_cost(plan, request.target, memory, _default_sizes(plan))
     return LoadPlan(request=request, plan=plan, architectures=architectures,
                     senders=request.senders or senders_per_arch(plan, request.target), estimate=estimate)
+
+
+def check_requests(request: LoadRequest, memory_mb: Mapping[str, int]) -> None:
+    """Refuse (``UsageError``) what the handler of every function in ``memory_mb`` would: the run id, the seed,
+    each workload's size and iterations, and whether its size fits the smallest function's memory."""
+    from handlers.validation import RequestError, parse_work_request
+
+    if not is_run_id(request.run_id):
+        raise UsageError(f"--run-id {run_id_problem(request.run_id)}")
+    check_seed(request.seed)
+    smallest = min(memory_mb, key=lambda arch: memory_mb[arch])
+    for share in request.mix:
+        sample = WorkRequest(run_id=request.run_id, seq=0, workload=share.name, size=int(share.size or 0),
+                             iterations=request.iterations, seed=request.seed)
+        try:
+            parse_work_request(sample.to_json(), memory_mb=memory_mb[smallest])
+        except RequestError as exc:
+            where = f" ({smallest})" if len(set(memory_mb.values())) > 1 else ""
+            raise UsageError(f"{exc.message}{where}") from None
+
+
+def check_seed(seed: int) -> None:
+    """The seed range the handler accepts; also checked by the command before it looks for a stack."""
+    from handlers.validation import MAX_SEED
+
+    if isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed {seed} is outside 0–{MAX_SEED}, which the functions accept")
 
 
 def _default_sizes(plan: Plan) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -15,11 +16,15 @@ from loadgen.plan import Plan
 from loadgen.stats import LATE_AFTER_S, Snapshot
 
 PLAIN_EVERY_S = 10.0  # without a terminal (CI, a log file): one line this often
+ERRORS_EVERY_S = 0.25  # ... and new first errors of a kind are printed within this
 
 
 @contextmanager
-def live_progress(snapshot: Callable[[], Snapshot], plan: Plan, target: str, console: Console) -> Iterator[None]:
-    """A live table on a terminal; elsewhere a plain line every ``PLAIN_EVERY_S`` seconds."""
+def live_progress(snapshot: Callable[[], Snapshot], plan: Plan, target: str, console: Console,
+                  first_errors: Callable[[], list[str]] | None = None) -> Iterator[None]:
+    """A live table on a terminal; elsewhere a plain line every ``PLAIN_EVERY_S`` seconds, and the first error
+    of each kind (``RunStats.take_first_errors``) as soon as it happens, one line each, so a CI log says why sends
+    fail."""
     if console.is_terminal:
         with Live(get_renderable=lambda: render(snapshot(), plan, target), console=console,
                   refresh_per_second=4):
@@ -27,9 +32,17 @@ def live_progress(snapshot: Callable[[], Snapshot], plan: Plan, target: str, con
         return
     done = threading.Event()
 
+    def print_errors() -> None:
+        for message in first_errors() if first_errors else ():
+            console.print(f"run {plan.run_id}: error: {message}", soft_wrap=True, highlight=False, markup=False)
+
     def report() -> None:
-        while not done.wait(PLAIN_EVERY_S):
-            console.print(plain_line(snapshot(), plan), soft_wrap=True, highlight=False)
+        next_line = time.monotonic() + PLAIN_EVERY_S
+        while not done.wait(ERRORS_EVERY_S):
+            print_errors()
+            if time.monotonic() >= next_line:
+                next_line += PLAIN_EVERY_S
+                console.print(plain_line(snapshot(), plan), soft_wrap=True, highlight=False)
 
     reporter = threading.Thread(target=report, name="loadgen-progress", daemon=True)
     reporter.start()
@@ -38,6 +51,7 @@ def live_progress(snapshot: Callable[[], Snapshot], plan: Plan, target: str, con
     finally:
         done.set()
         reporter.join()
+        print_errors()
 
 
 def plain_line(snapshot: Snapshot, plan: Plan) -> str:

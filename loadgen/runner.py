@@ -111,7 +111,7 @@ def run_schedule(plan: Plan, target: Target, architectures: tuple[str, ...], sta
             try:
                 target.send(arch, [seq for seq, _ in batch], [due for _, due in batch])
             except Exception as exc:  # a sender must outlive a bug in one call; the error is shown live
-                stats.note_error(f"{arch}: {type(exc).__name__}: {exc}")
+                stats.note_error(f"{arch}: {type(exc).__name__}: {exc}", kind=f"{arch} {type(exc).__name__}")
 
     threads = [threading.Thread(target=sender, args=(arch,), name=f"loadgen-{arch}-{i}", daemon=True)
                for arch in architectures for i in range(senders)]

@@ -63,11 +63,14 @@ class SqsTarget:
         try:
             response = self.client.send_message_batch(QueueUrl=self.queue_urls[arch], Entries=entries)
         except (BotoCoreError, ClientError) as exc:
-            self.stats.note_error(f"{arch}: SendMessageBatch: {exc}")
+            self.stats.note_error(f"{arch}: SendMessageBatch: {exc}", kind=f"{arch} call {type(exc).__name__}")
             return [], []
         accepted = [entry["Id"] for entry in response.get("Successful", [])]
         failures = response.get("Failed", [])
         if failures:
-            self.stats.note_error(f"{arch}: {len(failures)} entries failed: {failures[0].get('Code')}")
+            first = failures[0]
+            code, message = first.get("Code"), " ".join(str(first.get("Message") or "no message").split())
+            self.stats.note_error(f"{arch}: {len(failures)} entries failed: {code}: {message} "
+                                  f"(seq {first.get('Id')})", kind=f"{arch} entry {code}")
         refused = [entry["Id"] for entry in failures if entry.get("SenderFault")]
         return accepted, refused

@@ -45,6 +45,8 @@ class RunStats:
         self.last_start_mono = self.started_mono
         self.stopped_mono: float | None = None  # when a stop cut the schedule short
         self.last_error: str | None = None
+        self._error_kinds: set[str] = set()
+        self._first_errors: deque[str] = deque()  # the first error of each kind, until taken
 
     def mark_start(self, now: float) -> None:
         """The schedule's t=0 (monotonic): lag and achieved rate are measured from here."""
@@ -58,9 +60,24 @@ class RunStats:
         with self.lock:
             self.dispatched += count
 
-    def note_error(self, message: str) -> None:
-        """Keep the latest error text for the live display (the counts live in ``archs``)."""
-        self.last_error = message.splitlines()[0][:200] if message else message
+    def note_error(self, message: str, kind: str | None = None) -> None:
+        """Keep the latest error text for the live display (the counts live in ``archs``), and the first one of
+        each ``kind`` (default: the message up to its second colon, e.g. ``arm64: SendMessageBatch``) for a log
+        without a terminal (``take_first_errors``)."""
+        line = message.splitlines()[0][:200] if message else message
+        self.last_error = line
+        kind = kind if kind is not None else ":".join(line.split(":")[:2])
+        with self.lock:
+            if kind not in self._error_kinds:
+                self._error_kinds.add(kind)
+                self._first_errors.append(line)
+
+    def take_first_errors(self) -> list[str]:
+        """The first error of each kind not taken yet, oldest first (each is returned once)."""
+        with self.lock:
+            taken = list(self._first_errors)
+            self._first_errors.clear()
+        return taken
 
     def begin(self, arch: str, due_mono: list[float]) -> list[float]:
         """A sender starts sending these requests now: count them as scheduled and record their lag (s)."""

@@ -122,10 +122,14 @@ def down() -> str:
     outputs = local_outputs_path()
     if state is None and not outputs.exists():
         return "no local cloud is running"
+    was_running = bool(state and state.ministack and process.is_running(state.ministack))
     _stop_recorded(state)
     outputs.unlink(missing_ok=True)
     cloud_state_path().unlink(missing_ok=True)
     if state and state.ministack:
+        if not was_running:
+            return (f"MiniStack (pid {state.ministack.pid}) on {state.endpoint_url} was not running; "
+                    "removed its files")
         return f"stopped MiniStack (pid {state.ministack.pid}) on {state.endpoint_url}"
     return f"forgot the local cloud at {state.endpoint_url if state else 'an unknown endpoint'} (not started by us)"
 

@@ -19,6 +19,7 @@ from core import ARCHITECTURES, UserError
 
 RUNTIMES = ("python3.11", "python3.12", "python3.13")
 API_AUTH_MODES = ("iam", "none")
+API_MAX_TIMEOUT_S = 30  # an HTTP API Lambda integration waits at most 30 s (its maximum integration timeout)
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
@@ -43,7 +44,8 @@ class Settings:
     """Every knob of the benchmarked stack; identical for both architectures by construction."""
 
     memory_mb: int = field(default=1024, metadata=_meta("memoryMb", "Lambda memory, 128–10240 MB"))
-    timeout_s: int = field(default=30, metadata=_meta("timeoutSeconds", "Lambda timeout, 1–900 s"))
+    timeout_s: int = field(default=30, metadata=_meta(
+        "timeoutSeconds", f"Lambda timeout, 1–{API_MAX_TIMEOUT_S} s (the HTTP API waits at most that long)"))
     runtime: str = field(default="python3.13", metadata=_meta("runtime", "python3.11 | python3.12 | python3.13"))
     batch_size: int = field(default=10, metadata=_meta("batchSize", "SQS records per invocation, 1–10000"))
     batching_window_s: int = field(
@@ -51,7 +53,8 @@ class Settings:
     max_concurrency: int = field(
         default=5, metadata=_meta("maxConcurrency", "event source mapping maximum concurrency, 2–1000"))
     dlq_max_receives: int = field(
-        default=3, metadata=_meta("dlqMaxReceives", "receives before a message moves to the DLQ, 1–1000"))
+        default=5, metadata=_meta("dlqMaxReceives", "receives before a message moves to the DLQ, 1–1000 "
+                                                    "(AWS recommends at least 5 for Lambda SQS sources)"))
     log_retention_days: int = field(
         default=14, metadata=_meta("logRetentionDays", "CloudWatch Logs retention, an allowed period"))
     api_auth: str = field(default="iam", metadata=_meta("apiAuth", "HTTP API authorization: iam | none"))
@@ -82,6 +85,11 @@ class Settings:
     def __post_init__(self) -> None:
         _check_range("memoryMb", self.memory_mb, 128, 10240)
         _check_range("timeoutSeconds", self.timeout_s, 1, 900)
+        if self.timeout_s > API_MAX_TIMEOUT_S:  # the stack always deploys the HTTP API routes
+            raise SettingsError(
+                f"archbench:timeoutSeconds must be at most {API_MAX_TIMEOUT_S}, got {self.timeout_s}: the stack "
+                f"always deploys the HTTP API, whose Lambda integration waits at most {API_MAX_TIMEOUT_S} s, so a "
+                "longer invocation would answer 503 while the function still runs")
         _check_choice("runtime", self.runtime, RUNTIMES)
         _check_range("batchSize", self.batch_size, 1, 10000)
         _check_range("batchingWindowSeconds", self.batching_window_s, 0, 300)

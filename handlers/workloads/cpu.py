@@ -71,8 +71,14 @@ PRIMES = Workload(
 
 
 # --- sha256: hashlib over seeded random bytes ----------------------------------------------------------------------
+_CHUNK = 1024 * 1024  # randbytes(n) draws n * 8 bits in one getrandbits call, which must stay below 2**31 bits
+
+
 def _random_bytes(size_kib: int, seed: int) -> bytes:
-    return random.Random(seed).randbytes(size_kib * 1024)
+    """The same bytes as one ``randbytes(size_kib * 1024)`` (chunks of whole 32-bit words continue the stream),
+    drawn 1 MiB at a time so that the maximum size, 256 MiB, does not overflow ``getrandbits``."""
+    rng, total = random.Random(seed), size_kib * 1024
+    return b"".join(rng.randbytes(min(_CHUNK, total - start)) for start in range(0, total, _CHUNK))
 
 
 SHA256 = Workload(

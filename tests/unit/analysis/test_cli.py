@@ -52,7 +52,7 @@ def test_no_manifest_says_to_run_loadgen(capsys):
 
 
 @pytest.mark.parametrize(("argv", "exit_code", "message"), [
-    (["--run-id", "yesterday"], 2, "--run-id 'yesterday' is not a run id"),
+    (["--run-id", "yester day"], 2, "--run-id 'yester day' is not a run id"),
     (["--run-id", RUN, "--since", "a while"], 2, "is not like 30s"),
     (["--run-id", RUN, "--outputs", "/nonexistent/outputs.json"], 1, "outputs file not found"),
 ])

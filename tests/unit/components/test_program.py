@@ -77,9 +77,9 @@ def test_one_function_per_architecture_identical_but_for_it():
 
 
 def test_settings_reach_both_functions():
-    stack = run(memoryMb=2048, timeoutSeconds=45, runtime="python3.12")
+    stack = run(memoryMb=2048, timeoutSeconds=20, runtime="python3.12")
     for fn in stack.of_type(FUNCTION):
-        assert (fn.inputs["memorySize"], fn.inputs["timeout"], fn.inputs["runtime"]) == (2048, 45, "python3.12")
+        assert (fn.inputs["memorySize"], fn.inputs["timeout"], fn.inputs["runtime"]) == (2048, 20, "python3.12")
 
 
 def test_code_is_the_handlers_package_at_the_archive_root():
@@ -107,7 +107,7 @@ def test_xray_is_off_unless_configured():
 
 # --- queues and event source mappings ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("config", [{}, {"timeoutSeconds": 120, "batchingWindowSeconds": 20, "dlqMaxReceives": 5}])
+@pytest.mark.parametrize("config", [{}, {"timeoutSeconds": 25, "batchingWindowSeconds": 20, "dlqMaxReceives": 7}])
 def test_each_queue_redrives_to_its_own_dlq_and_outlives_the_timeout(config):
     stack = run(**config)
     settings = Settings.from_mapping(config.get)

@@ -68,6 +68,10 @@ def test_zero_is_a_duration_only_where_allowed() -> None:
 
 def test_run_ids_are_checked_with_one_message_for_every_command() -> None:
     assert check_run_id("20261125T080000Z-3fa2") == "20261125T080000Z-3fa2"
+    assert check_run_id("baseline-1024") == "baseline-1024"
     with pytest.raises(UsageError) as caught:
-        check_run_id("20261125T080000Z-3fa", option="--run")
-    assert str(caught.value) == "--run '20261125T080000Z-3fa' is not a run id (form 20261125T080000Z-3fa2)"
+        check_run_id("-baseline", option="--run")
+    assert str(caught.value) == ("--run '-baseline' is not a run id (1–64 letters, digits, '.', '_' or '-', "
+                                 "starting with a letter or digit, e.g. baseline-1024 or 20261125T080000Z-3fa2)")
+    with pytest.raises(UsageError, match=r"'baseline\\n' is not a run id"):
+        check_run_id("baseline\n")

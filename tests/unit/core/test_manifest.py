@@ -52,12 +52,28 @@ def test_round_trip_keeps_everything_including_http_status() -> None:
     assert again.targets["x86_64"].http_status == {"200": 999, "500": 1}
 
 
-def test_none_reads_the_newest_run(runs: Path) -> None:
-    for run_id in ("20261125T080000Z-3fa2", "20261126T090000Z-0001", "20261124T230000Z-ffff"):
-        write_manifest(manifest(run_id))
-    (runs / "not-a-run").mkdir()
-    (runs / "not-a-run" / "manifest.json").write_text("{}")
-    assert read_manifest(None).run_id == "20261126T090000Z-0001"
+def test_none_reads_the_run_that_started_last_whatever_its_name(runs: Path) -> None:
+    from dataclasses import replace
+
+    # Names sort the other way round from their start times: the newest is the one that started last.
+    for run_id, started in (("zeta", 1764057600.0), ("20261126T090000Z-0001", 1764057700.0),
+                            ("baseline-1024", 1764057800.0), ("alpha", 1764057650.0)):
+        write_manifest(replace(manifest(run_id), started_at=started, ended_at=started + 20))
+    (runs / ".scratch").mkdir()  # not a run id: never a candidate
+    (runs / ".scratch" / "manifest.json").write_text("{}")
+    assert read_manifest(None).run_id == "baseline-1024"
+
+
+def test_none_falls_back_to_the_file_time_for_a_manifest_without_a_start(runs: Path) -> None:
+    import os
+
+    write_manifest(manifest("older"))
+    later = runs / "later"
+    later.mkdir()
+    (later / "manifest.json").write_text('{"run_id": "later"}')  # no started_at: its mtime counts
+    os.utime(later / "manifest.json", (1764057600.0 + 3600, 1764057600.0 + 3600))
+    with pytest.raises(ManifestError, match="missing field 'started_at'"):
+        read_manifest(None)  # picked as the newest, then refused for what it lacks
 
 
 def test_errors_say_what_is_wrong(runs: Path) -> None:

@@ -58,7 +58,8 @@ BAD_REQUESTS = [
     ({k: v for k, v in GOOD.items() if k != "seq"}, MISSING_FIELD, "seq"),
     ({k: v for k, v in GOOD.items() if k != "workload"}, MISSING_FIELD, "workload"),
     ({**GOOD, "run_id": 5}, INVALID_TYPE, "'run_id' must be a string"),
-    ({**GOOD, "run_id": "my-run"}, INVALID_VALUE, "my-run"),
+    ({**GOOD, "run_id": "-my-run"}, INVALID_VALUE, "-my-run"),
+    ({**GOOD, "run_id": "my-run\n"}, INVALID_VALUE, "is not a run id"),
     ({**GOOD, "seq": "42"}, INVALID_TYPE, "'seq' must be an integer, got string"),
     ({**GOOD, "seq": True}, INVALID_TYPE, "got boolean"),
     ({**GOOD, "seq": -1}, OUT_OF_BOUNDS, "'seq' is -1"),
@@ -110,7 +111,7 @@ def test_function_memory_limits_the_size_by_the_workload_estimate() -> None:
     assert parse_work_request(big, memory_mb=4_096).size == 2_000
     with pytest.raises(RequestError) as err:
         parse_work_request(big, memory_mb=1_024)
-    assert err.value.code == OUT_OF_BOUNDS and "needs about 2065 MB; the function has 1024 MB" in err.value.message
+    assert err.value.code == OUT_OF_BOUNDS and "needs about 2067 MB; the function has 1024 MB" in err.value.message
 
 
 def test_unknown_workload_message_lists_the_known_ones() -> None:
@@ -122,7 +123,8 @@ def test_unknown_workload_message_lists_the_known_ones() -> None:
 @pytest.mark.parametrize(("raw", "identity"), [
     ({**GOOD, "size": -5}, (RUN_ID, 42)),
     (WorkRequest(**{**GOOD, "workload": "nope"}).to_json(), (RUN_ID, 42)),
-    ({"run_id": "bad", "seq": True}, (None, None)),
+    ({"run_id": "bad run", "seq": True}, (None, None)),
+    ({"run_id": "bad", "seq": 3}, ("bad", 3)),
     ("{broken", (None, None)),
     ([1], (None, None)),
 ])

@@ -13,7 +13,7 @@ EXAMPLE_CONFIG = PROJECT_ROOT / "Pulumi.example.yaml"
 def test_defaults_are_the_documented_ones():
     s = Settings()
     assert (s.memory_mb, s.timeout_s, s.runtime) == (1024, 30, "python3.13")
-    assert (s.batch_size, s.batching_window_s, s.max_concurrency, s.dlq_max_receives) == (10, 0, 5, 3)
+    assert (s.batch_size, s.batching_window_s, s.max_concurrency, s.dlq_max_receives) == (10, 0, 5, 5)
     assert (s.log_retention_days, s.api_auth, s.xray_tracing) == (14, "iam", False)
     assert s.architectures == ("arm64", "x86_64")
     assert s.queue_visibility_timeout_s == 180
@@ -33,16 +33,16 @@ def test_pulumi_cli_strings_are_coerced():
 
 
 def test_yaml_typed_values_are_coerced():
-    raw = {"memoryMb": 512, "timeoutSeconds": 60.0, "apiThrottleRate": 50, "xrayTracing": True,
+    raw = {"memoryMb": 512, "timeoutSeconds": 20.0, "apiThrottleRate": 50, "xrayTracing": True,
            "architectures": ["arm64"]}
     s = Settings.from_mapping(raw.get)
-    assert (s.memory_mb, s.timeout_s, s.api_throttle_rate, s.xray_tracing) == (512, 60, 50.0, True)
+    assert (s.memory_mb, s.timeout_s, s.api_throttle_rate, s.xray_tracing) == (512, 20, 50.0, True)
     assert s.architectures == ("arm64",)
 
 
 @pytest.mark.parametrize(("key", "value"), [
     ("memoryMb", "64"), ("memoryMb", "lots"), ("memoryMb", 1.5), ("memoryMb", True),
-    ("timeoutSeconds", 0), ("timeoutSeconds", "901"),
+    ("timeoutSeconds", 0), ("timeoutSeconds", "31"), ("timeoutSeconds", "901"),
     ("runtime", "python3.10"), ("runtime", 3.13),
     ("batchSize", 0), ("batchSize", 20),  # above 10 without a batching window
     ("batchingWindowSeconds", 301),
@@ -77,3 +77,17 @@ def test_example_stack_config_documents_every_key_with_its_default():
     ours = {key.removeprefix("archbench:"): value for key, value in config.items() if key.startswith("archbench:")}
     assert set(ours) == set(Settings.keys())
     assert Settings.from_mapping(ours.get) == Settings()
+
+
+def test_a_timeout_the_http_api_cannot_wait_for_is_refused_with_the_reason() -> None:
+    assert Settings(timeout_s=30).timeout_s == 30
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping({"timeoutSeconds": "45"}.get)
+    assert str(caught.value) == (
+        "archbench:timeoutSeconds must be at most 30, got 45: the stack always deploys the HTTP API, whose Lambda "
+        "integration waits at most 30 s, so a longer invocation would answer 503 while the function still runs")
+
+
+def test_the_dlq_receive_count_default_is_aws_recommendation_and_the_example_says_so() -> None:
+    assert Settings().dlq_max_receives == 5
+    assert Settings.from_pulumi_yaml(EXAMPLE_CONFIG).dlq_max_receives == 5

@@ -40,13 +40,13 @@ def test_names_routes_and_environment_derive_from_prefix_and_architecture():
 
 
 def test_per_function_settings_come_from_the_settings():
-    settings = Settings(memory_mb=2048, timeout_s=60, batch_size=50, batching_window_s=5, max_concurrency=9,
+    settings = Settings(memory_mb=2048, timeout_s=25, batch_size=50, batching_window_s=5, max_concurrency=9,
                         dlq_max_receives=4, log_retention_days=30, xray_tracing=True, runtime="python3.12")
     arm = describe_stack(settings, "archbench-dev").function("arm64")
-    assert (arm.memory_mb, arm.timeout_s, arm.runtime) == (2048, 60, "python3.12")
+    assert (arm.memory_mb, arm.timeout_s, arm.runtime) == (2048, 25, "python3.12")
     assert (arm.batch_size, arm.batching_window_s, arm.max_concurrency) == (50, 5, 9)
     assert (arm.dlq_max_receives, arm.log_retention_days, arm.xray_tracing) == (4, 30, True)
-    assert arm.visibility_timeout_s == 6 * 60 + 5
+    assert arm.visibility_timeout_s == 6 * 25 + 5
 
 
 def test_only_the_configured_architectures_are_described():

@@ -3,6 +3,10 @@
 - SQS batch (``Records`` with ``eventSource == "aws:sqs"``) → ``{"batchItemFailures": [...]}``
 - API Gateway HTTP API payload 2.0 and REST/payload 1.0 proxy events → ``{"statusCode", "headers", "body"}``
 - anything else is a direct invoke whose event is the work request → the result dict or ``{"error": {...}}``
+
+Each item's workload runs within the invocation's remaining time minus a reserve (``handlers.deadline``). An SQS
+item is not started when too little time is left: it and every later item of the batch are handed back
+unprocessed as batch item failures (no EMF document: SQS delivers them again and they are processed then).
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from handlers.contract import TRIGGER_API, TRIGGER_DIRECT, TRIGGER_SQS
+from handlers.deadline import RESERVE_MS, InvocationClock
 from handlers.environment import FunctionInfo
-from handlers.processing import BAD_REQUEST, OK, QueueTiming, process_item
+from handlers.logs import DEFERRED_IDS_MAX, DEFERRED_RECORD_TYPE, log_record
+from handlers.processing import BAD_REQUEST, OK, TIMED_OUT, QueueTiming, process_item
 from handlers.validation import INVALID_JSON, RequestError
 
-_STATUS = {OK: 200, BAD_REQUEST: 400}
+_STATUS = {OK: 200, BAD_REQUEST: 400, TIMED_OUT: 504}  # anything else (a failure on our side): 500
 _JSON_HEADERS = {"content-type": "application/json"}
 
 
@@ -36,24 +42,39 @@ def trigger_of(event: Any) -> str:
     return TRIGGER_DIRECT
 
 
-def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
-    """Process every record; report exactly the failed ones so only they are retried (ReportBatchItemFailures)."""
+def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None,
+               clock: InvocationClock | None = None) -> dict[str, Any]:
+    """Process every record; report exactly the failed ones so only they are retried (ReportBatchItemFailures).
+
+    Records that cannot be started in time are reported too, unprocessed, so SQS delivers them again.
+    """
+    clock = clock or InvocationClock(None)
     received_ms = time.time() * 1000.0
-    failures = []
-    for record in event["Records"]:
+    failures: list[dict[str, str]] = []
+    records = event["Records"]
+    for index, record in enumerate(records):
+        if not clock.can_start():
+            deferred = [str(r.get("messageId", "")) for r in records[index:]]
+            failures.extend({"itemIdentifier": message_id} for message_id in deferred)
+            log_record(DEFERRED_RECORD_TYPE, "WARNING", RequestId=info.request_id, count=len(deferred),
+                       remaining_ms=clock.remaining_ms(), reserve_ms=RESERVE_MS,
+                       message_ids=deferred[:DEFERRED_IDS_MAX])
+            break
         started = time.perf_counter()
         message_id = str(record.get("messageId", ""))
         queue = QueueTiming(received_ms=received_ms, sent_ms=_sent_timestamp_ms(record))
         result = process_item(record.get("body", ""), trigger=TRIGGER_SQS, info=info, started=started,
-                              message_id=message_id, queue=queue, init_ms=init_ms)
+                              message_id=message_id, queue=queue, init_ms=init_ms, budget_s=clock.item_budget_s)
         init_ms = None
         if result.status != OK:
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
 
 
-def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
-    """One request per call; 400 for a bad request, 500 with the request id (never a traceback) for a failure."""
+def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None,
+               clock: InvocationClock | None = None) -> dict[str, Any]:
+    """One request per call; 400 for a bad request, 500 with the request id (never a traceback) for a failure,
+    504 ``deadline_exceeded`` for a workload stopped at the end of its time budget."""
     started = time.perf_counter()
     context = event.get("requestContext") or {}
     api_request_id = context.get("requestId") if isinstance(context, Mapping) else None
@@ -62,14 +83,16 @@ def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
     except RequestError as err:
         body = err  # process_item reports it like any other invalid body
     result = process_item(body, trigger=TRIGGER_API, info=info, started=started, message_id=api_request_id,
-                          init_ms=init_ms)
+                          init_ms=init_ms, budget_s=(clock or InvocationClock(None)).item_budget_s)
     return {"statusCode": _STATUS.get(result.status, 500), "headers": dict(_JSON_HEADERS),
             "body": json.dumps(result.body), "isBase64Encoded": False}
 
 
-def handle_direct(event: Any, info: FunctionInfo, init_ms: float | None) -> dict[str, Any]:
+def handle_direct(event: Any, info: FunctionInfo, init_ms: float | None,
+                  clock: InvocationClock | None = None) -> dict[str, Any]:
     """The event is the work request; the answer is the result dict or an error dict (never an exception)."""
-    return process_item(event, trigger=TRIGGER_DIRECT, info=info, started=time.perf_counter(), init_ms=init_ms).body
+    return process_item(event, trigger=TRIGGER_DIRECT, info=info, started=time.perf_counter(), init_ms=init_ms,
+                        budget_s=(clock or InvocationClock(None)).item_budget_s).body
 
 
 def _api_body(event: Mapping[str, Any]) -> Any:

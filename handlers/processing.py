@@ -1,31 +1,48 @@
 """Run one work item whatever the trigger: validate, prepare, compute ``iterations`` times, digest, emit EMF.
 
-A bad request or a failing workload is caught here and becomes an outcome with ``error_type``, so one bad item
-never affects the other items of its batch. Adapters turn ``ItemResult`` into their trigger's response.
+A bad request, a failing workload and the faults a hostile body can cause while it is decoded (``ITEM_FAULTS``:
+nesting too deep for ``json.loads``, memory, undecodable text, numbers too large) are caught here and become an
+outcome with ``error_type``, so one bad item never affects the other items of its batch. So does a workload that
+runs past its time budget (``handlers.deadline``). Adapters turn ``ItemResult`` into their trigger's response.
+Messages that may quote the input are cut to ``handlers.logs.MESSAGE_MAX_CHARS`` in the answer and the log.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from handlers.contract import WorkRequest
+from handlers.deadline import RESERVE_MS, DeadlineExceeded, call_within
 from handlers.environment import FunctionInfo
-from handlers.logs import log_exception
+from handlers.logs import (
+    DEADLINE_RECORD_TYPE,
+    REQUEST_ERROR_RECORD_TYPE,
+    bounded,
+    log_exception,
+    log_record,
+)
 from handlers.metrics import INVALID_WORKLOAD_DIMENSION, ItemOutcome, emit
-from handlers.validation import RequestError, parse_work_request, salvage_identity
+from handlers.validation import INVALID_JSON, OUT_OF_BOUNDS, RequestError, parse_work_request, salvage_identity
 from handlers.workloads import WORKLOADS
 
 OK = "ok"
 BAD_REQUEST = "bad_request"
 FAILED = "failed"
+TIMED_OUT = "timed_out"
 WORKLOAD_FAILED = "workload_failed"  # the error code a client sees for a workload exception
+RESOURCE_EXHAUSTED = "resource_exhausted"  # memory ran out decoding the request or in the workload
+DEADLINE_EXCEEDED = "deadline_exceeded"  # the workload ran past the item's time budget
+
+# What decoding and validating an untrusted body may raise besides RequestError: a bounded, named set.
+ITEM_FAULTS = (RecursionError, MemoryError, UnicodeError, OverflowError)
 
 
 @dataclass(frozen=True)
 class ItemResult:
-    status: str  # OK | BAD_REQUEST | FAILED
+    status: str  # OK | BAD_REQUEST | FAILED | TIMED_OUT
     body: dict[str, Any]  # the JSON-able answer: the result, or {"error": {...}}
     outcome: ItemOutcome
 
@@ -46,11 +63,13 @@ class QueueTiming:
 
 
 def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, message_id: str | None = None,
-                 queue: QueueTiming | None = None, init_ms: float | None = None) -> ItemResult:
+                 queue: QueueTiming | None = None, init_ms: float | None = None,
+                 budget_s: Callable[[], float | None] | None = None) -> ItemResult:
     """Process one request and emit its EMF document; ``started`` is the item's ``perf_counter`` start.
 
     ``raw`` is the request as received (mapping, JSON text or bytes), or the ``RequestError`` its transport's
-    decoding raised (e.g. bad base64), which is then reported like any other invalid request.
+    decoding raised (e.g. bad base64), which is then reported like any other invalid request. ``budget_s``, asked
+    just before the workload starts, gives the seconds it may run (``None``: unbounded).
     """
     common: dict[str, Any] = {"trigger": trigger, "message_id": message_id, "init_ms": init_ms}
     try:
@@ -58,32 +77,52 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
             raise raw
         request = parse_work_request(raw, info.allowed_workloads, info.memory_size_mb)
     except RequestError as err:
-        run_id, seq = salvage_identity(raw)
-        outcome = ItemOutcome(workload=INVALID_WORKLOAD_DIMENSION, run_id=run_id, seq=seq, error_type=err.code,
-                              queue_lag_ms=queue.lag_ms(None) if queue else None,
-                              handler_ms=_ms_since(started), **common)
-        emit(outcome, info)
-        return ItemResult(BAD_REQUEST, err.to_dict(), outcome)
+        return _refused(raw, err.code, err.message, err.field, started, info, queue, common)
+    except RecursionError:
+        return _refused(raw, INVALID_JSON, "body is nested too deeply to decode", None, started, info, queue, common)
+    except UnicodeError:
+        return _refused(raw, INVALID_JSON, "body is not valid UTF-8 text", None, started, info, queue, common)
+    except OverflowError:
+        return _refused(raw, OUT_OF_BOUNDS, "a number in the request is too large", None, started, info, queue,
+                        common)
+    except MemoryError:
+        return _refused(raw, RESOURCE_EXHAUSTED, "the function ran out of memory decoding the request", None,
+                        started, info, queue, common, status=FAILED)
 
     identity: dict[str, Any] = {"workload": request.workload, "run_id": request.run_id, "seq": request.seq,
                 "queue_lag_ms": queue.lag_ms(request) if queue else None, **common}
     workload = WORKLOADS[request.workload]
-    try:
+
+    def run() -> tuple[float, str]:
         data = workload.prepare(request.size, request.seed)
         compute_started = time.perf_counter()
         for _ in range(request.iterations):
             result = workload.compute(data)
         workload_ms = _ms_since(compute_started)
-        digest = workload.digest(result)
+        return workload_ms, workload.digest(result)
+
+    limit_s = budget_s() if budget_s is not None else None
+    try:
+        workload_ms, digest = call_within(limit_s, run) if limit_s is not None else run()
+    except DeadlineExceeded as exc:
+        outcome = ItemOutcome(error_type=DEADLINE_EXCEEDED, handler_ms=_ms_since(started), **identity)
+        log_record(DEADLINE_RECORD_TYPE, "ERROR", RequestId=info.request_id, RunId=request.run_id, Seq=request.seq,
+                   Workload=request.workload, Trigger=trigger, MessageId=message_id,
+                   budget_ms=round(exc.budget_s * 1000.0, 1), reserve_ms=RESERVE_MS)
+        emit(outcome, info)
+        return ItemResult(TIMED_OUT, _failure(DEADLINE_EXCEEDED, info,
+                                              f"workload {request.workload!r} did not finish within its "
+                                              f"{exc.budget_s:.1f} s budget (the function's remaining time "
+                                              f"minus {RESERVE_MS} ms)"), outcome)
     except Exception as exc:  # a workload failure is reported per item, never raised to the runtime
         log_exception(exc, request_id=info.request_id, run_id=request.run_id, seq=request.seq,
                       workload=request.workload, trigger=trigger)
         outcome = ItemOutcome(error_type=type(exc).__name__, handler_ms=_ms_since(started), **identity)
         emit(outcome, info)
-        body: dict[str, Any] = {"error": {"code": WORKLOAD_FAILED, "request_id": info.request_id,
-                          "message": f"workload {request.workload!r} failed; "
-                                     f"the log has the details under request id {info.request_id}"}}
-        return ItemResult(FAILED, body, outcome)
+        if isinstance(exc, MemoryError):
+            return ItemResult(FAILED, _failure(RESOURCE_EXHAUSTED, info,
+                                               f"workload {request.workload!r} ran out of memory"), outcome)
+        return ItemResult(FAILED, _failure(WORKLOAD_FAILED, info, f"workload {request.workload!r} failed"), outcome)
 
     outcome = ItemOutcome(workload_ms=round(workload_ms, 4), digest=digest, handler_ms=_ms_since(started),
                           **identity)
@@ -92,6 +131,37 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
             "iterations": request.iterations, "seed": request.seed, "digest": digest,
             "workload_ms": outcome.workload_ms, "architecture": info.architecture}
     return ItemResult(OK, answer, outcome)
+
+
+def _refused(raw: Any, code: str, message: str, field: str | None, started: float, info: FunctionInfo,
+             queue: QueueTiming | None, common: dict[str, Any], *, status: str = BAD_REQUEST) -> ItemResult:
+    """A request that did not validate: its EMF document, one log line with code and field, the bounded answer."""
+    run_id, seq = _salvage(raw)
+    outcome = ItemOutcome(workload=INVALID_WORKLOAD_DIMENSION, run_id=run_id, seq=seq, error_type=code,
+                          queue_lag_ms=queue.lag_ms(None) if queue else None,
+                          handler_ms=_ms_since(started), **common)
+    message = bounded(message)
+    log_record(REQUEST_ERROR_RECORD_TYPE, "WARNING", RequestId=info.request_id, RunId=run_id, Seq=seq,
+               Trigger=common["trigger"], MessageId=common["message_id"], code=code,
+               field=field, message=message)
+    emit(outcome, info)
+    if status == FAILED:
+        return ItemResult(status, _failure(code, info, message), outcome)
+    return ItemResult(status, {"error": {"code": code, "message": message}}, outcome)
+
+
+def _failure(code: str, info: FunctionInfo, what: str) -> dict[str, Any]:
+    """The answer for an item that failed on our side: the code, what happened, where the log has the details."""
+    return {"error": {"code": code, "request_id": info.request_id,
+                      "message": f"{what}; the log has the details under request id {info.request_id}"}}
+
+
+def _salvage(raw: Any) -> tuple[str | None, int | None]:
+    """``salvage_identity``, which decodes the body again: a body that could not be decoded has no identity."""
+    try:
+        return salvage_identity(raw)
+    except ITEM_FAULTS:
+        return None, None
 
 
 def _ms_since(started: float) -> float:

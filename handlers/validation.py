@@ -32,12 +32,14 @@ REQUIRED_FIELDS = ("run_id", "seq", "workload")
 
 
 class RequestError(ValueError):
-    """A work request the handler refuses; ``code`` is one of ``ERROR_CODES``."""
+    """A work request the handler refuses; ``code`` is one of ``ERROR_CODES``, ``field`` the request field at fault
+    (``None`` when the body as a whole is)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
@@ -58,24 +60,25 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
                                           f"a work request has {', '.join(REQUEST_FIELDS)}")
     for name in REQUIRED_FIELDS:
         if name not in data:
-            raise RequestError(MISSING_FIELD, f"missing required field '{name}'")
+            raise RequestError(MISSING_FIELD, f"missing required field '{name}'", name)
 
     run_id = _string(data, "run_id")
     if not is_run_id(run_id):
-        raise RequestError(INVALID_VALUE, f"run_id {run_id_problem(run_id)}")
+        raise RequestError(INVALID_VALUE, f"run_id {run_id_problem(run_id)}", "run_id")
     seq = _bounded_int(data, "seq", 0, MAX_SEQ)
 
     name = _string(data, "workload")
     workload = find_workload(name)
     if allowed and name not in allowed:
-        raise RequestError(NOT_ALLOWED, f"workload {name!r} is not allowed here; allowed: {', '.join(allowed)}")
+        raise RequestError(NOT_ALLOWED, f"workload {name!r} is not allowed here; allowed: {', '.join(allowed)}",
+                           "workload")
 
     size = _bounded_int(data, "size", workload.min_size, workload.max_size, workload.default_size)
     if memory_mb is not None:
         needed = RUNTIME_BASELINE_MB + workload.peak_mb(size)
         if needed > memory_mb:
             raise RequestError(OUT_OF_BOUNDS, f"'size' {size} of workload {name!r} needs about {needed:.0f} MB; "
-                                              f"the function has {memory_mb} MB")
+                                              f"the function has {memory_mb} MB", "size")
     iterations = _bounded_int(data, "iterations", 1, workload.max_iterations, 1)
     seed = _bounded_int(data, "seed", 0, MAX_SEED, 0)
     sent_at = _sent_at(data)
@@ -87,7 +90,8 @@ def find_workload(name: str) -> Workload:
     """The workload called ``name``; a ``RequestError`` naming the known ones otherwise."""
     workload = WORKLOADS.get(name)
     if workload is None:
-        raise RequestError(UNKNOWN_WORKLOAD, f"unknown workload {name!r}; known: {', '.join(sorted(WORKLOADS))}")
+        raise RequestError(UNKNOWN_WORKLOAD, f"unknown workload {name!r}; known: {', '.join(sorted(WORKLOADS))}",
+                           "workload")
     return workload
 
 
@@ -126,28 +130,29 @@ def _as_mapping(obj: Any) -> Mapping[str, Any]:
 def _string(data: Mapping[str, Any], name: str) -> str:
     value = data[name]
     if not isinstance(value, str):
-        raise RequestError(INVALID_TYPE, f"'{name}' must be a string, got {_json_type(value)}")
+        raise RequestError(INVALID_TYPE, f"'{name}' must be a string, got {_json_type(value)}", name)
     return value
 
 
 def _bounded_int(data: Mapping[str, Any], name: str, low: int, high: int, default: int | None = None) -> int:
     value = data.get(name, default)
     if value is None:
-        raise RequestError(INVALID_TYPE, f"'{name}' must be an integer, got null")
+        raise RequestError(INVALID_TYPE, f"'{name}' must be an integer, got null", name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError(INVALID_TYPE, f"'{name}' must be an integer, got {_json_type(value)}")
+        raise RequestError(INVALID_TYPE, f"'{name}' must be an integer, got {_json_type(value)}", name)
     if not low <= value <= high:
         raise RequestError(OUT_OF_BOUNDS, f"'{name}' is {value}, outside {low}–{high}"
-                           + (f" for workload {data['workload']!r}" if name in ("size", "iterations") else ""))
+                           + (f" for workload {data['workload']!r}" if name in ("size", "iterations") else ""), name)
     return value
 
 
 def _sent_at(data: Mapping[str, Any]) -> float:
     value = data.get("sent_at", 0.0)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RequestError(INVALID_TYPE, f"'sent_at' must be a number (epoch seconds), got {_json_type(value)}")
+        raise RequestError(INVALID_TYPE, f"'sent_at' must be a number (epoch seconds), got {_json_type(value)}",
+                           "sent_at")
     if not math.isfinite(value) or value < 0:
-        raise RequestError(OUT_OF_BOUNDS, f"'sent_at' must be finite epoch seconds >= 0, got {value}")
+        raise RequestError(OUT_OF_BOUNDS, f"'sent_at' must be finite epoch seconds >= 0, got {value}", "sent_at")
     return float(value)
 
 

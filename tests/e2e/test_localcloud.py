@@ -68,26 +68,34 @@ def test_each_function_processes_its_own_queue_and_logs_emf_with_the_run_id(loca
         assert {doc["Trigger"] for doc in documents} == {"sqs"}
 
 
-def test_a_bad_body_ends_in_the_dlq_while_the_rest_of_its_batch_is_processed(
+def test_bad_bodies_end_in_the_dlq_while_the_rest_of_their_batch_is_processed(
         local_cloud: StackOutputs, local_cloud_settings: Settings) -> None:
     run_id = new_run_id()
-    bad = f"not json {run_id}"
-    for arch in ARCHES:  # one batch of ten: nine good, one bad
-        _send(local_cloud, arch, [_request(run_id, seq).to_json() for seq in range(9)] + [bad])
+    bad = [f"not json {run_id}", "[" * 50_000 + "]" * 50_000]  # the second: RecursionError in json.loads
+    for arch in ARCHES:  # one batch of ten: eight good, two bad
+        _send(local_cloud, arch, [_request(run_id, seq).to_json() for seq in range(8)] + bad)
     assert local_cloud.endpoint_url
     sqs = local_cloud.client("sqs")
     redrive_s = local_cloud_settings.queue_visibility_timeout_s * local_cloud_settings.dlq_max_receives
     for arch in ARCHES:
         fn = local_cloud.functions[arch]
+        seen: dict[str, dict[str, Any]] = {}
 
-        def dead_letters(url: str = fn.dlq_url) -> list[dict[str, Any]]:
-            return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                       AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+        def dead_letters(url: str = fn.dlq_url, seen: dict[str, dict[str, Any]] = seen) -> list[dict[str, Any]]:
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                               VisibilityTimeout=60,
+                                               AttributeNames=["ApproximateReceiveCount"]).get("Messages", []):
+                seen[message["MessageId"]] = message
+            return list(seen.values())
 
-        messages = _wait_for(dead_letters, bool, redrive_s + 20, f"the bad message in {fn.dlq_url}")
-        assert [m["Body"] for m in messages] == [bad]
-        assert int(messages[0]["Attributes"]["ApproximateReceiveCount"]) >= local_cloud_settings.dlq_max_receives
-        assert sorted(doc[P_SEQ] for doc in emf_documents(local_cloud, fn.log_group, run_id)) == list(range(9))
+        messages = _wait_for(dead_letters, lambda m: len(m) >= len(bad), redrive_s + 20,
+                             f"the bad messages in {fn.dlq_url}")
+        assert sorted(m["Body"] for m in messages) == sorted(bad)
+        assert all(int(m["Attributes"]["ApproximateReceiveCount"]) >= local_cloud_settings.dlq_max_receives
+                   for m in messages)
+        documents = emf_documents(local_cloud, fn.log_group, run_id)
+        assert sorted(doc[P_SEQ] for doc in documents) == list(range(8))  # each valid item exactly once
+        assert {doc["Errors"] for doc in documents} == {0}
         left = sqs.get_queue_attributes(QueueUrl=fn.queue_url, AttributeNames=["All"])["Attributes"]
         assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
@@ -105,6 +113,25 @@ def test_each_route_answers_200_for_good_work_and_400_with_a_json_error_for_bad(
     documents = _wait_for(lambda: emf_documents(local_cloud, local_cloud.functions[arch].log_group, run_id),
                           bool, 20, f"an API-triggered EMF document for {arch}")
     assert {doc["Trigger"] for doc in documents if doc[P_SEQ] == 0} == {"api"}
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_route_answers_400_for_a_body_too_deep_and_504_for_work_past_its_budget(
+        local_cloud: StackOutputs, local_cloud_settings: Settings, arch: str) -> None:
+    url = local_cloud.api_url + local_cloud.functions[arch].route
+    run_id = new_run_id()
+    status, body = post_json(url, "[" * 50_000 + "]" * 50_000)
+    assert (status, body["error"]["code"]) == (400, "invalid_json")
+    slow = WorkRequest(run_id=run_id, seq=1, workload="primes", size=1_000_000, iterations=100)
+    started = time.monotonic()
+    status, body = post_json(url, slow.to_json())
+    assert (status, body["error"]["code"]) == (504, "deadline_exceeded")  # the handler's answer, not a timeout
+    assert time.monotonic() - started < local_cloud_settings.timeout_s + 5
+    status, _ = post_json(url, _request(run_id, 2).to_json())
+    assert status == 200  # the same warm worker still answers
+    documents = _wait_for(lambda: emf_documents(local_cloud, local_cloud.functions[arch].log_group, run_id),
+                          lambda d: len(d) >= 2, 20, f"the API-triggered EMF documents for {arch}")
+    assert sorted((doc[P_SEQ], doc["ErrorType"]) for doc in documents) == [(1, "deadline_exceeded"), (2, None)]
 
 
 def test_routes_refuse_an_unsigned_request_when_auth_is_iam(local_cloud: StackOutputs) -> None:

@@ -90,7 +90,7 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
                         started, info, queue, common, status=FAILED)
 
     identity: dict[str, Any] = {"workload": request.workload, "run_id": request.run_id, "seq": request.seq,
-                "queue_lag_ms": queue.lag_ms(request) if queue else None, **common}
+                                "queue_lag_ms": queue.lag_ms(request) if queue else None, **common}
     workload = WORKLOADS[request.workload]
 
     def run() -> tuple[float, str]:
@@ -128,8 +128,8 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
                           **identity)
     emit(outcome, info)
     answer = {"run_id": request.run_id, "seq": request.seq, "workload": request.workload, "size": request.size,
-            "iterations": request.iterations, "seed": request.seed, "digest": digest,
-            "workload_ms": outcome.workload_ms, "architecture": info.architecture}
+              "iterations": request.iterations, "seed": request.seed, "digest": digest,
+              "workload_ms": outcome.workload_ms, "architecture": info.architecture}
     return ItemResult(OK, answer, outcome)
 
 

@@ -54,9 +54,9 @@ def new_run_id(now: datetime | None = None) -> str:
 
 # --- EMF document (namespace, dimensions, metrics, properties) -----------------------------------------------------
 NAMESPACE = "ArchBench"
-DIM_ARCHITECTURE = "Architecture"
+DIM_VARIANT = "Variant"  # the matrix variant id (``stack.variants``), e.g. py313-1024-arm64
 DIM_WORKLOAD = "Workload"
-DIMENSION_SETS = ((DIM_ARCHITECTURE, DIM_WORKLOAD), (DIM_ARCHITECTURE,))
+DIMENSION_SETS = ((DIM_VARIANT, DIM_WORKLOAD), (DIM_VARIANT,))
 
 M_WORKLOAD_MS = "WorkloadMs"
 M_HANDLER_MS = "HandlerMs"
@@ -66,6 +66,7 @@ M_COLD_START = "ColdStart"  # 0/1
 M_INIT_MS = "InitMs"  # cold starts only: module import start to first invocation
 M_ERRORS = "Errors"  # 0/1
 
+P_ARCHITECTURE = "Architecture"  # the configured architecture label (a property, not a dimension)
 P_RUN_ID = "RunId"
 P_SEQ = "Seq"
 P_REQUEST_ID = "RequestId"
@@ -85,5 +86,6 @@ TRIGGER_DIRECT = "direct"
 TRIGGERS = (TRIGGER_SQS, TRIGGER_API, TRIGGER_DIRECT)  # the values of P_TRIGGER
 
 # --- function environment (set by the deployers from stack/spec.py, read by the handler) ---------------------
-ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"  # the configured architecture label, the EMF Architecture dimension
+ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"  # the configured architecture label, the EMF Architecture property
+ENV_VARIANT = "ARCHBENCH_VARIANT"  # the variant id, the EMF Variant dimension
 ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"  # comma-separated workload names; empty or unset = all

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE
+from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIANT
 
 UNSET_ARCHITECTURE = "unset"
 
@@ -25,6 +25,7 @@ class FunctionInfo:
     """The per-invocation identity stamped on every EMF document (the same for all items of a batch)."""
 
     architecture: str
+    variant: str  # the deployer's variant id; the architecture label when unset (a call outside a stack)
     function_name: str
     function_version: str
     memory_size_mb: int | None
@@ -37,8 +38,10 @@ class FunctionInfo:
         env = os.environ
         allowed = tuple(n.strip() for n in env.get(ENV_ALLOWED_WORKLOADS, "").split(",") if n.strip())
         memory = getattr(context, "memory_limit_in_mb", None) or env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        architecture = env.get(ENV_ARCHITECTURE) or UNSET_ARCHITECTURE
         return cls(
-            architecture=env.get(ENV_ARCHITECTURE) or UNSET_ARCHITECTURE,
+            architecture=architecture,
+            variant=env.get(ENV_VARIANT) or architecture,
             function_name=getattr(context, "function_name", None) or env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
             function_version=(getattr(context, "function_version", None)
                               or env.get("AWS_LAMBDA_FUNCTION_VERSION", "")),

@@ -52,8 +52,8 @@ def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float) ->
     """The serialised EMF document(s) for one item (always one: the item has far fewer than 100 metrics)."""
     context = MetricsContext(c.NAMESPACE)
     context.set_dimensions([
-        {c.DIM_ARCHITECTURE: info.architecture, c.DIM_WORKLOAD: outcome.workload},
-        {c.DIM_ARCHITECTURE: info.architecture},
+        {c.DIM_VARIANT: info.variant, c.DIM_WORKLOAD: outcome.workload},
+        {c.DIM_VARIANT: info.variant},
     ])
     if outcome.workload_ms is not None:
         context.put_metric(c.M_WORKLOAD_MS, outcome.workload_ms, MILLISECONDS)
@@ -66,6 +66,7 @@ def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float) ->
         context.put_metric(c.M_INIT_MS, outcome.init_ms, MILLISECONDS)
     context.put_metric(c.M_ERRORS, 1 if outcome.failed else 0, COUNT)
     properties = {
+        c.P_ARCHITECTURE: info.architecture,
         c.P_RUN_ID: outcome.run_id,
         c.P_SEQ: outcome.seq,
         c.P_REQUEST_ID: info.request_id,

@@ -22,12 +22,13 @@ from stack.outputs import (
     find_outputs,
     load_outputs_file,
 )
-from stack.settings import RUNTIMES, Settings, SettingsError
+from stack.settings import CONTROL_CHOICES, MAX_VARIANTS, RUNTIMES, Settings, SettingsError
 from stack.spec import (
     CODE_DIR,
     HANDLER,
     LAMBDA_TRUST,
     LOG_ACTIONS,
+    NAME_DELIMITER,
     QUEUE_ACTIONS,
     XRAY_ACTIONS,
     FunctionSpec,
@@ -37,16 +38,21 @@ from stack.spec import (
     execution_policy,
     stack_prefix,
 )
+from stack.variants import ROLES, Role, Variant, matrix, runtime_tag
 
 __all__ = [
     "CODE_DIR",
+    "CONTROL_CHOICES",
     "HANDLER",
     "LAMBDA_NAMESPACE",
     "LAMBDA_TRUST",
     "LOG_ACTIONS",
+    "MAX_VARIANTS",
+    "NAME_DELIMITER",
     "OUTPUT_NAME",
     "PERIOD_S",
     "QUEUE_ACTIONS",
+    "ROLES",
     "RUNTIMES",
     "SQS_NAMESPACE",
     "XRAY_ACTIONS",
@@ -54,17 +60,21 @@ __all__ = [
     "FunctionOutputs",
     "FunctionSpec",
     "OutputsError",
+    "Role",
     "Settings",
     "SettingsError",
     "StackOutputs",
     "StackSpec",
+    "Variant",
     "code_files",
     "describe_stack",
     "execution_policy",
     "find_outputs",
     "function_alarms",
     "load_outputs_file",
+    "matrix",
     "queue_age_threshold_s",
+    "runtime_tag",
     "stack_alarms",
     "stack_prefix",
 ]

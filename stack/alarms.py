@@ -1,4 +1,4 @@
-"""What is alarmed, per architecture: the rules, their metrics and thresholds, derived from the settings alone.
+"""What is alarmed, per variant: the rules, their metrics and thresholds, derived from the settings alone.
 
 No pulumi import: ``components.monitoring`` turns each ``Alarm`` into a CloudWatch metric alarm, and the dashboard
 draws the same thresholds. Every rule is "above a threshold", evaluated on one 60 s datapoint, and a missing
@@ -29,7 +29,7 @@ def queue_age_threshold_s(settings: Settings) -> int:
 
 @dataclass(frozen=True)
 class Alarm:
-    """One CloudWatch metric alarm on one resource of one architecture."""
+    """One CloudWatch metric alarm on one resource of one variant."""
 
     name: str
     namespace: str
@@ -42,23 +42,23 @@ class Alarm:
 
 
 def function_alarms(spec: FunctionSpec, settings: Settings) -> tuple[Alarm, ...]:
-    """Errors, throttles, DLQ depth and queue age for one architecture's function, queue and DLQ."""
+    """Errors, throttles, DLQ depth and queue age for one variant's function, queue and DLQ."""
     fn, queue, dlq = spec.function_name, spec.queue_name, spec.dlq_name
     age = queue_age_threshold_s(settings)
     return (
         Alarm(f"{fn}-errors", LAMBDA_NAMESPACE, "Errors", "FunctionName", fn, "Sum", 0,
-              f"{spec.architecture}: invocations failed (unhandled error or timeout) in the last minute."),
+              f"{spec.variant_id}: invocations failed (unhandled error or timeout) in the last minute."),
         Alarm(f"{fn}-throttles", LAMBDA_NAMESPACE, "Throttles", "FunctionName", fn, "Sum", 0,
-              f"{spec.architecture}: invocations were throttled: concurrency is capping the benchmark."),
+              f"{spec.variant_id}: invocations were throttled: concurrency is capping the benchmark."),
         Alarm(f"{fn}-dlq-depth", SQS_NAMESPACE, "ApproximateNumberOfMessagesVisible", "QueueName", dlq, "Maximum", 0,
-              f"{spec.architecture}: messages in the dead-letter queue {dlq}: work items failed "
+              f"{spec.variant_id}: messages in the dead-letter queue {dlq}: work items failed "
               f"{settings.dlq_max_receives} time(s); inspect and redrive or purge them."),
         Alarm(f"{fn}-queue-age", SQS_NAMESPACE, "ApproximateAgeOfOldestMessage", "QueueName", queue, "Maximum", age,
-              f"{spec.architecture}: the oldest message in {queue} is older than {age} s (one visibility "
+              f"{spec.variant_id}: the oldest message in {queue} is older than {age} s (one visibility "
               "timeout): the function is failing or falling behind the load."),
     )
 
 
 def stack_alarms(stack: StackSpec) -> tuple[Alarm, ...]:
-    """Every alarm of the stack, architecture by architecture."""
+    """Every alarm of the stack, variant by variant."""
     return tuple(alarm for spec in stack.functions for alarm in function_alarms(spec, stack.settings))

@@ -15,6 +15,7 @@ from typing import Any
 
 from core import ARCHITECTURES, PROJECT_ROOT, UserError, local_outputs_path
 from core import client as aws_client
+from stack.variants import ROLES, Role, Variant, runtime_tag
 
 OUTPUT_NAME = "bench"
 
@@ -25,6 +26,8 @@ class OutputsError(UserError):
 
 @dataclass(frozen=True)
 class FunctionOutputs:
+    """One variant's deployed function; ``StackOutputs.functions`` keys it by its variant id."""
+
     name: str
     queue_url: str
     dlq_url: str
@@ -32,6 +35,12 @@ class FunctionOutputs:
     route: str
     memory_mb: int
     architecture: str
+    runtime: str
+    role: Role
+
+    @property
+    def variant(self) -> Variant:
+        return Variant(self.runtime, self.memory_mb, self.architecture, self.role)
 
 
 @dataclass(frozen=True)
@@ -52,15 +61,26 @@ class StackOutputs:
 
     @property
     def log_groups(self) -> list[str]:
-        """Every function's log group, in architecture order."""
-        return [fn.log_group for _, fn in sorted(self.functions.items())]
+        """Every function's log group, in variant order."""
+        return [fn.log_group for fn in self.variants.values()]
+
+    @property
+    def variants(self) -> dict[str, FunctionOutputs]:
+        """``functions`` in the matrix's sort order (runtime, memory, architecture, subject before twin)."""
+        return dict(sorted(self.functions.items(), key=lambda item: item[1].variant.sort_key()))
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        """The deployed architectures, in ``core.ARCHITECTURES`` order."""
+        deployed = {fn.architecture for fn in self.functions.values()}
+        return tuple(arch for arch in ARCHITECTURES if arch in deployed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "region": self.region,
             "endpoint_url": self.endpoint_url,
             "api_url": self.api_url,
-            "functions": {arch: asdict(fn) for arch, fn in self.functions.items()},
+            "functions": {variant_id: asdict(fn) for variant_id, fn in self.variants.items()},
         }
 
     @classmethod
@@ -71,16 +91,8 @@ class StackOutputs:
         try:
             functions_raw = data["functions"]
             if not isinstance(functions_raw, dict) or not functions_raw:
-                raise OutputsError(f"{source}: 'functions' must map architectures to functions")
-            functions = {}
-            for arch, fn in functions_raw.items():
-                if arch not in ARCHITECTURES:
-                    raise OutputsError(f"{source}: unknown architecture {arch!r} in 'functions'")
-                functions[arch] = FunctionOutputs(
-                    name=str(fn["name"]), queue_url=str(fn["queue_url"]), dlq_url=str(fn["dlq_url"]),
-                    log_group=str(fn["log_group"]), route=str(fn["route"]), memory_mb=int(fn["memory_mb"]),
-                    architecture=str(fn["architecture"]),
-                )
+                raise OutputsError(f"{source}: 'functions' must map variant ids to functions")
+            functions = {str(key): _function(str(key), fn, source) for key, fn in functions_raw.items()}
             endpoint = data.get("endpoint_url")
             return cls(region=str(data["region"]), endpoint_url=str(endpoint) if endpoint else None,
                        api_url=str(data["api_url"]), functions=functions)
@@ -88,6 +100,26 @@ class StackOutputs:
             raise OutputsError(f"{source}: missing field {exc.args[0]!r}") from None
         except (TypeError, ValueError) as exc:
             raise OutputsError(f"{source}: malformed stack outputs ({exc})") from None
+
+
+def _function(key: str, fn: Any, source: str) -> FunctionOutputs:
+    """One ``functions`` entry, checked against its key (the id its own fields derive)."""
+    if not isinstance(fn, dict):
+        raise OutputsError(f"{source}: functions[{key!r}] must be an object")
+    out = FunctionOutputs(
+        name=str(fn["name"]), queue_url=str(fn["queue_url"]), dlq_url=str(fn["dlq_url"]),
+        log_group=str(fn["log_group"]), route=str(fn["route"]), memory_mb=int(fn["memory_mb"]),
+        architecture=str(fn["architecture"]), runtime=str(fn["runtime"]), role=fn["role"],
+    )
+    if out.architecture not in ARCHITECTURES:
+        raise OutputsError(f"{source}: functions[{key!r}] has unknown architecture {out.architecture!r}")
+    if out.role not in ROLES:
+        raise OutputsError(f"{source}: functions[{key!r}] has role {out.role!r}; expected one of {', '.join(ROLES)}")
+    runtime_tag(out.runtime)  # a ValueError naming the runtime if it is not python3.N
+    if out.variant.id != key:
+        raise OutputsError(f"{source}: functions[{key!r}] describes variant {out.variant.id!r}; the key must "
+                           "be its variant id")
+    return out
 
 
 def load_outputs_file(path: Path) -> StackOutputs:

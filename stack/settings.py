@@ -16,8 +16,15 @@ from typing import Any
 import yaml
 
 from core import ARCHITECTURES, UserError
+from stack.variants import Variant, matrix
 
-RUNTIMES = ("python3.11", "python3.12", "python3.13")
+RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")
+CONTROL_CHOICES = (*ARCHITECTURES, "none")
+# Each variant is a function, two queues, a log group, a role, a route and its alarms: a bound a user would not
+# reach by accident, well inside API Gateway's 300 routes and a dashboard's 500 widgets.
+MAX_VARIANTS = 32
+# Keys an older Pulumi.<stack>.yaml may still hold → what replaced them.
+RENAMED_KEYS = {"memoryMb": "memorySizes", "runtime": "runtimes"}
 API_AUTH_MODES = ("iam", "none")
 API_MAX_TIMEOUT_S = 30  # an HTTP API Lambda integration waits at most 30 s (its maximum integration timeout)
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -41,12 +48,16 @@ def _meta(key: str, doc: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every knob of the benchmarked stack; identical for both architectures by construction."""
+    """Every knob of the benchmarked stack; identical for every variant but its runtime, memory and architecture."""
 
-    memory_mb: int = field(default=1024, metadata=_meta("memoryMb", "Lambda memory, 128–10240 MB"))
+    memory_sizes: tuple[int, ...] = field(
+        default=(1024,), metadata=_meta("memorySizes", "Lambda memory sizes to compare, each 128–10240 MB"))
+    runtimes: tuple[str, ...] = field(
+        default=("python3.13",), metadata=_meta("runtimes", "Lambda runtimes to compare: " + " | ".join(RUNTIMES)))
+    control: str = field(default="x86_64", metadata=_meta(
+        "control", "the architecture given an A/A twin in every (runtime, memory) cell: arm64 | x86_64 | none"))
     timeout_s: int = field(default=30, metadata=_meta(
         "timeoutSeconds", f"Lambda timeout, 1–{API_MAX_TIMEOUT_S} s (the HTTP API waits at most that long)"))
-    runtime: str = field(default="python3.13", metadata=_meta("runtime", "python3.11 | python3.12 | python3.13"))
     batch_size: int = field(default=10, metadata=_meta("batchSize", "SQS records per invocation, 1–10000"))
     batching_window_s: int = field(
         default=0, metadata=_meta("batchingWindowSeconds", "SQS batching window, 0–300 s"))
@@ -83,14 +94,18 @@ class Settings:
             "ciOidcProviderArn", "the account's GitHub OIDC provider to reuse; empty = create it (one per account)"))
 
     def __post_init__(self) -> None:
-        _check_range("memoryMb", self.memory_mb, 128, 10240)
+        _check_list("memorySizes", self.memory_sizes)
+        for memory in self.memory_sizes:
+            _check_range("memorySizes", memory, 128, 10240)
+        _check_list("runtimes", self.runtimes)
+        for runtime in self.runtimes:
+            _check_choice("runtimes", runtime, RUNTIMES)
         _check_range("timeoutSeconds", self.timeout_s, 1, 900)
         if self.timeout_s > API_MAX_TIMEOUT_S:  # the stack always deploys the HTTP API routes
             raise SettingsError(
                 f"archbench:timeoutSeconds must be at most {API_MAX_TIMEOUT_S}, got {self.timeout_s}: the stack "
                 f"always deploys the HTTP API, whose Lambda integration waits at most {API_MAX_TIMEOUT_S} s, so a "
                 "longer invocation would answer 503 while the function still runs")
-        _check_choice("runtime", self.runtime, RUNTIMES)
         _check_range("batchSize", self.batch_size, 1, 10000)
         _check_range("batchingWindowSeconds", self.batching_window_s, 0, 300)
         if self.batch_size > 10 and self.batching_window_s == 0:
@@ -102,12 +117,17 @@ class Settings:
         if not self.api_throttle_rate > 0:
             raise SettingsError(f"archbench:apiThrottleRate must be > 0, got {self.api_throttle_rate}")
         _check_range("apiThrottleBurst", self.api_throttle_burst, 1, 5000)
-        if not self.architectures:
-            raise SettingsError("archbench:architectures must name at least one of arm64, x86_64")
+        _check_list("architectures", self.architectures)
         for arch in self.architectures:
             _check_choice("architectures", arch, ARCHITECTURES)
-        if len(set(self.architectures)) != len(self.architectures):
-            raise SettingsError(f"archbench:architectures has a duplicate: {list(self.architectures)}")
+        _check_choice("control", self.control, CONTROL_CHOICES)
+        if self.control != "none" and self.control not in self.architectures:
+            raise SettingsError(f"archbench:control is {self.control}, which archbench:architectures does not "
+                                f"deploy ({', '.join(self.architectures)}): name one of them, or none")
+        if len(self.variants) > MAX_VARIANTS:
+            raise SettingsError(
+                f"the matrix has {len(self.variants)} variants (runtimes × memorySizes × architectures, plus the "
+                f"control twins); at most {MAX_VARIANTS} are deployed: shorten a list or set archbench:control none")
         if self.allowed_workloads:
             # Imported here so settings stay importable without the handlers on the path.
             from handlers.workloads import WORKLOADS
@@ -132,9 +152,10 @@ class Settings:
         return 6 * self.timeout_s + self.batching_window_s
 
     @property
-    def python_version(self) -> str:
-        """The runtime's ``major.minor``, e.g. ``3.13`` (layers build wheels for it)."""
-        return self.runtime.removeprefix("python")
+    def variants(self) -> tuple[Variant, ...]:
+        """Every deployed configuration, in sort order (``stack.variants.matrix``)."""
+        control = None if self.control == "none" else self.control
+        return matrix(self.runtimes, self.memory_sizes, self.architectures, control)
 
     @classmethod
     def from_mapping(cls, get: Callable[[str], Any]) -> Settings:
@@ -142,6 +163,10 @@ class Settings:
 
         Values may be strings (Pulumi config) or native YAML/JSON types; a missing key takes the default.
         """
+        for old, new in RENAMED_KEYS.items():
+            if get(old) is not None:
+                raise SettingsError(f"archbench:{old} was replaced by archbench:{new}, a list (e.g. "
+                                    f"{new}: {_list_example(new)}): rename the key")
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = get(f.metadata["key"])
@@ -184,6 +209,8 @@ def _coerce(key: str, raw: Any, default: Any) -> Any:
                 raise ValueError
             return float(raw)
         if isinstance(default, tuple):
+            if default and isinstance(default[0], int):
+                return tuple(_to_int(item) for item in _to_list(raw))
             return tuple(_to_list(raw))
         if not isinstance(raw, str):
             raise ValueError
@@ -207,17 +234,39 @@ def _to_bool(raw: Any) -> bool:
     raise ValueError(raw)
 
 
-def _to_list(raw: Any) -> list[str]:
-    """A JSON array, a YAML list, or a comma-separated string."""
+def _to_list(raw: Any) -> list[Any]:
+    """A JSON array, a YAML list, a comma-separated string, or one bare value (``memorySizes: 1024``)."""
     if isinstance(raw, str):
         text = raw.strip()
         if text.startswith("["):
             raw = json.loads(text)
         else:
             return [part.strip() for part in text.split(",") if part.strip()]
-    if not isinstance(raw, Sequence) or not all(isinstance(item, str) for item in raw):
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return [raw]
+    if not isinstance(raw, Sequence) or not all(isinstance(item, str | int) for item in raw):
         raise ValueError(raw)
     return list(raw)
+
+
+def _to_int(item: Any) -> int:
+    """A whole number from a list item, which Pulumi config may give as a string."""
+    if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
+        raise ValueError(item)
+    return int(item.strip()) if isinstance(item, str) else int(item)
+
+
+def _list_example(key: str) -> str:
+    default = next(f.default for f in fields(Settings) if f.metadata["key"] == key)
+    return "[" + ", ".join(str(value) for value in default) + "]"
+
+
+def _check_list(key: str, values: tuple[Any, ...]) -> None:
+    """At least one value, none twice."""
+    if not values:
+        raise SettingsError(f"archbench:{key} must name at least one value")
+    if len(set(values)) != len(values):
+        raise SettingsError(f"archbench:{key} has a duplicate: {list(values)}")
 
 
 def _check_range(key: str, value: int, low: int, high: int) -> None:

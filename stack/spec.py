@@ -12,14 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, NAMESPACE
+from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIANT, NAMESPACE
 from stack.settings import Settings
+from stack.variants import VARIANT_ID_MAX, Role, Variant
 
 HANDLER = "handlers.app.handler"
 ROUTE_METHOD = "POST"
 CODE_DIR = "handlers"
 
-PREFIX_MAX = 40
+# Every resource of a stack is ``<prefix>_<suffix>``. A prefix never holds ``_`` (``stack_prefix`` maps all but
+# [a-z0-9] to ``-``), so ``<prefix>_*`` matches this stack's resources and no other's: stack ``prod``'s pattern
+# ``archbench-prod_*`` cannot reach stack ``prod-eu``'s ``archbench-prod-eu_…``.
+NAME_DELIMITER = "_"
+# IAM role names are at most 64 characters: ``<prefix>_<longest variant id>-role`` must fit.
+ROLE_SUFFIX = "-role"
+PREFIX_MAX = 64 - len(NAME_DELIMITER) - VARIANT_ID_MAX - len(ROLE_SUFFIX)
 _PREFIX_RE = re.compile(rf"^[a-z][a-z0-9-]{{0,{PREFIX_MAX - 1}}}$")
 
 # What each function's role may do: consume its own queue, write to its own log group (X-Ray only if tracing).
@@ -36,17 +43,16 @@ LAMBDA_TRUST = {
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """Everything that defines one benchmarked function and its queue; only ``architecture`` differs."""
+    """Everything that defines one variant's function and its queue; only the variant's own three values (runtime,
+    memory, architecture) differ between variants, and nothing at all between a control twin and its sibling."""
 
-    architecture: str
+    variant: Variant
     function_name: str
     queue_name: str
     dlq_name: str
     log_group: str
     route_path: str
-    memory_mb: int
     timeout_s: int
-    runtime: str
     handler: str
     environment: dict[str, str]
     batch_size: int
@@ -58,17 +64,37 @@ class FunctionSpec:
     xray_tracing: bool
 
     @property
+    def variant_id(self) -> str:
+        return self.variant.id
+
+    @property
+    def architecture(self) -> str:
+        return self.variant.architecture
+
+    @property
+    def memory_mb(self) -> int:
+        return self.variant.memory_mb
+
+    @property
+    def runtime(self) -> str:
+        return self.variant.runtime
+
+    @property
+    def role(self) -> Role:
+        return self.variant.role
+
+    @property
     def route_key(self) -> str:
-        """The API Gateway v2 route key, e.g. ``POST /arm64/process``."""
+        """The API Gateway v2 route key, e.g. ``POST /py313-1024-arm64/process``."""
         return f"{ROUTE_METHOD} {self.route_path}"
 
     def api_invoke_source_arn(self, api_execution_arn: str) -> str:
-        """What the API may invoke this function from: any stage, this route only (``<api arn>/*/POST/arm64/…``)."""
+        """What the API may invoke this function from: any stage, this route only (``<api arn>/*/POST/<id>/…``)."""
         return f"{api_execution_arn}/*/{ROUTE_METHOD}{self.route_path}"
 
     @property
     def role_name(self) -> str:
-        return f"{self.function_name}-role"
+        return f"{self.function_name}{ROLE_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -77,24 +103,33 @@ class StackSpec:
     settings: Settings
     functions: tuple[FunctionSpec, ...]
 
+    def name(self, suffix: str) -> str:
+        """A resource name of this stack: ``<prefix>_<suffix>``."""
+        return f"{self.prefix}{NAME_DELIMITER}{suffix}"
+
+    @property
+    def name_pattern(self) -> str:
+        """Matches every resource name of this stack and none of another's (see ``NAME_DELIMITER``)."""
+        return f"{self.prefix}{NAME_DELIMITER}*"
+
     @property
     def api_name(self) -> str:
-        return f"{self.prefix}-api"
+        return self.name("api")
 
     @property
     def api_access_log_group(self) -> str:
-        return f"/aws/apigateway/{self.prefix}-api"
+        return f"/aws/apigateway/{self.api_name}"
 
     @property
     def route_authorization(self) -> str:
         """The routes' API Gateway authorization type from ``archbench:apiAuth`` (IAM: callers sign with SigV4)."""
         return "NONE" if self.settings.api_auth == "none" else "AWS_IAM"
 
-    def function(self, architecture: str) -> FunctionSpec:
+    def function(self, variant_id: str) -> FunctionSpec:
         for spec in self.functions:
-            if spec.architecture == architecture:
+            if spec.variant_id == variant_id:
                 return spec
-        raise KeyError(f"architecture {architecture!r} is not deployed in this stack")
+        raise KeyError(f"variant {variant_id!r} is not deployed in this stack")
 
 
 def stack_prefix(stack: str) -> str:
@@ -113,25 +148,23 @@ def describe_stack(settings: Settings, prefix: str) -> StackSpec:
     if not _PREFIX_RE.match(prefix):
         raise ValueError(f"stack name prefix must be lowercase letters, digits and '-', ≤ {PREFIX_MAX} chars: "
                          f"{prefix!r}")
-    functions = tuple(_function_spec(settings, prefix, arch) for arch in settings.architectures)
+    functions = tuple(_function_spec(settings, prefix, variant) for variant in settings.variants)
     return StackSpec(prefix=prefix, settings=settings, functions=functions)
 
 
-def _function_spec(settings: Settings, prefix: str, arch: str) -> FunctionSpec:
-    name = f"{prefix}-{arch.replace('_', '-')}"
-    environment = {ENV_ARCHITECTURE: arch, "AWS_EMF_NAMESPACE": NAMESPACE}
+def _function_spec(settings: Settings, prefix: str, variant: Variant) -> FunctionSpec:
+    name = f"{prefix}{NAME_DELIMITER}{variant.id}"
+    environment = {ENV_ARCHITECTURE: variant.architecture, ENV_VARIANT: variant.id, "AWS_EMF_NAMESPACE": NAMESPACE}
     if settings.allowed_workloads:
         environment[ENV_ALLOWED_WORKLOADS] = ",".join(settings.allowed_workloads)
     return FunctionSpec(
-        architecture=arch,
+        variant=variant,
         function_name=name,
         queue_name=f"{name}-queue",
         dlq_name=f"{name}-dlq",
         log_group=f"/aws/lambda/{name}",
-        route_path=f"/{arch}/process",
-        memory_mb=settings.memory_mb,
+        route_path=f"/{variant.id}/process",
         timeout_s=settings.timeout_s,
-        runtime=settings.runtime,
         handler=HANDLER,
         environment=environment,
         batch_size=settings.batch_size,

@@ -22,6 +22,7 @@ from handlers.adapters import trigger_of
 from handlers.contract import (
     ENV_ALLOWED_WORKLOADS,
     ENV_ARCHITECTURE,
+    ENV_VARIANT,
     TRIGGER_API,
     TRIGGER_DIRECT,
     TRIGGER_SQS,
@@ -110,6 +111,7 @@ CONTEXT = LocalContext(aws_request_id="8f5a2c1e-1111-4c2b-9d7e-000000000001", fu
 @pytest.fixture(autouse=True)
 def _function_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_ARCHITECTURE, "arm64")
+    monkeypatch.setenv(ENV_VARIANT, "py313-1024-arm64")
     monkeypatch.delenv(ENV_ALLOWED_WORKLOADS, raising=False)
 
 
@@ -316,7 +318,7 @@ def test_allowed_workloads_env_refuses_others(monkeypatch: pytest.MonkeyPatch,
 
 
 # --- the EMF document ---------------------------------------------------------------------------------------
-EXPECTED_PROPERTIES = {"RunId", "Seq", "RequestId", "MessageId", "FunctionName", "FunctionVersion", "MemorySizeMb",
+EXPECTED_PROPERTIES = {"Architecture", "RunId", "Seq", "RequestId", "MessageId", "FunctionName", "FunctionVersion", "MemorySizeMb",
                        "Runtime", "HostMachine", "Trigger", "ResultDigest", "ErrorType"}
 
 
@@ -329,14 +331,14 @@ def test_emf_document_has_exactly_the_contract_fields(capsys: pytest.CaptureFixt
     assert abs(aws["Timestamp"] - time.time() * 1000) < 60_000
     assert aws["CloudWatchMetrics"] == [{
         "Namespace": "ArchBench",
-        "Dimensions": [["Architecture", "Workload"], ["Architecture"]],
+        "Dimensions": [["Variant", "Workload"], ["Variant"]],
         "Metrics": [{"Name": "WorkloadMs", "Unit": "Milliseconds"}, {"Name": "HandlerMs", "Unit": "Milliseconds"},
                     {"Name": "PeakRssMb", "Unit": "Megabytes"}, {"Name": "QueueLagMs", "Unit": "Milliseconds"},
                     {"Name": "ColdStart", "Unit": "Count"}, {"Name": "Errors", "Unit": "Count"}],
     }]
     metrics = {"WorkloadMs", "HandlerMs", "PeakRssMb", "QueueLagMs", "ColdStart", "Errors"}
-    assert set(doc) == {"Architecture", "Workload"} | metrics | EXPECTED_PROPERTIES
-    assert (doc["Architecture"], doc["Workload"]) == ("arm64", "sort")
+    assert set(doc) == {"Variant", "Workload"} | metrics | EXPECTED_PROPERTIES
+    assert (doc["Variant"], doc["Architecture"], doc["Workload"]) == ("py313-1024-arm64", "arm64", "sort")
     assert 0 <= doc["WorkloadMs"] <= doc["HandlerMs"]
     assert 1 < doc["PeakRssMb"] < 100_000
     assert (doc["ColdStart"], doc["Errors"]) == (0, 0)  # the pytest process had its cold start long ago
@@ -364,11 +366,13 @@ def test_peak_rss_is_this_process_high_water_mark() -> None:
 def test_architecture_is_the_configured_label_not_the_host(monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(ENV_ARCHITECTURE, "x86_64")
+    monkeypatch.delenv(ENV_VARIANT)
     app.handler(request(71), CONTEXT)
     monkeypatch.delenv(ENV_ARCHITECTURE)
     app.handler(request(72), CONTEXT)
     docs, _ = printed(capsys)
     assert [d["Architecture"] for d in docs] == ["x86_64", "unset"]
+    assert [d["Variant"] for d in docs] == ["x86_64", "unset"]  # outside a stack the label stands in for the id
 
 
 def test_without_a_context_the_environment_names_the_function(monkeypatch: pytest.MonkeyPatch,

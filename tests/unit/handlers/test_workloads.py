@@ -60,7 +60,7 @@ def test_every_size_within_bounds_fits_the_default_function_memory_except_memory
     for workload in WORKLOADS.values():
         if workload.name != "memory":
             parse_work_request({"run_id": RUN_ID, "seq": 0, "workload": workload.name, "size": workload.max_size},
-                               memory_mb=Settings().memory_mb)
+                               memory_mb=min(Settings().memory_sizes))
 
 
 @pytest.mark.parametrize(("name", "size"), [("sort", 300_000), ("json", 20_000), ("numpy_matmul", 900),

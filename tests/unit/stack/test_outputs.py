@@ -10,14 +10,18 @@ from core import local_outputs_path
 from stack.outputs import OutputsError, StackOutputs, find_outputs, load_outputs_file
 
 
+ARM, X86, TWIN = "py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin"
+
+
 def _contract(endpoint: str | None = None) -> dict:
-    def fn(arch: str) -> dict:
-        return {"name": f"archbench-dev-{arch}", "queue_url": f"https://sqs/{arch}-queue",
-                "dlq_url": f"https://sqs/{arch}-dlq", "log_group": f"/aws/lambda/archbench-dev-{arch}",
-                "route": f"/{arch}/process", "memory_mb": 1024, "architecture": arch}
+    def fn(variant: str) -> dict:
+        return {"name": f"archbench-dev_{variant}", "queue_url": f"https://sqs/{variant}-queue",
+                "dlq_url": f"https://sqs/{variant}-dlq", "log_group": f"/aws/lambda/archbench-dev_{variant}",
+                "route": f"/{variant}/process", "memory_mb": 1024, "architecture": variant.split("-")[2],
+                "runtime": "python3.13", "role": "control" if variant.endswith("-twin") else "subject"}
 
     return {"region": "us-east-1", "endpoint_url": endpoint, "api_url": "https://abc.execute-api.aws",
-            "functions": {"arm64": fn("arm64"), "x86_64": fn("x86_64")}}
+            "functions": {v: fn(v) for v in (ARM, X86, TWIN)}}
 
 
 def test_round_trip_keeps_every_field():
@@ -25,7 +29,17 @@ def test_round_trip_keeps_every_field():
     outputs = StackOutputs.from_dict(data)
     assert outputs.to_dict() == data
     assert outputs.is_local
-    assert outputs.functions["arm64"].memory_mb == 1024
+    assert outputs.functions[ARM].memory_mb == 1024
+    assert outputs.functions[TWIN].variant.sibling == outputs.functions[X86].variant
+    assert outputs.architectures == ("arm64", "x86_64")
+
+
+def test_variants_come_in_matrix_order_whatever_the_file_order():
+    data = _contract()
+    data["functions"] = dict(reversed(list(data["functions"].items())))
+    outputs = StackOutputs.from_dict(data)
+    assert list(outputs.variants) == [ARM, X86, TWIN]
+    assert outputs.log_groups == [f"/aws/lambda/archbench-dev_{v}" for v in (ARM, X86, TWIN)]
 
 
 def test_aws_outputs_are_not_local():
@@ -36,10 +50,14 @@ def test_aws_outputs_are_not_local():
     ("mutate", "message"),
     [
         (lambda d: d.pop("api_url"), "missing field 'api_url'"),
-        (lambda d: d["functions"]["arm64"].pop("queue_url"), "missing field 'queue_url'"),
+        (lambda d: d["functions"][ARM].pop("queue_url"), "missing field 'queue_url'"),
         (lambda d: d.update(functions={}), "'functions' must map"),
-        (lambda d: d["functions"].update(sparc=d["functions"]["arm64"]), "unknown architecture 'sparc'"),
-        (lambda d: d["functions"]["arm64"].update(memory_mb="lots"), "malformed stack outputs"),
+        (lambda d: d["functions"].update(arm64=d["functions"][ARM]), "the key must be its variant id"),
+        (lambda d: d["functions"][ARM].update(architecture="sparc"), "unknown architecture 'sparc'"),
+        (lambda d: d["functions"][ARM].update(role="baseline"), "has role 'baseline'"),
+        (lambda d: d["functions"][ARM].update(runtime="java21"), "not a Python Lambda runtime: 'java21'"),
+        (lambda d: d["functions"].update({ARM: ["not", "an", "object"]}), "must be an object"),
+        (lambda d: d["functions"][ARM].update(memory_mb="lots"), "malformed stack outputs"),
     ],
 )
 def test_malformed_outputs_name_the_problem(mutate, message):
@@ -98,7 +116,7 @@ def test_named_stack_reads_pulumi_stack_output(isolated):
     _fake_pulumi(isolated / "bin", json.dumps(_contract()))
     os.environ["PATH"] = f"{isolated / 'bin'}:/usr/bin:/bin"
     outputs = find_outputs(stack="staging")
-    assert outputs.functions["x86_64"].route == "/x86_64/process"
+    assert outputs.functions[X86].route == f"/{X86}/process"
     args = (isolated / "bin" / "args").read_text().split()
     assert args[:4] == ["stack", "output", "bench", "--json"]
     assert args[args.index("--stack") + 1] == "staging"

@@ -12,10 +12,11 @@ EXAMPLE_CONFIG = PROJECT_ROOT / "Pulumi.example.yaml"
 
 def test_defaults_are_the_documented_ones():
     s = Settings()
-    assert (s.memory_mb, s.timeout_s, s.runtime) == (1024, 30, "python3.13")
+    assert (s.memory_sizes, s.timeout_s, s.runtimes, s.control) == ((1024,), 30, ("python3.13",), "x86_64")
     assert (s.batch_size, s.batching_window_s, s.max_concurrency, s.dlq_max_receives) == (10, 0, 5, 5)
     assert (s.log_retention_days, s.api_auth, s.xray_tracing) == (14, "iam", False)
     assert s.architectures == ("arm64", "x86_64")
+    assert [v.id for v in s.variants] == ["py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin"]
     assert s.queue_visibility_timeout_s == 180
 
 
@@ -24,26 +25,34 @@ def test_missing_keys_take_the_defaults():
 
 
 def test_pulumi_cli_strings_are_coerced():
-    raw = {"memoryMb": " 2048 ", "apiThrottleRate": "12.5", "xrayTracing": "true", "layers": "no",
+    raw = {"memorySizes": " 2048, 512 ", "runtimes": "python3.12", "apiThrottleRate": "12.5", "xrayTracing": "true",
+           "layers": "no",
            "architectures": "x86_64, arm64", "apiAuth": "none"}
     s = Settings.from_mapping(raw.get)
-    assert (s.memory_mb, s.api_throttle_rate, s.xray_tracing, s.layers) == (2048, 12.5, True, False)
+    assert (s.memory_sizes, s.runtimes) == ((2048, 512), ("python3.12",))
+    assert (s.api_throttle_rate, s.xray_tracing, s.layers) == (12.5, True, False)
     assert (s.architectures, s.api_auth) == (("x86_64", "arm64"), "none")
-    assert Settings.from_mapping({"architectures": '["arm64"]'}.get).architectures == ("arm64",)
+    assert Settings.from_mapping({"architectures": '["arm64"]', "control": "none"}.get).architectures == ("arm64",)
+    assert Settings.from_mapping({"memorySizes": '["256", 512]'}.get).memory_sizes == (256, 512)
 
 
 def test_yaml_typed_values_are_coerced():
-    raw = {"memoryMb": 512, "timeoutSeconds": 20.0, "apiThrottleRate": 50, "xrayTracing": True,
-           "architectures": ["arm64"]}
+    raw = {"memorySizes": [512, 1769], "timeoutSeconds": 20.0, "apiThrottleRate": 50, "xrayTracing": True,
+           "architectures": ["arm64"], "control": "arm64", "runtimes": ["python3.11", "python3.14"]}
     s = Settings.from_mapping(raw.get)
-    assert (s.memory_mb, s.timeout_s, s.api_throttle_rate, s.xray_tracing) == (512, 20, 50.0, True)
+    assert (s.memory_sizes, s.timeout_s, s.api_throttle_rate, s.xray_tracing) == ((512, 1769), 20, 50.0, True)
     assert s.architectures == ("arm64",)
+    assert Settings.from_mapping({"memorySizes": 2048}.get).memory_sizes == (2048,)  # one bare value
 
 
 @pytest.mark.parametrize(("key", "value"), [
-    ("memoryMb", "64"), ("memoryMb", "lots"), ("memoryMb", 1.5), ("memoryMb", True),
+    ("memorySizes", "64"), ("memorySizes", "lots"), ("memorySizes", 1.5), ("memorySizes", True),
+    ("memorySizes", "[]"), ("memorySizes", "1024,1024"), ("memorySizes", "[1024, 1.5]"), ("memorySizes", "[11000]"),
+    ("memoryMb", 1024),  # renamed: the error names the old key and its replacement
     ("timeoutSeconds", 0), ("timeoutSeconds", "31"), ("timeoutSeconds", "901"),
-    ("runtime", "python3.10"), ("runtime", 3.13),
+    ("runtimes", "python3.10"), ("runtimes", 3.13), ("runtimes", "[]"), ("runtimes", "nodejs22.x"),
+    ("runtime", "python3.13"),
+    ("control", "sparc"), ("control", "true"),
     ("batchSize", 0), ("batchSize", 20),  # above 10 without a batching window
     ("batchingWindowSeconds", 301),
     ("maxConcurrency", 1),
@@ -64,6 +73,34 @@ def test_yaml_typed_values_are_coerced():
 def test_a_bad_value_is_an_error_naming_its_key(key, value):
     with pytest.raises(SettingsError, match=f"archbench:{key}"):
         Settings.from_mapping({key: value}.get)
+
+
+def test_a_renamed_key_says_what_replaced_it() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping({"memoryMb": 2048}.get)
+    assert str(caught.value) == ("archbench:memoryMb was replaced by archbench:memorySizes, a list (e.g. "
+                                 "memorySizes: [1024]): rename the key")
+
+
+def test_the_control_must_be_a_deployed_architecture() -> None:
+    with pytest.raises(SettingsError, match="archbench:control is x86_64, which archbench:architectures does not"):
+        Settings(architectures=("arm64",))
+    assert [v.id for v in Settings(architectures=("arm64",), control="none").variants] == ["py313-1024-arm64"]
+
+
+def test_the_matrix_is_every_cell_on_every_architecture_plus_one_twin_per_cell() -> None:
+    s = Settings(runtimes=("python3.12", "python3.13", "python3.14"), memory_sizes=(2048, 512))
+    ids = [v.id for v in s.variants]
+    assert len(ids) == len(set(ids)) == 3 * 2 * 2 + 3 * 2
+    assert ids[:3] == ["py312-512-arm64", "py312-512-x86_64", "py312-512-x86_64-twin"]
+    assert ids[-1] == "py314-2048-x86_64-twin"
+    twins = [v for v in s.variants if v.is_control]
+    assert all(t.sibling in s.variants and t.sibling.architecture == "x86_64" for t in twins)
+
+
+def test_a_matrix_too_large_to_deploy_is_refused_with_the_count() -> None:
+    with pytest.raises(SettingsError, match="the matrix has 36 variants"):
+        Settings(runtimes=("python3.12", "python3.13", "python3.14"), memory_sizes=(128, 256, 512, 1024))
 
 
 def test_an_unknown_workload_is_refused():

@@ -318,8 +318,8 @@ def test_allowed_workloads_env_refuses_others(monkeypatch: pytest.MonkeyPatch,
 
 
 # --- the EMF document ---------------------------------------------------------------------------------------
-EXPECTED_PROPERTIES = {"Architecture", "RunId", "Seq", "RequestId", "MessageId", "FunctionName", "FunctionVersion", "MemorySizeMb",
-                       "Runtime", "HostMachine", "Trigger", "ResultDigest", "ErrorType"}
+EXPECTED_PROPERTIES = {"Architecture", "RunId", "Seq", "RequestId", "MessageId", "FunctionName", "FunctionVersion",
+                       "MemorySizeMb", "Runtime", "HostMachine", "Trigger", "ResultDigest", "ErrorType"}
 
 
 def test_emf_document_has_exactly_the_contract_fields(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,6 @@ import pytest
 from core import local_outputs_path
 from stack.outputs import OutputsError, StackOutputs, find_outputs, load_outputs_file
 
-
 ARM, X86, TWIN = "py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin"
 
 

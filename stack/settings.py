@@ -257,7 +257,7 @@ def _to_int(item: Any) -> int:
 
 
 def _list_example(key: str) -> str:
-    default: tuple[Any, ...] = next(f.default for f in fields(Settings) if f.metadata["key"] == key)
+    default = getattr(Settings(), next(f.name for f in fields(Settings) if f.metadata["key"] == key))
     return "[" + ", ".join(str(value) for value in default) + "]"
 
 

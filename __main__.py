@@ -1,13 +1,13 @@
-"""archbench's Pulumi program: one benchmarked function per architecture and the HTTP API in front of them.
+"""archbench's Pulumi program: one benchmarked function per variant of the matrix and the HTTP API in front of them.
 
 Every value comes from the ``archbench:*`` config keys through ``Settings`` and ``describe_stack``; this file
-only wires the components together and exports ``bench``, the contract in ``stack/outputs.py``.
+only wires the components together and exports ``bench``, the contract in ``stack/outputs.py``, keyed by variant id.
 """
 
 import pulumi
 import pulumi_aws as aws
 
-from components import BenchmarkedFunction, HttpApi, Monitoring, ci_deploy_role
+from components import BenchmarkedFunction, DependencyLayers, HttpApi, Monitoring, ci_deploy_role
 from stack import OUTPUT_NAME, Settings, SettingsError, describe_stack, stack_prefix
 
 try:
@@ -17,18 +17,23 @@ except SettingsError as exc:
     raise pulumi.RunError(str(exc)) from None
 spec = describe_stack(settings, stack_prefix(pulumi.get_stack()))
 
-layer_zips = {}
+dependency_layers = None
 if settings.layers:
+    # Imported only here: building a layer runs pip for the target platform.
     from layers import layer_zip
 
-    layer_zips = {fn.architecture: layer_zip(settings, fn.architecture) for fn in spec.functions}
+    # One layer per (architecture, runtime), shared by every variant of that pair.
+    dependency_layers = DependencyLayers("layers", spec, layer_zip)
 
-functions = {fn.architecture: BenchmarkedFunction(fn.architecture, fn, layer_zip=layer_zips.get(fn.architecture))
-             for fn in spec.functions}
+functions = {
+    fn.variant_id: BenchmarkedFunction(
+        fn.variant_id, fn, layer_arn=dependency_layers.arn_for(fn) if dependency_layers else None)
+    for fn in spec.functions
+}
 api = HttpApi("api", spec, functions)
 
 region = aws.get_region_output().region
-# Alarms and the side-by-side dashboard always; an SNS topic only with archbench:alarmEmail.
+# Alarms per variant and the comparison dashboard always; an SNS topic only with archbench:alarmEmail.
 monitoring = Monitoring("monitoring", spec, region=region, api_id=api.api.id)
 # The GitHub OIDC deploy/preview roles only with archbench:ciGithubRepository.
 ci = ci_deploy_role("ci", spec, account_id=aws.get_caller_identity_output().account_id, region=region,
@@ -41,5 +46,5 @@ pulumi.export(OUTPUT_NAME, {
     "region": region,
     "endpoint_url": None,
     "api_url": api.url,
-    "functions": {arch: fn.contract_outputs() for arch, fn in functions.items()},
+    "functions": {variant_id: fn.contract_outputs() for variant_id, fn in functions.items()},
 })

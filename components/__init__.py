@@ -8,6 +8,8 @@ from components.ci_role import CiDeployRole, ci_deploy_role
 from components.dashboard import dashboard_body
 from components.function import BenchmarkedFunction
 from components.http_api import HttpApi
+from components.layers import DependencyLayers
 from components.monitoring import Monitoring
 
-__all__ = ["BenchmarkedFunction", "CiDeployRole", "HttpApi", "Monitoring", "ci_deploy_role", "dashboard_body"]
+__all__ = ["BenchmarkedFunction", "CiDeployRole", "DependencyLayers", "HttpApi", "Monitoring", "ci_deploy_role",
+           "dashboard_body"]

@@ -2,7 +2,8 @@
 
 Off unless ``archbench:ciGithubRepository`` is set. The deploy role trusts exactly two subjects of that repository
 — pushes to ``main`` and jobs of the ``ciGithubEnvironment`` environment — and may change only what this stack
-manages (names under the stack's prefix), never the CI roles themselves: a change to the roles or their policies is
+manages (names matching the stack's ``<prefix>_*`` pattern, ``StackSpec.name_pattern``, which no other stack's
+names match), never the CI roles themselves: a change to the roles or their policies is
 applied by an administrator, so CI cannot widen its own rights. The preview role (pull requests) may only read the
 Pulumi state: ``pulumi preview`` diffs against the state and needs no other AWS permission.
 
@@ -99,12 +100,15 @@ class AwsScope:
         return f"arn:{self.partition}:apigateway:{self.region}::{path}"
 
 
+CI_ROLE_SUFFIX = "ci-"  # every CI role is ``<prefix>_ci-…``: the deploy role's explicit deny covers them all
+
+
 def deploy_role_name(stack: StackSpec) -> str:
-    return f"{stack.prefix}-ci-deploy"
+    return stack.name(f"{CI_ROLE_SUFFIX}deploy")
 
 
 def preview_role_name(stack: StackSpec) -> str:
-    return f"{stack.prefix}-ci-preview"
+    return stack.name(f"{CI_ROLE_SUFFIX}preview")
 
 
 def deploy_subjects(settings: Settings) -> list[str]:
@@ -143,14 +147,18 @@ def _allow(sid: str, actions: tuple[str, ...], resources: list[str] | str,
 
 
 def deploy_policy(stack: StackSpec, scope: AwsScope, api_id: str) -> dict[str, Any]:
-    """What ``pulumi up`` needs to manage this stack, scoped to its names; ``*`` only where AWS allows nothing else."""
-    p = stack.prefix
-    function_arns = scope.arn("lambda", f"function:{p}-*")
+    """What ``pulumi up`` needs to manage this stack, scoped to its names; ``*`` only where AWS allows nothing else.
+
+    Every pattern is ``StackSpec.name_pattern`` (``<prefix>_*``): the rights cover every variant's function, queues,
+    log group, role and alarms, and nothing of a stack whose prefix merely starts the same (``prod`` vs ``prod-eu``).
+    """
+    names = stack.name_pattern
+    function_arns = scope.arn("lambda", f"function:{names}")
     api_arn = scope.apigateway(f"/apis/{api_id}")
     state_bucket = stack.settings.ci_state_bucket
     statements = [
         _allow("Functions", LAMBDA_FUNCTION_ACTIONS, [function_arns]),
-        _allow("Layers", LAMBDA_LAYER_ACTIONS, [scope.arn("lambda", f"layer:{p}-*")]),
+        _allow("Layers", LAMBDA_LAYER_ACTIONS, [scope.arn("lambda", f"layer:{names}")]),
         # Mappings are named by a UUID, so the function they feed is what scopes creating, changing and deleting.
         _allow("CreateMappings", ("lambda:CreateEventSourceMapping",), "*",
                {"ArnLike": {"lambda:FunctionArn": function_arns}}),
@@ -159,22 +167,22 @@ def deploy_policy(stack: StackSpec, scope: AwsScope, api_id: str) -> dict[str, A
         # Reading and tagging a mapping carry no function condition: UUID-named, this account and region only.
         _allow("ReadMappings", ("lambda:GetEventSourceMapping", "lambda:ListTags", "lambda:TagResource",
                                 "lambda:UntagResource"), [scope.arn("lambda", "event-source-mapping:*")]),
-        _allow("Queues", SQS_ACTIONS, [scope.arn("sqs", f"{p}-*")]),
-        _allow("LogGroups", LOG_GROUP_ACTIONS, [scope.arn("logs", f"log-group:/aws/lambda/{p}-*"),
-                                                scope.arn("logs", f"log-group:/aws/apigateway/{p}-*")]),
+        _allow("Queues", SQS_ACTIONS, [scope.arn("sqs", names)]),
+        _allow("LogGroups", LOG_GROUP_ACTIONS, [scope.arn("logs", f"log-group:/aws/lambda/{names}"),
+                                                scope.arn("logs", f"log-group:/aws/apigateway/{names}")]),
         _allow("ApiAccessLogDelivery", LOG_DELIVERY_ACTIONS, "*"),
-        _allow("FunctionRoles", ROLE_ACTIONS, [scope.arn("iam", f"role/{p}-*", regional=False)]),
-        _allow("PassFunctionRoles", ("iam:PassRole",), [scope.arn("iam", f"role/{p}-*", regional=False)],
+        _allow("FunctionRoles", ROLE_ACTIONS, [scope.arn("iam", f"role/{names}", regional=False)]),
+        _allow("PassFunctionRoles", ("iam:PassRole",), [scope.arn("iam", f"role/{names}", regional=False)],
                {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}),
         {"Sid": "NeverTheCiRoles", "Effect": "Deny", "Action": list(ROLE_WRITE_ACTIONS),
-         "Resource": [scope.arn("iam", f"role/{p}-ci-*", regional=False)]},
+         "Resource": [scope.arn("iam", f"role/{stack.name(CI_ROLE_SUFFIX)}*", regional=False)]},
         # Creating an HTTP API is a POST on the collection: its id does not exist yet to scope by.
         _allow("CreateApi", ("apigateway:POST",), [scope.apigateway("/apis")]),
         # The API, its routes, integrations and stage, and their tags (tag paths carry the URL-encoded ARN).
         _allow("Api", API_METHODS, [api_arn, f"{api_arn}/*", scope.apigateway(f"/tags/{quote(api_arn, safe='')}*")]),
-        _allow("Alarms", ALARM_ACTIONS, [scope.arn("cloudwatch", f"alarm:{p}-*")]),
-        _allow("Dashboard", DASHBOARD_ACTIONS, [scope.arn("cloudwatch", f"dashboard/{p}-*", regional=False)]),
-        _allow("AlarmTopic", TOPIC_ACTIONS, [scope.arn("sns", f"{p}-*")]),
+        _allow("Alarms", ALARM_ACTIONS, [scope.arn("cloudwatch", f"alarm:{names}")]),
+        _allow("Dashboard", DASHBOARD_ACTIONS, [scope.arn("cloudwatch", f"dashboard/{names}", regional=False)]),
+        _allow("AlarmTopic", TOPIC_ACTIONS, [scope.arn("sns", names)]),
     ]
     if state_bucket:
         statements += _state_statements(scope, state_bucket, STATE_WRITE_ACTIONS)

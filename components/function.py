@@ -1,6 +1,8 @@
-"""One benchmarked function with everything that feeds and records it: queue + DLQ, role, log group, layer, mapping.
+"""One benchmarked variant with everything that feeds and records it: queue + DLQ, role, log group, mapping.
 
-Built from a ``FunctionSpec`` alone, so the two architectures get the same resources but for the architecture.
+Built from a ``FunctionSpec`` alone, so every variant gets the same resources but for its runtime, memory and
+architecture. The dependency layer is shared by every variant of an (architecture, runtime) pair
+(``components.layers``), so the function takes its ARN rather than building one.
 """
 
 from __future__ import annotations
@@ -31,18 +33,17 @@ def code_archive(root: Path = PROJECT_ROOT) -> pulumi.AssetArchive:
 
 
 class BenchmarkedFunction(pulumi.ComponentResource):
-    """A Lambda function of one architecture, fed by its own SQS queue (with a DLQ) and logging to its own group."""
+    """A Lambda function of one variant, fed by its own SQS queue (with a DLQ) and logging to its own group."""
 
     dlq: aws.sqs.Queue
     queue: aws.sqs.Queue
     log_group: aws.cloudwatch.LogGroup
     role: aws.iam.Role
     policy: aws.iam.RolePolicy
-    layer: aws.lambda_.LayerVersion | None
     function: aws.lambda_.Function
     mapping: aws.lambda_.EventSourceMapping
 
-    def __init__(self, name: str, spec: FunctionSpec, layer_zip: Path | None = None,
+    def __init__(self, name: str, spec: FunctionSpec, layer_arn: pulumi.Input[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
@@ -66,9 +67,6 @@ class BenchmarkedFunction(pulumi.ComponentResource):
             policy=pulumi.Output.all(self.queue.arn, self.log_group.arn).apply(
                 lambda arns: json.dumps(execution_policy(spec, *arns))),
             opts=child)
-        self.layer = None if layer_zip is None else aws.lambda_.LayerVersion(
-            f"{name}-layer", layer_name=f"{spec.function_name}-deps", code=pulumi.FileArchive(str(layer_zip)),
-            compatible_architectures=[spec.architecture], compatible_runtimes=[spec.runtime], opts=child)
 
         self.function = aws.lambda_.Function(
             f"{name}-function", name=spec.function_name, role=self.role.arn, runtime=spec.runtime,
@@ -76,7 +74,7 @@ class BenchmarkedFunction(pulumi.ComponentResource):
             timeout=spec.timeout_s, code=code_archive(), environment={"variables": spec.environment},
             logging_config={"log_format": "Text", "log_group": self.log_group.name},
             tracing_config={"mode": "Active"} if spec.xray_tracing else None,
-            layers=[self.layer.arn] if self.layer else None,
+            layers=None if layer_arn is None else [layer_arn],
             # The first invocation's logs need the group (the role may not create one) and the permission.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, self.policy]))
         self.mapping = aws.lambda_.EventSourceMapping(
@@ -94,5 +92,5 @@ class BenchmarkedFunction(pulumi.ComponentResource):
         return {
             "name": self.function.name, "queue_url": self.queue.url, "dlq_url": self.dlq.url,
             "log_group": self.log_group.name, "route": self.spec.route_path, "memory_mb": self.spec.memory_mb,
-            "architecture": self.spec.architecture,
+            "architecture": self.spec.architecture, "runtime": self.spec.runtime, "role": self.spec.role,
         }

@@ -1,4 +1,4 @@
-"""The HTTP API in front of the benchmarked functions: one ``POST /<arch>/process`` route per architecture."""
+"""The HTTP API in front of the benchmarked functions: one ``POST /<variant id>/process`` route per variant."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class HttpApi(pulumi.ComponentResource):
 
     def __init__(self, name: str, stack: StackSpec, functions: Mapping[str, BenchmarkedFunction],
                  opts: pulumi.ResourceOptions | None = None) -> None:
+        """``functions`` is keyed by variant id, like ``stack.functions`` and the ``bench`` output."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
         settings = stack.settings
         child = pulumi.ResourceOptions(parent=self)
@@ -40,17 +41,18 @@ class HttpApi(pulumi.ComponentResource):
         self.api = aws.apigatewayv2.Api(name, name=stack.api_name, protocol_type="HTTP", opts=child)
         self.routes = {}
         for spec in stack.functions:
-            function = functions[spec.architecture].function
+            variant_id = spec.variant_id
+            function = functions[variant_id].function
             integration = aws.apigatewayv2.Integration(
-                f"{name}-{spec.architecture}-integration", api_id=self.api.id, integration_type="AWS_PROXY",
+                f"{name}-{variant_id}-integration", api_id=self.api.id, integration_type="AWS_PROXY",
                 integration_method="POST", integration_uri=function.invoke_arn, payload_format_version="2.0",
                 opts=child)
-            self.routes[spec.architecture] = aws.apigatewayv2.Route(
-                f"{name}-{spec.architecture}-route", api_id=self.api.id, route_key=spec.route_key,
+            self.routes[variant_id] = aws.apigatewayv2.Route(
+                f"{name}-{variant_id}-route", api_id=self.api.id, route_key=spec.route_key,
                 target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
                 authorization_type=stack.route_authorization, opts=child)
             aws.lambda_.Permission(
-                f"{name}-{spec.architecture}-invoke", action="lambda:InvokeFunction", function=function.name,
+                f"{name}-{variant_id}-invoke", action="lambda:InvokeFunction", function=function.name,
                 principal="apigateway.amazonaws.com",
                 source_arn=self.api.execution_arn.apply(spec.api_invoke_source_arn), opts=child)
 

@@ -1,4 +1,4 @@
-"""Alarms per architecture, an optional SNS topic for them, and the comparison dashboard, as one component.
+"""Alarms per variant, an optional SNS topic for them, and the comparison dashboard, as one component.
 
 Names come from the ``StackSpec`` (the function component uses the same physical names), so this component needs
 no handle on the functions themselves: only the region and the HTTP API's id.
@@ -16,15 +16,15 @@ COMPONENT_TYPE = "archbench:ops:Monitoring"
 
 
 def dashboard_name(stack: StackSpec) -> str:
-    return f"{stack.prefix}-comparison"
+    return stack.name("comparison")
 
 
 def alarm_topic_name(stack: StackSpec) -> str:
-    return f"{stack.prefix}-alarms"
+    return stack.name("alarms")
 
 
 class Monitoring(pulumi.ComponentResource):
-    """Four alarms per architecture (→ the SNS topic when ``alarmEmail`` is set) and the side-by-side dashboard."""
+    """Four alarms per variant (→ the SNS topic when ``alarmEmail`` is set) and the comparison dashboard."""
 
     topic: aws.sns.Topic | None
     alarms: dict[str, aws.cloudwatch.MetricAlarm]

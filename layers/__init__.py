@@ -1,7 +1,9 @@
-"""Per-architecture dependency layers: built from ``handlers/requirements.txt``, pruned, checked, cached.
+"""Dependency layers per (architecture, Python version): built from ``handlers/requirements.txt``, pruned, checked,
+cached.
 
-``layer_zip(settings, arch)`` is what the Pulumi program calls, ``build_layer`` and ``verify`` what the command
-line ``python -m layers build|verify`` calls. No pulumi import here or below.
+``layer_zip(arch, python_version)`` is what the Pulumi program calls, once per (architecture, runtime) pair its
+matrix deploys; ``build_layer`` and ``verify`` are what the command line ``python -m layers build|verify`` calls.
+No pulumi import here or below.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from pathlib import Path
 from layers.build import Layer, build_layer
 from layers.errors import LayerError
 from layers.verify import Verification, verify
-from stack import Settings
 
 
-def layer_zip(settings: Settings, arch: str) -> Path:
-    """The zip to publish as ``arch``'s LayerVersion for ``settings.runtime``: built or cached, within budget."""
-    layer = build_layer(arch, settings.python_version)
+def layer_zip(arch: str, python_version: str) -> Path:
+    """The zip to publish as the LayerVersion of ``arch`` and ``python<python_version>``: built or cached, within
+    budget."""
+    layer = build_layer(arch, python_version)
     layer.check_budgets()
     return layer.zip_path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import shutil
 import sys
 from pathlib import Path
@@ -14,28 +15,41 @@ from layers.errors import LayerError
 from layers.verify import PROBE_TIMEOUT_S, verify
 from stack import RUNTIMES, Settings
 
+DEFAULT_VERIFY_RUNTIME = Settings().runtimes[0]
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return run_cli("layers", lambda: args.command(args, Settings(runtime=args.runtime).python_version))
+    return run_cli("layers", lambda: args.command(args))
 
 
-def _build(args: argparse.Namespace, python_version: str) -> int:
-    layer = build_layer(args.arch, python_version, rebuild=args.rebuild)
-    layer.check_budgets()
-    path = layer.zip_path
-    if args.out is not None:
-        try:
-            args.out.mkdir(parents=True, exist_ok=True)
-            path = shutil.copyfile(layer.zip_path, args.out / f"archbench-deps-{args.arch}-{args.runtime}.zip")
-        except OSError as exc:
-            raise LayerError(f"cannot copy the layer into --out {args.out}: {exc.strerror}") from None
-    print(path)
+def python_version(runtime: str) -> str:
+    """``3.13`` for the Lambda runtime ``python3.13``: what pip resolves the wheels for."""
+    return runtime.removeprefix("python")
+
+
+def _build(args: argparse.Namespace) -> int:
+    """Every requested (architecture, runtime) pair; by default every pair the settings' matrix deploys."""
+    settings = Settings.from_pulumi_yaml(args.config)
+    archs = args.arch or settings.architectures
+    runtimes = args.runtime or settings.runtimes
+    for arch, runtime in itertools.product(dict.fromkeys(archs), dict.fromkeys(runtimes)):
+        layer = build_layer(arch, python_version(runtime), rebuild=args.rebuild)
+        layer.check_budgets()
+        print(_copied(layer.zip_path, args.out, arch, runtime) if args.out else layer.zip_path)
     return 0
 
 
-def _verify(args: argparse.Namespace, python_version: str) -> int:
-    result = verify(args.arch, python_version, mirror=args.mirror, timeout=args.timeout)
+def _copied(zip_path: Path, out: Path, arch: str, runtime: str) -> Path:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copyfile(zip_path, out / f"archbench-deps-{arch}-{runtime}.zip"))
+    except OSError as exc:
+        raise LayerError(f"cannot copy the layer into --out {out}: {exc.strerror}") from None
+
+
+def _verify(args: argparse.Namespace) -> int:
+    result = verify(args.arch, python_version(args.runtime), mirror=args.mirror, timeout=args.timeout)
     tested, reference = result.tested, result.reference
     print(f"{'workload':<16}{'size':>9}  {tested.arch + ' digest':<18}{reference.arch + ' digest':<18}same")
     for name, size, tested_digest, reference_digest, equal in result.rows():
@@ -64,20 +78,25 @@ def _seconds(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m layers",
-        description="Build one architecture's Lambda dependency layer, or verify that the arm64 layer computes the "
-                    "same answers as the x86_64 one. Progress on stderr, results on stdout.")
+        description="Build the Lambda dependency layers (one per architecture and runtime), or verify that the "
+                    "arm64 layer computes the same answers as the x86_64 one. Progress on stderr, results on "
+                    "stdout.")
     commands = parser.add_subparsers(required=True, metavar="{build,verify}")
-    default_runtime = Settings().runtime
 
     build = commands.add_parser(
-        "build", help="build (or take from the cache) one architecture's layer zip; prints its path",
-        description="pip install the handlers' requirements for the runtime and architecture, prune, check every "
-                    "ELF file's machine and the Lambda size limits, zip python/. Cached by a hash of "
-                    "requirements + runtime + architecture.")
-    build.add_argument("--arch", required=True, choices=ARCHITECTURES)
-    build.add_argument("--out", type=Path, metavar="DIR", help="also copy the zip into DIR")
-    build.add_argument("--runtime", choices=RUNTIMES, default=default_runtime,
-                       help=f"Lambda runtime the wheels are for (default {default_runtime})")
+        "build", help="build (or take from the cache) the layer zips; prints one path per line",
+        description="For every architecture and runtime (by default every pair the settings' matrix deploys: "
+                    "archbench:architectures × archbench:runtimes), pip install the handlers' requirements, prune, "
+                    "check every ELF file's machine and the Lambda size limits, zip python/. Cached by a hash of "
+                    "requirements + Python version + architecture.")
+    build.add_argument("--arch", action="append", choices=ARCHITECTURES,
+                       help="only this architecture (repeatable; default: archbench:architectures)")
+    build.add_argument("--runtime", action="append", choices=RUNTIMES,
+                       help="only this Lambda runtime (repeatable; default: archbench:runtimes)")
+    build.add_argument("--config", type=Path, metavar="FILE",
+                       help="a Pulumi.<stack>.yaml whose archbench:* keys give the defaults (else the built-in ones)")
+    build.add_argument("--out", type=Path, metavar="DIR",
+                       help="also copy each zip into DIR as archbench-deps-<arch>-<runtime>.zip")
     build.add_argument("--rebuild", action="store_true", help="ignore the cache (pick up new releases)")
     build.set_defaults(command=_build)
 
@@ -88,8 +107,8 @@ def _parser() -> argparse.ArgumentParser:
                     "natively; succeed when every result digest is equal. Needs qemu-user-static and "
                     "debootstrap (scripts/ci-system-deps.sh); the roots are cached under .archbench/.")
     check.add_argument("--arch", default="arm64", choices=ARCHITECTURES, help="the layer under test (default arm64)")
-    check.add_argument("--runtime", choices=RUNTIMES, default=default_runtime,
-                       help=f"Lambda runtime (default {default_runtime}; a Debian suite must ship it)")
+    check.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_VERIFY_RUNTIME,
+                       help=f"Lambda runtime (default {DEFAULT_VERIFY_RUNTIME}; a Debian suite must ship it)")
     check.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default {DEFAULT_MIRROR})")
     check.add_argument("--timeout", type=_seconds, default=PROBE_TIMEOUT_S, metavar="S",
                        help=f"limit for each architecture's run, seconds (default {PROBE_TIMEOUT_S})")

@@ -80,7 +80,9 @@ class Settings:
     allowed_workloads: tuple[str, ...] = field(
         default=(), metadata=_meta("allowedWorkloads", "workloads the handler accepts; empty = all"))
     layers: bool = field(
-        default=True, metadata=_meta("layers", "build and attach one dependency layer per architecture"))
+        default=True,
+        metadata=_meta("layers", "build and attach one dependency layer per (architecture, runtime), "
+                       "shared by its variants"))
     alarm_email: str = field(
         default="", metadata=_meta("alarmEmail", "email subscribed to the alarms' SNS topic; empty = no topic"))
     ci_github_repository: str = field(

@@ -7,6 +7,7 @@ assertions read the inputs the AWS provider would receive.
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -14,10 +15,11 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from components.ci_role import ci_deploy_role
-from components.monitoring import Monitoring
-from core import PROJECT_ROOT
-from stack import Settings, StackSpec, describe_stack
+from components.ci_role import AwsScope, ci_deploy_role, deploy_policy, deploy_role_name, preview_role_name
+from components.layers import layer_keys, layer_name
+from components.monitoring import Monitoring, alarm_topic_name, dashboard_name
+from core import COLOURS, PROJECT_ROOT
+from stack import Settings, StackSpec, describe_stack, stack_alarms
 from tests.support.ops_harness import ACCOUNT, API_ID, REGION, Registered, build, of_type, one
 
 PREFIX = "archbench-ops"
@@ -73,7 +75,7 @@ def test_deploy_role_trusts_exactly_the_environment_of_one_repository():
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
         "token.actions.githubusercontent.com:sub": [f"repo:{REPO}:environment:prod-eu"],
     }
-    assert one(registered, ROLE, "-deploy").inputs["name"] == f"{PREFIX}-ci-deploy"
+    assert one(registered, ROLE, "-deploy").inputs["name"] == f"{PREFIX}_ci-deploy"
 
 
 def test_staging_deploy_role_without_environment_trusts_pushes_to_main_only():
@@ -113,9 +115,9 @@ def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
     everywhere = {sid for sid, s in allowed.items() if "*" in as_list(s["Resource"])}
     assert everywhere == {"CreateMappings", "ApiAccessLogDelivery"}
     assert policy["CreateMappings"]["Condition"] == {
-        "ArnLike": {"lambda:FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-*"}}
+        "ArnLike": {"lambda:FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}_*"}}
 
-    scoped_by = {PREFIX, f"/apis/{API_ID}", "acme-pulumi-state", "event-source-mapping:*"}
+    scoped_by = {f"{PREFIX}_", f"/apis/{API_ID}", "acme-pulumi-state", "event-source-mapping:*"}
     for sid, statement in allowed.items():
         for resource in as_list(statement["Resource"]):
             if resource == "*":
@@ -124,23 +126,61 @@ def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
             assert scoped, (sid, resource)
             assert REGION in resource or f"::{ACCOUNT}:" in resource or resource.startswith("arn:aws:s3:::"), resource
 
-    assert policy["Functions"]["Resource"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-*"]
-    assert policy["FunctionRoles"]["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-*"]
+    assert policy["Functions"]["Resource"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}_*"]
+    assert policy["FunctionRoles"]["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}_*"]
     assert policy["PassFunctionRoles"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
     assert "s3:PutObject" in policy["PulumiStateObjects"]["Action"]
+
+
+def stack_arns(spec: StackSpec, scope: AwsScope) -> list[str]:
+    """The ARN of every resource the stack's program creates under its names (all variants, layers, monitoring)."""
+    arns = [scope.arn("logs", f"log-group:{spec.api_access_log_group}:*"),
+            scope.arn("cloudwatch", f"dashboard/{dashboard_name(spec)}", regional=False),
+            scope.arn("sns", alarm_topic_name(spec))]
+    arns += [scope.arn("lambda", f"layer:{layer_name(spec, key)}") for key in layer_keys(spec)]
+    arns += [scope.arn("cloudwatch", f"alarm:{alarm.name}") for alarm in stack_alarms(spec)]
+    for fn in spec.functions:
+        arns += [scope.arn("lambda", f"function:{fn.function_name}"), scope.arn("sqs", fn.queue_name),
+                 scope.arn("sqs", fn.dlq_name), scope.arn("logs", f"log-group:{fn.log_group}:*"),
+                 scope.arn("iam", f"role/{fn.role_name}", regional=False)]
+    return arns
+
+
+def matches(arn: str, statements: list[dict[str, Any]]) -> bool:
+    """IAM's resource matching: ``*`` spans any characters, ``/`` and ``:`` included."""
+    return any(pattern != "*" and fnmatchcase(arn, pattern) for s in statements for pattern in as_list(s["Resource"]))
+
+
+def test_deploy_policy_covers_every_variant_of_its_stack_and_nothing_of_a_stack_whose_prefix_extends_it():
+    settings = Settings(ci_github_repository=REPO, memory_sizes=(128, 1024), runtimes=("python3.12", "python3.13"))
+    prod, prod_eu = (describe_stack(settings, prefix) for prefix in ("archbench-prod", "archbench-prod-eu"))
+    scope = AwsScope.of(REGION, ACCOUNT)
+    document = deploy_policy(prod, scope, API_ID)
+    allows = [s for s in document["Statement"] if s["Effect"] == "Allow"]
+    denies = [s for s in document["Statement"] if s["Effect"] == "Deny"]
+
+    own = stack_arns(prod, scope)
+    assert len(prod.functions) == 12 and len(own) == 3 + 4 + 4 * 12 + 5 * 12
+    assert [arn for arn in own if not matches(arn, allows)] == []
+    assert [arn for arn in stack_arns(prod_eu, scope) if matches(arn, allows)] == []
+    # The CI roles fall under the stack's names but are denied; no function role is.
+    ci_roles = [scope.arn("iam", f"role/{name(prod)}", regional=False) for name in (deploy_role_name,
+                                                                                     preview_role_name)]
+    assert all(matches(arn, allows) and matches(arn, denies) for arn in ci_roles)
+    assert not [arn for arn in own if matches(arn, denies)]
 
 
 def test_deploy_role_may_never_change_the_ci_roles():
     registered = build_ci(stack(ci_github_repository=REPO))
     deny = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))["NeverTheCiRoles"]
     assert deny["Effect"] == "Deny"
-    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-ci-*"]
+    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}_ci-*"]
     assert {"iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PassRole"} <= set(
         deny["Action"])
     # Both CI roles fall under the denied pattern.
     for role in of_type(registered, ROLE):
-        assert role.inputs["name"].startswith(f"{PREFIX}-ci-")
+        assert role.inputs["name"].startswith(f"{PREFIX}_ci-")
 
 
 def test_an_existing_oidc_provider_is_reused_not_created():
@@ -153,10 +193,10 @@ def test_an_existing_oidc_provider_is_reused_not_created():
 
 # --- alarms -------------------------------------------------------------------------------------------------
 
-def test_four_alarms_per_architecture_on_the_right_metrics_and_thresholds():
+def test_four_alarms_per_variant_on_the_right_metrics_and_thresholds():
     spec = stack(timeout_s=20, batching_window_s=5)
     alarms = {r.inputs["name"]: r.inputs for r in of_type(build_monitoring(spec), ALARM)}
-    assert len(alarms) == 8
+    assert len(spec.functions) == 3 and len(alarms) == 4 * 3
 
     for fn in spec.functions:
         expected = {
@@ -181,10 +221,10 @@ def test_four_alarms_per_architecture_on_the_right_metrics_and_thresholds():
 def test_alarm_email_adds_a_topic_that_every_alarm_notifies():
     registered = build_monitoring(stack(alarm_email="oncall@example.com"))
     topic = one(registered, TOPIC)
-    assert topic.inputs["name"] == f"{PREFIX}-alarms"
+    assert topic.inputs["name"] == f"{PREFIX}_alarms"
     subscription = one(registered, SUBSCRIPTION)
     assert (subscription.inputs["protocol"], subscription.inputs["endpoint"]) == ("email", "oncall@example.com")
-    topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{PREFIX}-alarms"
+    topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{PREFIX}_alarms"
     assert subscription.inputs["topic"] == topic_arn
     for alarm in of_type(registered, ALARM):
         assert alarm.inputs["alarmActions"] == [topic_arn]
@@ -194,7 +234,7 @@ def test_alarm_email_adds_a_topic_that_every_alarm_notifies():
 def test_without_alarm_email_there_is_no_topic():
     registered = build_monitoring(stack())
     assert of_type(registered, TOPIC) == [] and of_type(registered, SUBSCRIPTION) == []
-    assert len(registered) == 1 + 8 + 1  # the component, 8 alarms, the dashboard
+    assert len(registered) == 1 + 4 * 3 + 1  # the component, four alarms for each of three variants, the dashboard
 
 
 # --- dashboard ----------------------------------------------------------------------------------------------
@@ -202,7 +242,7 @@ def test_without_alarm_email_there_is_no_topic():
 def dashboard(spec: StackSpec) -> dict[str, Any]:
     registered = build_monitoring(spec)
     board = one(registered, DASHBOARD)
-    assert board.inputs["dashboardName"] == f"{spec.prefix}-comparison"
+    assert board.inputs["dashboardName"] == f"{spec.prefix}_comparison"
     return board.json("dashboardBody")
 
 
@@ -210,38 +250,52 @@ def percentile_widgets(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [w for w in widgets if w["properties"].get("title", "").startswith(("WorkloadMs p50", "WorkloadMs p99"))]
 
 
-def test_dashboard_puts_both_architectures_side_by_side():
+def test_dashboard_puts_each_cells_variants_side_by_side():
     spec = stack()
     widgets = dashboard(spec)["widgets"]
     text = json.dumps(widgets)
+    variant_ids = [fn.variant_id for fn in spec.functions]
+    assert variant_ids == ["py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin"]
 
-    for arch in ("arm64", "x86_64"):
-        fn = spec.function(arch)
+    for fn in spec.functions:
         for stat in ("p50", "p99"):
-            title = f"WorkloadMs {stat} by workload — {arch}"
+            title = f"WorkloadMs {stat} by workload — {fn.variant_id}"
             (widget,) = [w for w in widgets if w["properties"].get("title") == title]
             (expression,) = widget["properties"]["metrics"][0]
             assert expression["expression"] == (
-                f"SEARCH('{{ArchBench,Architecture,Workload}} MetricName=\"WorkloadMs\" Architecture=\"{arch}\"', "
+                f"SEARCH('{{ArchBench,Variant,Workload}} MetricName=\"WorkloadMs\" Variant=\"{fn.variant_id}\"', "
                 f"'{stat}', 60)")
-            assert widget["width"] == 12
-        for name in (fn.function_name, fn.queue_name, fn.dlq_name, f"SOURCE '{fn.log_group}'"):
+            assert widget["width"] == 8
+        for name in (fn.function_name, fn.queue_name, fn.dlq_name, f"SOURCE '{fn.log_group}'",
+                     f'"Variant", "{fn.variant_id}"'):
             assert name in text
-    # The two percentile pairs sit side by side: same row, arm64 left of x86_64.
-    assert sorted((w["y"], w["x"]) for w in percentile_widgets(widgets)) == [(4, 0), (4, 12), (10, 0), (10, 12)]
+    assert "Architecture" not in text, "the EMF metrics are dimensioned by Variant only"
+    # One row per percentile, the cell's variants left to right in matrix order: arm64, x86_64, its twin.
+    rows = sorted((w["y"], w["x"], w["properties"]["title"].rsplit(" ", 1)[-1]) for w in percentile_widgets(widgets))
+    assert rows == [(4, 0, variant_ids[0]), (4, 8, variant_ids[1]), (4, 16, variant_ids[2]),
+                    (10, 0, variant_ids[0]), (10, 8, variant_ids[1]), (10, 16, variant_ids[2])]
 
     (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(
-        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{spec.function(a).function_name}-{kind}"
-        for a in ("arm64", "x86_64") for kind in ("errors", "throttles", "dlq-depth", "queue-age"))
+        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{fn.function_name}-{kind}"
+        for fn in spec.functions for kind in ("errors", "throttles", "dlq-depth", "queue-age"))
     assert f'"ApiId", "{API_ID}"' in text
     for widget in widgets:
         if widget["type"] in ("metric", "log"):
             assert widget["properties"]["region"] == REGION
 
 
-def test_dashboard_widgets_tile_the_grid_without_overlap():
-    widgets = dashboard(stack())["widgets"]
+def test_dashboard_lines_are_labelled_by_variant_and_coloured_by_architecture():
+    spec = stack()
+    for widget in dashboard(spec)["widgets"]:
+        for metric in widget["properties"].get("metrics", []):
+            options = metric[-1]
+            variant_id = options.get("label", "").split(" ")[0]
+            if variant_id.startswith("py"):
+                assert options["color"] == COLOURS[spec.function(variant_id).architecture]
+
+
+def assert_tiles_the_grid(widgets: list[dict[str, Any]]) -> None:
     cells: set[tuple[int, int]] = set()
     for w in widgets:
         assert w["x"] >= 0 and w["x"] + w["width"] <= 24
@@ -250,8 +304,12 @@ def test_dashboard_widgets_tile_the_grid_without_overlap():
         cells |= area
 
 
+def test_dashboard_widgets_tile_the_grid_without_overlap():
+    assert_tiles_the_grid(dashboard(stack())["widgets"])
+
+
 def test_dashboard_of_a_single_architecture_stack_has_only_its_widgets():
-    spec = stack(architectures=("arm64",))
+    spec = stack(architectures=("arm64",), control="none")
     widgets = dashboard(spec)["widgets"]
     text = json.dumps(widgets)
     assert "x86" not in text

@@ -15,8 +15,9 @@ from typing import Literal
 
 import pytest
 
+import layers.__main__ as layers_cli
 from core import PROJECT_ROOT, state_dir
-from layers import LayerError, build_layer
+from layers import Layer, LayerError, build_layer
 from layers.__main__ import main
 from layers.budget import MIB, UNZIPPED_LIMIT_BYTES, ZIP_LIMIT_BYTES, check_budgets, package_sizes
 from layers.elf import EM_AARCH64, EM_X86_64, elf_machine, wrong_machine_files
@@ -248,6 +249,41 @@ def test_cli_mistakes_are_one_line_and_non_zero(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as exit_:
         main(["verify", "--timeout", "0"])
     assert exit_.value.code == 2 and "--timeout: must be a whole number of seconds >= 1" in capsys.readouterr().err
+
+
+def test_build_makes_one_layer_per_architecture_and_runtime_of_the_settings(
+        offline_index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    built: list[tuple[str, str]] = []
+
+    def build_from_the_offline_index(arch: str, python_version: str, rebuild: bool = False) -> Layer:
+        built.append((arch, python_version))
+        return build_layer(arch, python_version, requirements=offline_index, rebuild=rebuild)
+
+    monkeypatch.setattr(layers_cli, "build_layer", build_from_the_offline_index)
+    config = write(tmp_path / "Pulumi.dev.yaml", "config:\n  archbench:architectures: [x86_64]\n"
+                                                  "  archbench:control: none\n"
+                                                  "  archbench:runtimes: [python3.12, python3.13]\n")
+    assert main(["build", "--config", str(config), "--out", str(tmp_path / "dist")]) == 0
+    assert built == [("x86_64", "3.12"), ("x86_64", "3.13")]
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(tmp_path / "dist" / f"archbench-deps-x86_64-{runtime}.zip")
+                       for runtime in ("python3.12", "python3.13")]
+    assert all(Path(path).stat().st_size > 0 for path in printed)
+    cached = sorted(entry.name.rsplit("-", 1)[0] for entry in (state_dir() / "layers").iterdir())
+    assert cached == ["x86_64-py3.12", "x86_64-py3.13"]  # one cache entry per (architecture, Python version)
+
+    built.clear()
+    assert main(["build", "--config", str(config), "--runtime", "python3.13", "--runtime", "python3.13"]) == 0
+    assert built == [("x86_64", "3.13")]  # the options pick from the pairs, each once
+
+
+def test_build_with_an_unreadable_config_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(tmp_path / "Pulumi.bad.yaml", "config:\n  archbench:memoryMb: 2048\n")
+    assert main(["build", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("layers: error: archbench:memoryMb was replaced by archbench:memorySizes")
+    assert err.count("\n") == 1
 
 
 def test_importing_layers_does_not_import_pulumi() -> None:

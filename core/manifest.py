@@ -1,7 +1,9 @@
 """The run manifest contract: ``runs/<run_id>/manifest.json``, written by loadgen and read by analysis.
 
-Runs live in ``core.paths.runs_dir()``. ``sent`` counts requests SQS accepted (or the API
-answered, with any status); ``failed`` those never accepted after retries; ``scheduled`` = sent + failed.
+Runs live in ``core.paths.runs_dir()``. ``targets`` holds one ``TargetCounts`` per driven variant, keyed by its
+variant id (the keys of ``outputs["functions"]``): read its architecture, memory, runtime and role with
+``stack.StackOutputs.from_dict(manifest.outputs)``. ``sent`` counts requests SQS accepted (or the API answered,
+with any status); ``failed`` those never accepted after retries; ``scheduled`` = sent + failed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class ManifestError(UserError):
 
 @dataclass
 class TargetCounts:
-    """One architecture's queue or route. ``http_status`` (status → count) only for the API target."""
+    """One variant's queue or route. ``http_status`` (status → count) only for the API target."""
 
     scheduled: int = 0
     sent: int = 0
@@ -57,7 +59,7 @@ class RunManifest:
     interrupted: bool
     config: dict[str, Any]
     outputs: dict[str, Any]  # StackOutputs.to_dict()
-    targets: dict[str, TargetCounts]  # architecture → counts
+    targets: dict[str, TargetCounts]  # variant id → counts (a subset of outputs["functions"] with --variants)
     lag_ms: dict[str, float] = field(default_factory=lambda: {"p50": 0.0, "p99": 0.0, "max": 0.0})
     achieved_rate_per_s: float = 0.0
 
@@ -74,7 +76,7 @@ class RunManifest:
             "interrupted": self.interrupted,
             "config": self.config,
             "outputs": self.outputs,
-            "targets": {arch: counts.to_dict() for arch, counts in self.targets.items()},
+            "targets": {variant: counts.to_dict() for variant, counts in self.targets.items()},
             "lag_ms": self.lag_ms,
             "achieved_rate_per_s": self.achieved_rate_per_s,
         }
@@ -92,7 +94,8 @@ class RunManifest:
                 interrupted=bool(data["interrupted"]),
                 config=dict(data["config"]),
                 outputs=dict(data["outputs"]),
-                targets={str(arch): TargetCounts.from_dict(counts) for arch, counts in data["targets"].items()},
+                targets={str(variant): TargetCounts.from_dict(counts)
+                         for variant, counts in data["targets"].items()},
                 lag_ms={str(k): float(v) for k, v in data["lag_ms"].items()},
                 achieved_rate_per_s=float(data["achieved_rate_per_s"]),
             )

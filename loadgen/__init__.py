@@ -1,7 +1,8 @@
-"""``python -m loadgen``: open-model paired load for both architectures (SQS queues or HTTP API routes).
+"""``python -m loadgen``: open-model load for every variant of the matrix at once (SQS queues or HTTP API routes).
 
 The schedule alone decides when each work request is due (a slow target never slows it down), and every
-scheduled request goes to every architecture at the same moment with the same workload, size, seed and seq.
+scheduled request goes to every variant at the same moment with the same workload, size, seed and seq; within
+each release the variants are served in a seeded shuffled order, so none is always first.
 
 As a library (benchmarks, other packages' tests): describe a run with ``LoadRequest``, plan it with ``plan_load``
 (no stack needed), carry it out with ``run_load``, which returns the ``RunManifest`` it wrote. Other packages
@@ -14,7 +15,7 @@ from loadgen.parsing import WorkloadShare, parse_mix, parse_rate
 from loadgen.plan import Plan, build_plan, resolve_mix
 from loadgen.planning import TARGETS, LoadPlan, LoadRequest, TargetName, plan_load
 from loadgen.run import run_load
-from loadgen.runner import linger_s, senders_per_arch
+from loadgen.runner import linger_s, release_orders, senders_per_variant
 from loadgen.schedule import PROFILES, Profile
 from loadgen.sqs import MAX_BATCH
 from loadgen.stats import RunStats
@@ -38,8 +39,9 @@ __all__ = [
     "parse_mix",
     "parse_rate",
     "plan_load",
+    "release_orders",
     "resolve_mix",
     "run_load",
-    "senders_per_arch",
+    "senders_per_variant",
     "sqs_client",
 ]

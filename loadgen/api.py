@@ -1,4 +1,4 @@
-"""The HTTP API target: one POST per request and architecture, SigV4-signed when credentials exist.
+"""The HTTP API target: one POST per request and variant, SigV4-signed when credentials exist.
 
 A route with IAM authorization needs the signature; a route without one ignores it, and the local cloud's emulator
 does not check it, so signing whenever credentials are available is right everywhere. Any HTTP status counts as
@@ -8,6 +8,7 @@ Connection errors are retried (the request never left); a read timeout is not (t
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 
@@ -22,7 +23,7 @@ _TIMEOUT = urllib3.Timeout(connect=5.0, read=120.0)
 
 
 class ApiTarget:
-    """Posts one seq at a time to one architecture's route, from a bounded connection pool."""
+    """Posts one seq at a time to one variant's route, from a bounded connection pool."""
 
     batch_size = 1
 
@@ -35,12 +36,12 @@ class ApiTarget:
         # block=True: never more than pool_size connections per host, the rest wait for a free one.
         self.http = urllib3.PoolManager(maxsize=pool_size, block=True, retries=_RETRIES, timeout=_TIMEOUT)
 
-    def send(self, arch: str, seqs: list[int], due_mono: list[float]) -> None:
-        for seq, lag in zip(seqs, self.stats.begin(arch, due_mono), strict=True):
-            self._post(arch, seq, lag)
+    def send(self, variant: str, seqs: list[int], due_mono: list[float]) -> None:
+        for seq, lag in zip(seqs, self.stats.begin(variant, due_mono), strict=True):
+            self._post(variant, seq, lag)
 
-    def _post(self, arch: str, seq: int, lag_s: float) -> None:
-        url = self.urls[arch]
+    def _post(self, variant: str, seq: int, lag_s: float) -> None:
+        url = self.urls[variant]
         body = self.plan.request(seq, time.time()).to_json().encode()
         headers = self.signer.headers("POST", url, body) if self.signer else {"Content-Type": "application/json"}
         started = time.perf_counter()
@@ -49,14 +50,18 @@ class ApiTarget:
             response = self.http.request("POST", url, body=body, headers=headers)
             status = response.status
         except urllib3.exceptions.HTTPError as exc:
-            self.stats.note_error(f"{arch}: POST {url}: {exc}", kind=f"{arch} POST {type(exc).__name__}")
+            self.stats.note_error(f"{variant}: POST {url}: {exc}", kind=f"{variant} POST {type(exc).__name__}")
             status = None
         latency_ms = (time.perf_counter() - started) * 1000.0
         if status is not None and status >= 400:
-            self.stats.note_error(f"{arch}: HTTP {status}: {response.data[:200].decode(errors='replace')}",
-                                  kind=f"{arch} HTTP {status}")
-        self.stats.answer(RequestRecord(arch=arch, seq=seq, status=status, latency_ms=round(latency_ms, 3),
+            self.stats.note_error(f"{variant}: HTTP {status}: {response.data[:200].decode(errors='replace')}",
+                                  kind=f"{variant} HTTP {status}")
+        self.stats.answer(RequestRecord(variant=variant, seq=seq, status=status, latency_ms=round(latency_ms, 3),
                                         lag_ms=round(lag_s * 1000.0, 3)))
+
+    def settle(self, variants: tuple[str, ...], stop: threading.Event, timeout_s: float) -> list[str]:
+        """Nothing to wait for: an answered request has been processed (the function answered it)."""
+        return []
 
     def close(self) -> None:
         self.http.clear()

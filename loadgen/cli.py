@@ -41,40 +41,51 @@ from stack import OutputsError, StackOutputs, find_outputs
 
 EXAMPLES = """examples:
   python -m loadgen --rate 50/s --duration 10m                       sustained, SQS, workload sort
-  python -m loadgen --rate 20/s --duration 1m --target api           both HTTP API routes
+  python -m loadgen --rate 20/s --duration 1m --target api           every variant's HTTP API route
+  python -m loadgen --rate 20/s --duration 1m --variants py313-1024-arm64,py313-1024-x86_64   two of them
   python -m loadgen --rate 5/s --duration 2m --profile burst --burst-interval 30s   150 at once, every 30 s
   python -m loadgen --rate 100/s --duration 5m --profile ramp --ramp-from 10/s
   python -m loadgen --rate 50/s --duration 1m --profile poisson --seed 3
   python -m loadgen --rate 30/s --duration 1m --workload sort:3,noop:1 --dry-run
+  python -m loadgen --profile cold --count 10 --workload noop            10 forced cold starts per variant
+
+--profile cold changes an environment variable (ARCHBENCH_COLD_ROUND) on every variant's function before each
+round, so it needs lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration on them.
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loadgen", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
-        description="Send the same scheduled work requests to both architectures at the same moments "
-                    "(open model: the schedule never waits for the target) and write runs/<run_id>/manifest.json.")
-    parser.add_argument("--rate", required=True, help="requests per second per architecture: 50/s or 3000/m "
-                        "(ramp: the end rate; burst: the average rate)")
-    parser.add_argument("--duration", required=True, help="how long: 30s, 10m, 1h")
+        description="Send the same scheduled work requests to every variant of the stack (each runtime × memory × "
+                    "architecture, and the A/A twin) at the same moments, in a shuffled order within each release "
+                    "(open model: the schedule never waits for the target), and write runs/<run_id>/manifest.json.")
+    parser.add_argument("--rate", help="requests per second per variant: 50/s or 3000/m "
+                        "(ramp: the end rate; burst: the average rate); every profile but cold")
+    parser.add_argument("--duration", help="how long: 30s, 10m, 1h; every profile but cold")
     parser.add_argument("--profile", choices=PROFILES, default="sustained",
-                        help="sustained (even spacing), burst, ramp, poisson (default: sustained)")
+                        help="sustained (even spacing), burst, ramp, poisson, or cold: --count rounds, each a "
+                             "configuration update of every function, then one request to each (default: sustained)")
+    parser.add_argument("--count", type=int, help="cold: rounds, i.e. forced cold starts per variant, 1–1000")
     parser.add_argument("--ramp-from", default="0/s", help="ramp: the start rate (default: 0/s)")
     parser.add_argument("--burst-interval", default="10s",
                         help="burst: time between bursts; each burst is rate × interval requests (default: 10s)")
     parser.add_argument("--target", choices=TARGETS, default="sqs", help="queues or HTTP routes (default: sqs)")
+    parser.add_argument("--variants", metavar="ID,ID", type=_variant_ids,
+                        help="drive only these variants, e.g. py313-1024-arm64,py313-1024-x86_64 (default: all)")
     parser.add_argument("--workload", default="sort",
                         help="a workload or a mix: sort | sort,noop | sort:3,noop:1 | sort@20000:3 (default: sort)")
     parser.add_argument("--size", type=int, help="input size for workloads without @SIZE (default: each one's own)")
     parser.add_argument("--iterations", type=int, default=1, help="times each request runs its workload (default: 1)")
     parser.add_argument("--seed", type=int, default=1,
-                        help="input seed, 0 … 2**63-1; also orders the mix and poisson arrivals (default: 1)")
+                        help="input seed, 0 … 2**63-1; also orders the mix, poisson arrivals and the variants' "
+                             "order within each release (default: 1)")
     parser.add_argument("--run-id", help="name the run (1–64 of A-Z a-z 0-9 . _ -, e.g. baseline-1024) instead of "
                                          "a new id like 20261125T080000Z-3fa2")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--outputs", metavar="FILE", help="stack outputs JSON file")
     source.add_argument("--stack", metavar="NAME", help="Pulumi stack whose `bench` output to use")
-    parser.add_argument("--senders", type=int, help="sender threads per architecture (default: sized to the rate)")
+    parser.add_argument("--senders", type=int, help="sender threads per variant (default: sized to the rate)")
     parser.add_argument("--max-cost", type=float, default=DEFAULT_MAX_COST_USD, metavar="USD",
                         help=f"ask before an AWS run estimated above this, > 0 (default: {DEFAULT_MAX_COST_USD:g})")
     parser.add_argument("--yes", action="store_true", help="do not ask, whatever the estimated cost")
@@ -102,7 +113,7 @@ def _main(args: argparse.Namespace) -> int:
     if load.estimate is not None and load.estimate.total_usd > args.max_cost and not args.yes:
         _confirm(load.plan.run_id, load.estimate, args.max_cost)
 
-    stats, stop = RunStats(load.architectures), threading.Event()
+    stats, stop = RunStats(load.variants), threading.Event()
     manifest = run_load(load, outputs, stop=stop, stats=stats, live=_watched(load, stats, stop), notice=print)
     print_summary(manifest, stats)
     return _exit_code(manifest)
@@ -115,12 +126,33 @@ def _request(args: argparse.Namespace) -> LoadRequest:
     check_seed(args.seed)
     if args.senders is not None and args.senders < 1:
         raise UsageError("--senders must be at least 1")
-    profile = Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
-                      start_rate_per_s=parse_rate(args.ramp_from, allow_zero=True),
-                      burst_interval_s=parse_duration(args.burst_interval), seed=args.seed)
+    profile = _profile(args)
+    rate_text = f"{profile.count} cold rounds" if profile.kind == "cold" else args.rate
     mix = resolve_mix(parse_mix(args.workload), args.size, args.iterations)
-    return LoadRequest(rate_text=args.rate, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
-                       run_id=run_id, target=args.target, senders=args.senders)
+    return LoadRequest(rate_text=rate_text, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
+                       run_id=run_id, target=args.target, senders=args.senders, variants=args.variants)
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    """The cold profile takes --count; every other one --rate and --duration."""
+    if args.profile == "cold":
+        if args.rate is not None or args.duration is not None:
+            raise UsageError("--profile cold takes --count N, not --rate or --duration")
+        if args.count is None:
+            raise UsageError("--profile cold needs --count N: how many cold starts per variant")
+        return Profile(kind="cold", rate_per_s=0.0, duration_s=0.0, seed=args.seed, count=args.count)
+    if args.count is not None:
+        raise UsageError(f"--count is for --profile cold; --profile {args.profile} takes --rate and --duration")
+    if args.rate is None or args.duration is None:
+        raise UsageError(f"--profile {args.profile} needs --rate and --duration (e.g. --rate 50/s --duration 1m)")
+    return Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
+                   start_rate_per_s=parse_rate(args.ramp_from, allow_zero=True),
+                   burst_interval_s=parse_duration(args.burst_interval), seed=args.seed)
+
+
+def _variant_ids(text: str) -> tuple[str, ...]:
+    """``--variants a,b``: the ids as given (checked against the stack by ``plan_load``)."""
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def _outputs(args: argparse.Namespace) -> StackOutputs | None:
@@ -136,15 +168,20 @@ def _outputs(args: argparse.Namespace) -> StackOutputs | None:
 
 def _print_plan(load: LoadPlan) -> None:
     plan, profile = load.plan, load.request.profile
-    shape = {"sustained": "evenly spaced", "poisson": f"poisson arrivals (seed {profile.seed})",
-             "ramp": f"ramping {profile.start_rate_per_s:g}/s → {profile.rate_per_s:g}/s",
-             "burst": f"{profile.burst_size} at once every {profile.burst_interval_s:g} s"}[profile.kind]
     mix = ", ".join(f"{s.name}@{s.size} ×{n}" for s, n in zip(plan.mix, plan.counts_by_workload().values(),
                                                                strict=True))
-    print(f"run {plan.run_id}: {plan.total} requests per architecture to {', '.join(load.architectures)} via "
-          f"{load.target}, {load.request.rate_text} for {profile.duration_s:g} s, {shape}")
-    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {load.senders} senders per "
-          "architecture")
+    if profile.kind == "cold":
+        print(f"run {plan.run_id}: {plan.total} forced cold starts per variant to {len(load.variants)} variants via "
+              f"{load.target}: each round updates every function's environment, waits until the updates have "
+              "finished, then sends one request to each")
+    else:
+        shape = {"sustained": "evenly spaced", "poisson": f"poisson arrivals (seed {profile.seed})",
+                 "ramp": f"ramping {profile.start_rate_per_s:g}/s → {profile.rate_per_s:g}/s",
+                 "burst": f"{profile.burst_size} at once every {profile.burst_interval_s:g} s"}[profile.kind]
+        print(f"run {plan.run_id}: {plan.total} requests per variant to {len(load.variants)} variants via "
+              f"{load.target}, {load.request.rate_text} for {profile.duration_s:g} s, {shape}")
+    print(f"run {plan.run_id}: variants {', '.join(load.variants)}")
+    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {load.senders} senders per variant")
 
 
 def _print_cost(estimate: CostEstimate, max_cost: float) -> None:

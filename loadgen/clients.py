@@ -26,11 +26,11 @@ def sqs_client(outputs: StackOutputs, connections: int) -> Any:
 
 def preflight_queues(client: Any, queue_urls: Mapping[str, str]) -> None:
     """Fail before the run, in one line, when a queue is unreachable (stack gone, endpoint down, no access)."""
-    for arch, url in queue_urls.items():
+    for variant, url in queue_urls.items():
         try:
             client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         except (BotoCoreError, ClientError) as exc:
-            raise UserError(f"the {arch} queue {url} is not reachable ({exc}); is the stack up? "
+            raise UserError(f"the {variant} queue {url} is not reachable ({exc}); is the stack up? "
                              "(`python -m localcloud status`, or `pulumi stack`)") from None
 
 

@@ -2,12 +2,14 @@
 
 List prices from the one table, ``core.pricing`` (us-east-1's: the cost guard does not know the region yet).
 Every work item is assumed to be its own invocation (SQS batches make it fewer) and to take ``ASSUMED_MS`` per
-iteration at the workload's default size, scaled linearly with size: deliberately pessimistic.
+iteration at the workload's default size, scaled linearly with size: deliberately pessimistic. Every variant
+gets every request, each billed at its own memory size and its architecture's GB-second price.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core import (
@@ -17,6 +19,7 @@ from core import (
     SQS_PER_MILLION_REQUESTS_USD,
 )
 from loadgen.plan import Plan
+from stack import Variant
 
 LAMBDA_PER_REQUEST_USD = LAMBDA_PER_MILLION_REQUESTS_USD / 1e6
 SQS_PER_REQUEST_USD = SQS_PER_MILLION_REQUESTS_USD / 1e6
@@ -27,7 +30,7 @@ DEFAULT_MAX_COST_USD = 1.0
 
 @dataclass(frozen=True)
 class CostEstimate:
-    invocations: int  # work items across all architectures
+    invocations: int  # work items across all variants
     lambda_usd: float
     messaging_usd: float  # SQS requests or HTTP API requests
 
@@ -36,23 +39,24 @@ class CostEstimate:
         return self.lambda_usd + self.messaging_usd
 
 
-def estimate_cost(plan: Plan, target: str, memory_mb: dict[str, int], default_sizes: dict[str, int]) -> CostEstimate:
-    """Upper estimate for sending ``plan`` to each architecture in ``memory_mb``."""
+def estimate_cost(plan: Plan, target: str, variants: Iterable[Variant], default_sizes: dict[str, int]) -> CostEstimate:
+    """Upper estimate for sending ``plan`` to every one of ``variants``."""
+    variants = tuple(variants)
     seconds_all_items = sum(
         count * ASSUMED_MS / 1000.0 * plan.iterations * _size_factor(share.size or 0, default_sizes[share.name])
         for share, count in zip(plan.mix, plan.counts_by_workload().values(), strict=True)
     )
     lambda_usd = 0.0
-    for arch, memory in memory_mb.items():
-        gb_seconds = seconds_all_items * memory / 1024.0
-        lambda_usd += plan.total * LAMBDA_PER_REQUEST_USD + gb_seconds * LAMBDA_PER_GB_S_USD[arch]
+    for variant in variants:
+        gb_seconds = seconds_all_items * variant.memory_mb / 1024.0
+        lambda_usd += plan.total * LAMBDA_PER_REQUEST_USD + gb_seconds * LAMBDA_PER_GB_S_USD[variant.architecture]
     if target == "sqs":
         # one send per ≤ 10 items, then a receive and a delete per item at worst
-        per_arch_requests = math.ceil(plan.total / 10) + 2 * plan.total
-        messaging = per_arch_requests * len(memory_mb) * SQS_PER_REQUEST_USD
+        per_variant_requests = math.ceil(plan.total / 10) + 2 * plan.total
+        messaging = per_variant_requests * len(variants) * SQS_PER_REQUEST_USD
     else:
-        messaging = plan.total * len(memory_mb) * HTTP_API_PER_REQUEST_USD
-    return CostEstimate(invocations=plan.total * len(memory_mb), lambda_usd=lambda_usd, messaging_usd=messaging)
+        messaging = plan.total * len(variants) * HTTP_API_PER_REQUEST_USD
+    return CostEstimate(invocations=plan.total * len(variants), lambda_usd=lambda_usd, messaging_usd=messaging)
 
 
 def _size_factor(size: int, default_size: int) -> float:

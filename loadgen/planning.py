@@ -15,9 +15,9 @@ from handlers.contract import WorkRequest, is_run_id, run_id_problem
 from loadgen.cost import CostEstimate, estimate_cost
 from loadgen.parsing import WorkloadShare
 from loadgen.plan import Plan, build_plan
-from loadgen.runner import senders_per_arch
+from loadgen.runner import senders_per_variant
 from loadgen.schedule import Profile
-from stack import Settings, StackOutputs
+from stack import Settings, StackOutputs, Variant
 
 TargetName = Literal["sqs", "api"]
 TARGETS: tuple[TargetName, ...] = get_args(TargetName)
@@ -34,7 +34,8 @@ class LoadRequest:
     seed: int
     run_id: str  # a checked run id (``core.check_run_id``) or a new one
     target: TargetName = "sqs"
-    senders: int | None = None  # per architecture; None: sized to the rate
+    senders: int | None = None  # per variant; None: sized to the rate
+    variants: tuple[str, ...] | None = None  # the variant ids to drive; None: every deployed one
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class LoadPlan:
 
     request: LoadRequest
     plan: Plan
-    architectures: tuple[str, ...]
-    senders: int  # per architecture
+    variants: tuple[str, ...]  # variant ids, in matrix order
+    senders: int  # per variant
     estimate: CostEstimate | None  # on AWS, or when the stack is unknown; None for a local cloud
 
     @property
@@ -57,38 +58,48 @@ def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
 
     Every request the functions would refuse is refused here, before anything is sent: a ``UsageError``.
     """
-    if outputs is None:
-        settings = Settings()
-        architectures = settings.architectures
-        memory = dict.fromkeys(architectures, settings.memory_mb)
-    else:
-        architectures = tuple(outputs.functions)
-        memory = {arch: fn.memory_mb for arch, fn in outputs.functions.items()}
-    check_requests(request, memory)
+    deployed = ({v.id: v for v in Settings().variants} if outputs is None
+                else {variant_id: fn.variant for variant_id, fn in outputs.variants.items()})
+    variants = select_variants(deployed, request.variants)
+    check_requests(request, variants)
     plan = build_plan(request.run_id, request.profile, request.mix, request.iterations, request.seed)
     estimate = None
     if outputs is None or not outputs.is_local:
-        estimate = estimate_cost(plan, request.target, memory, _default_sizes(plan))
-    return LoadPlan(request=request, plan=plan, architectures=architectures,
-                    senders=request.senders or senders_per_arch(plan, request.target), estimate=estimate)
+        estimate = estimate_cost(plan, request.target, variants.values(), _default_sizes(plan))
+    return LoadPlan(request=request, plan=plan, variants=tuple(variants),
+                    senders=request.senders or senders_per_variant(plan, request.target), estimate=estimate)
 
 
-def check_requests(request: LoadRequest, memory_mb: Mapping[str, int]) -> None:
-    """Refuse (``UsageError``) what the handler of every function in ``memory_mb`` would: the run id, the seed,
-    each workload's size and iterations, and whether its size fits the smallest function's memory."""
+def select_variants(deployed: Mapping[str, Variant], wanted: tuple[str, ...] | None) -> dict[str, Variant]:
+    """The ``wanted`` ids of ``deployed`` (all of them for None), in matrix order; an unknown id is a
+    ``UsageError`` that lists the deployed ones."""
+    if wanted is None:
+        return dict(deployed)
+    unknown = [variant_id for variant_id in wanted if variant_id not in deployed]
+    if unknown:
+        raise UsageError(f"--variants: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not deployed; "
+                         f"the stack has {', '.join(deployed)}")
+    if not wanted:
+        raise UsageError(f"--variants names no variant; the stack has {', '.join(deployed)}")
+    return {variant_id: variant for variant_id, variant in deployed.items() if variant_id in wanted}
+
+
+def check_requests(request: LoadRequest, variants: Mapping[str, Variant]) -> None:
+    """Refuse (``UsageError``) what the handler of every one of ``variants`` would: the run id, the seed, each
+    workload's size and iterations, and whether its size fits the smallest variant's memory."""
     from handlers.validation import RequestError, parse_work_request
 
     if not is_run_id(request.run_id):
         raise UsageError(f"--run-id {run_id_problem(request.run_id)}")
     check_seed(request.seed)
-    smallest = min(memory_mb, key=lambda arch: memory_mb[arch])
+    smallest = min(variants, key=lambda variant_id: variants[variant_id].memory_mb)
     for share in request.mix:
         sample = WorkRequest(run_id=request.run_id, seq=0, workload=share.name, size=int(share.size or 0),
                              iterations=request.iterations, seed=request.seed)
         try:
-            parse_work_request(sample.to_json(), memory_mb=memory_mb[smallest])
+            parse_work_request(sample.to_json(), memory_mb=variants[smallest].memory_mb)
         except RequestError as exc:
-            where = f" ({smallest})" if len(set(memory_mb.values())) > 1 else ""
+            where = f" ({smallest})" if len({v.memory_mb for v in variants.values()}) > 1 else ""
             raise UsageError(f"{exc.message}{where}") from None
 
 

@@ -1,4 +1,7 @@
-"""The live display: what was sent per architecture, target vs achieved rate, schedule lag and errors."""
+"""The live display: what was sent per variant, target vs achieved rate, schedule lag and errors.
+
+A terminal gets a table, one row per variant (32 at most: ``stack.MAX_VARIANTS``); a log gets one line that
+stays short whatever the matrix: the range of sent counts, and only the variants that have errors."""
 
 from __future__ import annotations
 
@@ -55,37 +58,53 @@ def live_progress(snapshot: Callable[[], Snapshot], plan: Plan, target: str, con
 
 
 def plain_line(snapshot: Snapshot, plan: Plan) -> str:
-    sent = "  ".join(f"{arch} sent {v.sent} errors {v.errors} late {v.started_late}"
-                     for arch, v in snapshot.archs.items())
-    return (f"run {plan.run_id}: {snapshot.elapsed_s:.0f}/{plan.profile.duration_s:g} s, due "
-            f"{snapshot.dispatched}/{plan.total}; {sent}; lag p99 {snapshot.lag_p99_ms:.1f} ms")
+    views = snapshot.variants.values()
+    sent = [v.sent for v in views]
+    low, high = (min(sent), max(sent)) if sent else (0, 0)
+    errors = sum(v.errors for v in views)
+    failing = ", ".join(f"{variant} {v.errors}" for variant, v in snapshot.variants.items() if v.errors)
+    spread = str(low) if low == high else f"{low}–{high}"
+    failing = f" ({failing})" if failing else ""
+    return (f"run {plan.run_id}: {_position(snapshot, plan)}; sent {spread} per variant ({len(sent)} variants), "
+            f"errors {errors}{failing}, late {sum(v.started_late for v in views)}; "
+            f"lag p99 {snapshot.lag_p99_ms:.1f} ms")
 
 
 def render(snapshot: Snapshot, plan: Plan, target: str) -> Group:
-    """One frame: a header line, a row per architecture, the latest error if any."""
+    """One frame: a header line, a row per variant, the latest error if any."""
     elapsed = snapshot.elapsed_s
     duration = plan.profile.duration_s
+    position = (_position(snapshot, plan) if plan.profile.kind == "cold"
+                else f"{min(elapsed, duration):6.1f}/{duration:g} s  due {snapshot.dispatched}/{plan.total}")
     header = Text.assemble(
         (f"run {plan.run_id}", "bold"),
-        f"  {plan.profile.kind} → {target}  {min(elapsed, duration):6.1f}/{duration:g} s"
-        f"  due {snapshot.dispatched}/{plan.total}"
+        f"  {plan.profile.kind} → {target}  {position}"
         f"  lag p50 {snapshot.lag_p50_ms:.1f} ms  p99 {snapshot.lag_p99_ms:.1f} ms",
     )
     table = Table(box=None, pad_edge=False)
-    for column in ("arch", "sent", "target /s", "achieved /s", "behind", f"late >{LATE_AFTER_S * 1000:g} ms",
+    for column in ("variant", "sent", "target /s", "achieved /s", "behind", f"late >{LATE_AFTER_S * 1000:g} ms",
                    "retried", "errors"):
-        table.add_column(column, justify="left" if column == "arch" else "right")
-    window = min(elapsed, duration)  # after the schedule ends, the last senders catch up on the same window
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    # After the schedule ends, the last senders catch up on the same window; cold rounds follow no schedule.
+    window = elapsed if plan.profile.kind == "cold" else min(elapsed, duration)
     target_rate = snapshot.dispatched / window if window > 0 else 0.0
-    for arch, view in snapshot.archs.items():
+    for variant, view in snapshot.variants.items():
         achieved = view.sent / window if window > 0 else 0.0
         behind = snapshot.dispatched - view.sent - view.failed
-        table.add_row(arch, str(view.sent), f"{target_rate:.1f}", f"{achieved:.1f}", str(behind),
+        table.add_row(variant, str(view.sent), f"{target_rate:.1f}", f"{achieved:.1f}", str(behind),
                       _warn(view.started_late), str(view.retried), _warn(view.errors))
     parts: list[Text | Table] = [header, table]
     if snapshot.last_error:
         parts.append(Text(f"last error: {snapshot.last_error}", style="red"))
     return Group(*parts)
+
+
+def _position(snapshot: Snapshot, plan: Plan) -> str:
+    """How far the run is: its time and the requests due so far, or the cold round."""
+    if plan.profile.kind == "cold":
+        return f"round {snapshot.dispatched}/{plan.total}"
+    return (f"{snapshot.elapsed_s:.0f}/{plan.profile.duration_s:g} s, due "
+            f"{snapshot.dispatched}/{plan.total}")
 
 
 def _warn(count: int) -> Text:

@@ -20,13 +20,13 @@ def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, st
     full_config: dict[str, Any] = {
         **config,
         "workloads": [{"name": s.name, "weight": s.weight, "size": s.size} for s in plan.mix],
-        "iterations": plan.iterations, "seed": plan.seed, "planned_per_arch": plan.total,
-        "architectures": list(stats.archs), "late_after_ms": LATE_AFTER_S * 1000.0,
+        "iterations": plan.iterations, "seed": plan.seed, "planned_per_variant": plan.total,
+        "variants": list(stats.variants), "late_after_ms": LATE_AFTER_S * 1000.0,
     }
     api = config.get("target") == "api"
     with stats.lock:
-        targets = {arch: replace(s, http_status=dict(s.http_status or {}) if api else None)
-                   for arch, s in stats.archs.items()}
+        targets = {variant: replace(s, http_status=dict(s.http_status or {}) if api else None)
+                   for variant, s in stats.variants.items()}
     achieved = stats.achieved_rate_per_s(plan.profile.duration_s)
     return RunManifest(run_id=plan.run_id, started_at=started_at, ended_at=time.time(),
                        interrupted=interrupted, config=full_config, outputs=outputs.to_dict(),
@@ -39,25 +39,32 @@ def write_requests(stats: RunStats, path: Path) -> None:
         records = list(stats.records)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("arch", "seq", "status", "latency_ms", "lag_ms"))
-        for r in sorted(records, key=lambda r: (r.seq, r.arch)):
-            writer.writerow((r.arch, r.seq, "" if r.status is None else r.status, r.latency_ms, r.lag_ms))
+        writer.writerow(("variant", "seq", "status", "latency_ms", "lag_ms"))
+        for r in sorted(records, key=lambda r: (r.seq, r.variant)):
+            writer.writerow((r.variant, r.seq, "" if r.status is None else r.status, r.latency_ms, r.lag_ms))
 
 
 def print_summary(manifest: RunManifest, stats: RunStats) -> None:
-    """The closing lines: counts per architecture, achieved rate and lag, where the manifest is, what next."""
+    """The closing lines: counts per variant (one line each, ids aligned), achieved rate and lag, where the
+    manifest is, what next."""
     run_id = manifest.run_id
-    for arch, t in manifest.targets.items():
+    width = max(map(len, manifest.targets), default=0)
+    for variant, t in manifest.targets.items():
         status = ""
         if t.http_status is not None:
-            latency = stats.latency_summary_ms(arch)
+            latency = stats.latency_summary_ms(variant)
             status = (f", http {dict(sorted(t.http_status.items()))}, response p50 {latency['p50']:g} ms "
                       f"p99 {latency['p99']:g} ms")
-        print(f"run {run_id}: {arch}: scheduled {t.scheduled}, sent {t.sent}, failed {t.failed}, "
-              f"retried {t.retried}, started late {t.started_late}{status}")
+        print(f"run {run_id}: {variant + ':':<{width + 1}} scheduled {t.scheduled}, sent {t.sent}, "
+              f"failed {t.failed}, retried {t.retried}, started late {t.started_late}{status}")
     lag = manifest.lag_ms
     state = "interrupted" if manifest.interrupted else "done"
-    print(f"run {run_id}: {state}; achieved {manifest.achieved_rate_per_s:g}/s of {manifest.config['rate']}; "
-          f"send lag p50 {lag['p50']:g} ms, p99 {lag['p99']:g} ms, max {lag['max']:g} ms")
+    if manifest.config.get("profile") == "cold":
+        rounds = min((t.scheduled for t in manifest.targets.values()), default=0)
+        pace = f"{rounds} of {manifest.config['count']} cold rounds"
+    else:
+        pace = f"achieved {manifest.achieved_rate_per_s:g}/s of {manifest.config['rate']}"
+    print(f"run {run_id}: {state}; {pace}; send lag p50 {lag['p50']:g} ms, p99 {lag['p99']:g} ms, "
+          f"max {lag['max']:g} ms")
     print(f"run {run_id}: manifest {run_dir(run_id) / MANIFEST_NAME}")
     print(f"next: python -m analysis.compare --run-id {run_id}")

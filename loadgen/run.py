@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from core import RunManifest, run_dir, write_manifest
+from loadgen.cold import FunctionRecycler, RecycleError, run_cold
 from loadgen.planning import LoadPlan
 from loadgen.report import build_manifest, write_requests
 from loadgen.runner import linger_s, run_schedule
@@ -32,27 +33,44 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     Setting ``stop`` ends the schedule early: what was already due is still sent and the manifest says
     ``interrupted``. A ``KeyboardInterrupt`` after ``stop`` abandons what no sender had taken and the manifest is
     still written; one without ``stop`` propagates and nothing is written.
+
+    The cold profile (``loadgen.cold``) first checks that every function can be read, then runs its rounds; a
+    function update that fails mid-run ends the run with an interrupted manifest and a ``RecycleError``.
     """
     if stats is None:
-        stats = RunStats(load.architectures)
-    elif tuple(stats.archs) != load.architectures:
-        raise ValueError(f"stats count {tuple(stats.archs)}, the plan sends to {load.architectures}")
+        stats = RunStats(load.variants)
+    elif tuple(stats.variants) != load.variants:
+        raise ValueError(f"stats count {tuple(stats.variants)}, the plan sends to {load.variants}")
+    recycler = None
+    if load.request.profile.kind == "cold":
+        recycler = FunctionRecycler(outputs.client("lambda"),
+                                    {variant: outputs.functions[variant].name for variant in load.variants})
+        recycler.check()
     target = open_target(load, outputs, stats, notice)
     linger = linger_s(load.plan, load.target)
     started_at = time.time()
+    failure: RecycleError | None = None
     try:
         with live or nullcontext():
-            run_schedule(load.plan, target, load.architectures, stats, senders=load.senders, linger=linger,
-                         stop=stop)
+            if recycler is not None:
+                run_cold(load.plan, target, load.variants, stats, recycler, stop=stop)
+            else:
+                run_schedule(load.plan, target, load.variants, stats, senders=load.senders, linger=linger,
+                             stop=stop)
     except KeyboardInterrupt:
         if not stop.is_set():
             raise
+    except RecycleError as exc:
+        failure = exc
     finally:
         target.close()
-    manifest = build_manifest(load.plan, _config(load, linger), outputs, stats, started_at, stop.is_set())
-    write_manifest(manifest)
+    manifest = build_manifest(load.plan, _config(load, linger), outputs, stats, started_at,
+                              stop.is_set() or failure is not None)
+    path = write_manifest(manifest)
     if load.target == "api":
         write_requests(stats, run_dir(load.plan.run_id) / "requests.csv")
+    if failure is not None:
+        raise RecycleError(f"{failure}; the run stopped, what was sent is in {path}")
     return manifest
 
 
@@ -60,5 +78,5 @@ def _config(load: LoadPlan, linger: float) -> dict[str, Any]:
     """What was asked for and how it was sent; ``build_manifest`` adds the plan's own parameters."""
     profile = load.request.profile
     return {"rate": load.request.rate_text, "rate_per_s": profile.rate_per_s, "duration_s": profile.duration_s,
-            **profile.to_config(), "target": load.target, "senders_per_arch": load.senders,
+            **profile.to_config(), "target": load.target, "senders_per_variant": load.senders,
             "linger_ms": linger * 1000.0}

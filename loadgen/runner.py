@@ -1,20 +1,23 @@
-"""The pacer: releases each request when the schedule says, to every architecture at once, to sender threads.
+"""The pacer: releases each request when the schedule says, to every variant at once, to sender threads.
 
-The pacer never waits for a sender. Each architecture has its own queue of released requests and its own
-senders. One sender at a time collects a batch (up to the target's batch size: 10 for SQS, 1 for HTTP): at a light
-load each request goes out alone the moment it is due; at 200/s and more an SQS batch may wait up to ``linger``
-past its first request's due time to fill, so one process can reach high rates without a call per message; and
-when every sender is busy the next batch is simply fuller. Requests that start late are measured by ``RunStats``
-(lag, started_late); the schedule itself never slips and nothing is dropped.
+The pacer never waits for a sender. Each variant has its own queue of released requests and its own senders.
+Within each release the variants are handed their requests in a fresh seeded random order (``release_orders``),
+so no variant is always first and a run with the same seed releases in the same orders. One sender at a time
+collects a batch (up to the target's batch size: 10 for SQS, 1 for HTTP): at a light load each request goes out
+alone the moment it is due; at 200/s and more an SQS batch may wait up to ``linger`` past its first request's due
+time to fill, so one process can reach high rates without a call per message; and when every sender is busy the
+next batch is simply fuller. Requests that start late are measured by ``RunStats`` (lag, started_late); the
+schedule itself never slips and nothing is dropped.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
 from loadgen.plan import Plan
@@ -29,7 +32,7 @@ LINGER_S = 0.01  # at or above it, a batch waits at most this long for company
 class Target(Protocol):
     batch_size: int
 
-    def send(self, arch: str, seqs: list[int], due_mono: list[float]) -> None: ...
+    def send(self, variant: str, seqs: list[int], due_mono: list[float]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -39,9 +42,12 @@ def linger_s(plan: Plan, target: str) -> float:
     return LINGER_S if target == "sqs" and plan.profile.peak_rate_per_s >= LINGER_FROM_PER_S else 0.0
 
 
-def senders_per_arch(plan: Plan, target: str) -> int:
-    """Sender threads per architecture for the plan's peak, with 2× headroom; a burst goes out all at once."""
+def senders_per_variant(plan: Plan, target: str) -> int:
+    """Sender threads per variant for the plan's peak, with 2× headroom; a burst goes out all at once; one for the
+    cold profile's single request per round."""
     profile = plan.profile
+    if profile.kind == "cold":
+        return 1  # one request per variant and round
     rate = profile.peak_rate_per_s
     if target == "sqs":
         per_call = min(10.0, max(1.0, rate * linger_s(plan, target)))
@@ -55,8 +61,21 @@ def senders_per_arch(plan: Plan, target: str) -> int:
     return int(min(cap, max(4, math.ceil(wanted))))
 
 
+def release_orders(variants: tuple[str, ...], seed: int) -> Iterator[tuple[str, ...]]:
+    """The order in which each release hands its requests to the variants: a new seeded shuffle every release."""
+    rng = random.Random(seed)
+    order = list(variants)
+    while True:
+        rng.shuffle(order)
+        yield tuple(order)
+
+
+class Releasable(Protocol):
+    def put(self, items: list[tuple[int, float]]) -> None: ...
+
+
 class _Released:
-    """One architecture's released-but-not-taken requests: (seq, due monotonic time)."""
+    """One variant's released-but-not-taken requests: (seq, due monotonic time)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._items: deque[tuple[int, float]] = deque()
@@ -92,7 +111,15 @@ class _Released:
             return [self._items.popleft() for _ in range(count)] or None
 
 
-def run_schedule(plan: Plan, target: Target, architectures: tuple[str, ...], stats: RunStats, *,
+def send_guarded(target: Target, stats: RunStats, variant: str, seqs: list[int], due_mono: list[float]) -> None:
+    """One send; a sender must outlive a bug in one call, so an exception becomes an error shown live."""
+    try:
+        target.send(variant, seqs, due_mono)
+    except Exception as exc:
+        stats.note_error(f"{variant}: {type(exc).__name__}: {exc}", kind=f"{variant} {type(exc).__name__}")
+
+
+def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: RunStats, *,
                  senders: int, linger: float, stop: threading.Event,
                  clock: Callable[[], float] = time.monotonic) -> None:
     """Release every planned request at its due time (or until ``stop`` is set), then wait for the senders.
@@ -101,26 +128,22 @@ def run_schedule(plan: Plan, target: Target, architectures: tuple[str, ...], sta
     ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain abandons the ones no
     sender has taken (they were never counted).
     """
-    released = {arch: _Released(clock) for arch in architectures}
+    released = {variant: _Released(clock) for variant in variants}
     abandon = threading.Event()
 
-    def sender(arch: str) -> None:
-        while (batch := released[arch].take(target.batch_size, linger)) is not None:
-            if abandon.is_set():
-                continue
-            try:
-                target.send(arch, [seq for seq, _ in batch], [due for _, due in batch])
-            except Exception as exc:  # a sender must outlive a bug in one call; the error is shown live
-                stats.note_error(f"{arch}: {type(exc).__name__}: {exc}", kind=f"{arch} {type(exc).__name__}")
+    def sender(variant: str) -> None:
+        while (batch := released[variant].take(target.batch_size, linger)) is not None:
+            if not abandon.is_set():
+                send_guarded(target, stats, variant, [seq for seq, _ in batch], [due for _, due in batch])
 
-    threads = [threading.Thread(target=sender, args=(arch,), name=f"loadgen-{arch}-{i}", daemon=True)
-               for arch in architectures for i in range(senders)]
+    threads = [threading.Thread(target=sender, args=(variant,), name=f"loadgen-{variant}-{i}", daemon=True)
+               for variant in variants for i in range(senders)]
     for thread in threads:
         thread.start()
     start = clock()
     stats.mark_start(start)
     try:
-        _pace(plan, released, stats, stop, start, clock)
+        release_schedule(plan, released, stats, stop, start, clock)
     finally:
         for queue in released.values():
             queue.close()
@@ -132,9 +155,12 @@ def run_schedule(plan: Plan, target: Target, architectures: tuple[str, ...], sta
             raise
 
 
-def _pace(plan: Plan, released: dict[str, _Released], stats: RunStats, stop: threading.Event, start: float,
-          clock: Callable[[], float]) -> None:
+def release_schedule(plan: Plan, released: Mapping[str, Releasable], stats: RunStats, stop: threading.Event,
+                     start: float, clock: Callable[[], float]) -> None:
+    """Hand every variant's queue each due request (seq, due monotonic time), at its due time, in the order of
+    ``release_orders`` (seeded by the plan's seed); until the end or ``stop``."""
     due, total, next_seq = plan.due, len(plan.due), 0
+    orders = release_orders(tuple(released), plan.seed)
     while next_seq < total and not stop.is_set():
         now = clock() - start
         first = next_seq
@@ -142,8 +168,8 @@ def _pace(plan: Plan, released: dict[str, _Released], stats: RunStats, stop: thr
             next_seq += 1
         if next_seq > first:
             items = [(seq, start + float(due[seq])) for seq in range(first, next_seq)]
-            for queue in released.values():
-                queue.put(items)
+            for variant in next(orders):
+                released[variant].put(items)
             stats.mark_dispatched(next_seq - first)
         if next_seq < total:
             stop.wait(max(0.0, float(due[next_seq]) - (clock() - start)))

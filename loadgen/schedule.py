@@ -13,11 +13,13 @@ import numpy as np
 
 from core import UsageError
 
-PROFILES = ("sustained", "burst", "ramp", "poisson")
+PROFILES = ("sustained", "burst", "ramp", "poisson", "cold")
 _EPS = 1e-9  # so that 0.1/s × 30 s counts as 3, not 2.9999999
 # Requests per architecture in one run: the plan and the lag record hold every one (~50 bytes each), and one
 # process sends a few thousand per second, so more than this is a typo in --rate or --duration, not a run.
 MAX_REQUESTS = 20_000_000
+# Cold rounds in one run: each waits for a configuration update of every function (seconds on AWS).
+MAX_COLD_ROUNDS = 1000
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Profile:
     burst:     every ``burst_interval_s``, ``rate × burst_interval_s`` requests due at the same instant.
     ramp:      the rate grows (or falls) linearly from ``start_rate`` to ``rate`` over the duration.
     poisson:   a Poisson process of ``rate`` conditioned on exactly ``rate × duration`` arrivals (seeded).
+    cold:      ``count`` rounds, each released when every function has a fresh execution environment (not by
+               time: ``loadgen.cold``); the rate and the duration do not apply and are 0.
     """
 
     kind: str
@@ -36,10 +40,15 @@ class Profile:
     start_rate_per_s: float = 0.0
     burst_interval_s: float = 10.0
     seed: int = 0
+    count: int = 0  # cold: rounds
 
     def __post_init__(self) -> None:
         if self.kind not in PROFILES:
             raise UsageError(f"profile {self.kind!r} is not one of {', '.join(PROFILES)}")
+        if self.kind == "cold":
+            if not 1 <= self.count <= MAX_COLD_ROUNDS:
+                raise UsageError(f"--count must be 1–{MAX_COLD_ROUNDS} cold rounds, got {self.count}")
+            return
         if self.kind == "burst" and self.burst_size < 1:
             raise UsageError(
                 f"burst: rate × interval is {self.rate_per_s * self.burst_interval_s:g} requests; "
@@ -58,6 +67,8 @@ class Profile:
     @property
     def request_count(self) -> int:
         """How many requests ``due_times`` returns, known before any array is made."""
+        if self.kind == "cold":
+            return self.count
         if self.kind == "burst":
             return self.burst_count * self.burst_size
         if self.kind == "ramp":
@@ -82,12 +93,16 @@ class Profile:
             config["start_rate_per_s"] = self.start_rate_per_s
         if self.kind == "burst":
             config.update(burst_interval_s=self.burst_interval_s, burst_size=self.burst_size)
+        if self.kind == "cold":
+            config["count"] = self.count
         return config
 
 
 def due_times(profile: Profile) -> np.ndarray:
     """Seconds after the start at which each request is due, non-decreasing, one entry per request."""
     count = profile.request_count
+    if profile.kind == "cold":
+        return np.zeros(count, dtype=np.float64)  # each round is released when its update has finished
     if profile.kind == "sustained":
         return np.arange(count, dtype=np.float64) / profile.rate_per_s
     if profile.kind == "burst":

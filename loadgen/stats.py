@@ -21,7 +21,7 @@ _RECENT = 4096  # lag samples the live display summarises
 class RequestRecord:
     """One HTTP request: the per-request record the API target keeps (``requests.csv``)."""
 
-    arch: str
+    variant: str  # variant id
     seq: int
     status: int | None  # None: no answer (connection error)
     latency_ms: float
@@ -31,13 +31,13 @@ class RequestRecord:
 class RunStats:
     """Thread-safe accumulation of counts and schedule lag across all senders."""
 
-    def __init__(self, architectures: tuple[str, ...], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, variants: tuple[str, ...], clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.Lock()
         self.clock = clock
         # The manifest's own counts, kept live (guarded by ``lock``); every target gets a status map, which
         # only the API target fills and only its manifest keeps.
-        self.archs = {arch: TargetCounts(http_status={}) for arch in architectures}
-        self.dispatched = 0  # seqs whose due time has come (per architecture)
+        self.variants = {variant: TargetCounts(http_status={}) for variant in variants}
+        self.dispatched = 0  # seqs whose due time has come (per variant)
         self.lags_s = array("d")  # every request's lag: 8 bytes each, an hour at 1,000/s is ~60 MB
         self._recent_lags: deque[float] = deque(maxlen=_RECENT)
         self.records: list[RequestRecord] = []
@@ -61,9 +61,9 @@ class RunStats:
             self.dispatched += count
 
     def note_error(self, message: str, kind: str | None = None) -> None:
-        """Keep the latest error text for the live display (the counts live in ``archs``), and the first one of
-        each ``kind`` (default: the message up to its second colon, e.g. ``arm64: SendMessageBatch``) for a log
-        without a terminal (``take_first_errors``)."""
+        """Keep the latest error text for the live display (the counts live in ``variants``), and the first one
+        of each ``kind`` (default: the message up to its second colon, e.g. ``py313-1024-arm64: SendMessageBatch``)
+        for a log without a terminal (``take_first_errors``)."""
         line = message.splitlines()[0][:200] if message else message
         self.last_error = line
         kind = kind if kind is not None else ":".join(line.split(":")[:2])
@@ -79,12 +79,12 @@ class RunStats:
             self._first_errors.clear()
         return taken
 
-    def begin(self, arch: str, due_mono: list[float]) -> list[float]:
+    def begin(self, variant: str, due_mono: list[float]) -> list[float]:
         """A sender starts sending these requests now: count them as scheduled and record their lag (s)."""
         now = self.clock()
         lags = [now - due for due in due_mono]
         with self.lock:
-            stats = self.archs[arch]
+            stats = self.variants[variant]
             stats.scheduled += len(lags)
             stats.started_late += sum(1 for lag in lags if lag > LATE_AFTER_S)
             self.lags_s.extend(lags)
@@ -92,9 +92,9 @@ class RunStats:
             self.last_start_mono = max(self.last_start_mono, now)
         return lags
 
-    def finish(self, arch: str, *, sent: int = 0, failed: int = 0, retried: int = 0) -> None:
+    def finish(self, variant: str, *, sent: int = 0, failed: int = 0, retried: int = 0) -> None:
         with self.lock:
-            stats = self.archs[arch]
+            stats = self.variants[variant]
             stats.sent += sent
             stats.failed += failed
             stats.retried += retried
@@ -102,7 +102,7 @@ class RunStats:
     def answer(self, record: RequestRecord) -> None:
         """An HTTP request ended: with a status it counts as sent, without one as failed."""
         with self.lock:
-            stats = self.archs[record.arch]
+            stats = self.variants[record.variant]
             if record.status is None:
                 stats.failed += 1
             else:
@@ -115,12 +115,12 @@ class RunStats:
     def snapshot(self) -> Snapshot:
         with self.lock:
             recent = np.fromiter(self._recent_lags, dtype=np.float64)
-            archs = {arch: ArchView(s.sent, s.failed, s.retried, s.started_late, _errors(s))
-                     for arch, s in self.archs.items()}
+            variants = {variant: VariantView(s.sent, s.failed, s.retried, s.started_late, _errors(s))
+                        for variant, s in self.variants.items()}
             dispatched = self.dispatched
         elapsed = self.clock() - self.started_mono
         p50, p99 = (np.percentile(recent, [50, 99]) * 1000.0) if len(recent) else (0.0, 0.0)
-        return Snapshot(elapsed_s=elapsed, dispatched=dispatched, archs=archs, lag_p50_ms=float(p50),
+        return Snapshot(elapsed_s=elapsed, dispatched=dispatched, variants=variants, lag_p50_ms=float(p50),
                         lag_p99_ms=float(p99), last_error=self.last_error)
 
     def lag_summary_ms(self) -> dict[str, float]:
@@ -129,21 +129,21 @@ class RunStats:
             lags = np.frombuffer(self.lags_s, dtype=np.float64) * 1000.0
         return summarise(lags)
 
-    def latency_summary_ms(self, arch: str) -> dict[str, float]:
-        """HTTP response time of one architecture's answered requests (API target)."""
+    def latency_summary_ms(self, variant: str) -> dict[str, float]:
+        """HTTP response time of one variant's answered requests (API target)."""
         with self.lock:
-            latencies = [r.latency_ms for r in self.records if r.arch == arch and r.status is not None]
+            latencies = [r.latency_ms for r in self.records if r.variant == variant and r.status is not None]
         return summarise(np.asarray(latencies, dtype=np.float64))
 
     def achieved_rate_per_s(self, duration_s: float) -> float:
-        """Mean over architectures of sent / sending time; sending time is the planned duration, stretched if
+        """Mean over variants of sent / sending time; sending time is the planned duration, stretched if
         the last request started after it, or cut short by a stop."""
         if self.stopped_mono is not None:
             window = self.stopped_mono - self.started_mono
         else:
             window = max(duration_s, self.last_start_mono - self.started_mono)
         with self.lock:
-            sent = [s.sent for s in self.archs.values()]
+            sent = [s.sent for s in self.variants.values()]
         return sum(sent) / len(sent) / window if window > 0 else 0.0
 
 
@@ -161,7 +161,7 @@ def _errors(stats: TargetCounts) -> int:
 
 
 @dataclass(frozen=True)
-class ArchView:
+class VariantView:
     sent: int
     failed: int
     retried: int
@@ -175,7 +175,7 @@ class Snapshot:
 
     elapsed_s: float
     dispatched: int
-    archs: dict[str, ArchView]
+    variants: dict[str, VariantView]
     lag_p50_ms: float
     lag_p99_ms: float
     last_error: str | None

@@ -12,24 +12,25 @@ from collections.abc import Callable
 from core import UserError
 from loadgen.api import ApiTarget
 from loadgen.clients import api_signer, preflight_queues, sqs_client
+from loadgen.cold import SettlingTarget
 from loadgen.planning import LoadPlan
-from loadgen.runner import Target
 from loadgen.sqs import SqsTarget
 from loadgen.stats import RunStats
 from stack import StackOutputs
 
 
-def open_target(load: LoadPlan, outputs: StackOutputs, stats: RunStats, notice: Callable[[str], None]) -> Target:
+def open_target(load: LoadPlan, outputs: StackOutputs, stats: RunStats,
+                notice: Callable[[str], None]) -> SettlingTarget:
     """The target of ``load`` on ``outputs``, counting into ``stats``; ``notice`` hears of unsigned requests."""
-    plan, architectures = load.plan, load.architectures
+    plan, variants = load.plan, load.variants
     if load.target == "sqs":
-        client = sqs_client(outputs, load.senders * len(architectures))
-        queue_urls = {arch: outputs.functions[arch].queue_url for arch in architectures}
+        client = sqs_client(outputs, load.senders * len(variants))
+        queue_urls = {variant: outputs.functions[variant].queue_url for variant in variants}
         preflight_queues(client, queue_urls)
         return SqsTarget(client, queue_urls, plan, stats)
     if not outputs.api_url:
         raise UserError("the stack outputs have no api_url: this stack has no HTTP API to drive")
-    urls = {arch: outputs.api_url.rstrip("/") + outputs.functions[arch].route for arch in architectures}
+    urls = {variant: outputs.api_url.rstrip("/") + outputs.functions[variant].route for variant in variants}
     signer = api_signer(outputs)
     if signer is None:
         notice(f"run {plan.run_id}: no AWS credentials found, requests go unsigned "

@@ -1,4 +1,4 @@
-"""loadgen against the session's real MiniStack: exactly rate × duration arrive per architecture."""
+"""loadgen against the session's real MiniStack: exactly rate × duration arrive at every variant."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from core import local_outputs_path, read_manifest
-from handlers.contract import P_SEQ, P_TRIGGER, new_run_id
+from handlers.contract import DIM_VARIANT, P_SEQ, P_TRIGGER, new_run_id
 from loadgen import LoadRequest, Profile, TargetName, WorkloadShare, plan_load, run_load
 from loadgen.cli import main
 from stack import StackOutputs
 from tests.support.local_logs import emf_documents
 
-RATE, DURATION = 20, 4  # 80 requests per architecture: big enough for batching, short enough for the suite
+RATE, DURATION = 20, 4  # 80 requests per variant: big enough for batching, short enough for the suite
 EXPECTED = RATE * DURATION
 
 
@@ -24,16 +24,15 @@ def wait_for_all(outputs: StackOutputs, run_id: str, expected: int = EXPECTED,
                  timeout_s: float = 90.0) -> dict[str, list[dict[str, Any]]]:
     deadline = time.monotonic() + timeout_s
     while True:
-        documents = {arch: emf_documents(outputs, fn.log_group, run_id) for arch, fn in outputs.functions.items()}
+        documents = {variant: emf_documents(outputs, fn.log_group, run_id) for variant, fn in outputs.variants.items()}
         if all(len(d) >= expected for d in documents.values()) or time.monotonic() > deadline:
             return documents
         time.sleep(1.0)
 
 
 @pytest.mark.parametrize("target", ["sqs", "api"])
-def test_exactly_rate_times_duration_arrive_at_each_architecture(local_cloud: StackOutputs, target: TargetName,
-                                                                  tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exactly_rate_times_duration_arrive_at_each_variant(local_cloud: StackOutputs, target: TargetName,
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path))
     request = LoadRequest(rate_text=f"{RATE}/s", profile=Profile("sustained", RATE, DURATION),
                           mix=(WorkloadShare("noop", 1.0, 0),), iterations=1, seed=1, run_id=new_run_id(),
@@ -42,17 +41,19 @@ def test_exactly_rate_times_duration_arrive_at_each_architecture(local_cloud: St
 
     assert manifest.to_dict() == read_manifest(request.run_id).to_dict()
     assert not manifest.interrupted and manifest.outputs == local_cloud.to_dict()
+    assert tuple(manifest.targets) == tuple(local_cloud.variants)
     for counts in manifest.targets.values():
         assert (counts.scheduled, counts.sent, counts.failed) == (EXPECTED, EXPECTED, 0)
         if target == "api":
             assert counts.http_status == {"200": EXPECTED}
 
     documents = wait_for_all(local_cloud, request.run_id)
-    assert set(documents) == {"arm64", "x86_64"}
-    for arch, docs in documents.items():
+    assert len(documents) == len(local_cloud.functions) >= 3
+    for variant, docs in documents.items():
         seqs = sorted(int(d[P_SEQ]) for d in docs)
-        assert seqs == list(range(EXPECTED)), f"{arch}: {len(seqs)} of {EXPECTED} work items processed"
+        assert seqs == list(range(EXPECTED)), f"{variant}: {len(seqs)} of {EXPECTED} work items processed"
         assert {d[P_TRIGGER] for d in docs} == {target}  # they came the way loadgen sent them
+        assert {d[DIM_VARIANT] for d in docs} == {variant}  # to the function of that variant
 
 
 def test_the_command_drives_the_real_queues_and_sums_up(local_cloud: StackOutputs, tmp_path: Path,
@@ -66,7 +67,8 @@ def test_the_command_drives_the_real_queues_and_sums_up(local_cloud: StackOutput
                  "--outputs", str(local_outputs_path())])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert f"run {run_id}: arm64: scheduled 10, sent 10, failed 0" in out
+    for variant in local_cloud.variants:
+        assert f"{variant}: scheduled 10, sent 10, failed 0" in " ".join(out.split())
     assert f"run {run_id}: manifest {tmp_path / run_id / 'manifest.json'}" in out
     assert "AWS cost guard" not in out  # a local cloud costs nothing
     documents = wait_for_all(local_cloud, run_id, expected=10)

@@ -11,6 +11,7 @@ from core.manifest import ManifestError, RunManifest, TargetCounts, read_manifes
 
 OUTPUTS = {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:4566", "api_url": "http://x",
            "functions": {}}
+VARIANTS = ("py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin")
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +28,8 @@ def manifest(run_id: str, api: bool = False) -> RunManifest:
                 "target": "api" if api else "sqs", "workloads": [{"name": "sort", "weight": 1.0, "size": 10000}],
                 "iterations": 1, "seed": 7},
         outputs=OUTPUTS,
-        targets={arch: TargetCounts(scheduled=1000, sent=1000, failed=0, retried=3, started_late=0,
-                                    http_status=status) for arch in ("arm64", "x86_64")},
+        targets={variant: TargetCounts(scheduled=1000, sent=1000, failed=0, retried=3, started_late=0,
+                                    http_status=status) for variant in VARIANTS},
         lag_ms={"p50": 0.4, "p99": 3.1, "max": 12.0}, achieved_rate_per_s=49.9)
 
 
@@ -38,7 +39,8 @@ def test_written_json_has_the_contract_shape(runs: Path) -> None:
     data = json.loads(path.read_text())
     assert set(data) == {"run_id", "started_at", "ended_at", "interrupted", "config", "outputs", "targets",
                          "lag_ms", "achieved_rate_per_s"}
-    assert data["targets"]["arm64"] == {"scheduled": 1000, "sent": 1000, "failed": 0, "retried": 3,
+    assert list(data["targets"]) == list(VARIANTS)  # keyed by variant id, in the order given
+    assert data["targets"]["py313-1024-arm64"] == {"scheduled": 1000, "sent": 1000, "failed": 0, "retried": 3,
                                         "started_late": 0}  # no http_status for sqs
     assert data["lag_ms"] == {"p50": 0.4, "p99": 3.1, "max": 12.0}
     assert data["outputs"] == OUTPUTS
@@ -49,7 +51,7 @@ def test_round_trip_keeps_everything_including_http_status() -> None:
     write_manifest(original)
     again = read_manifest("20261125T080000Z-3fa2")
     assert again == original
-    assert again.targets["x86_64"].http_status == {"200": 999, "500": 1}
+    assert again.targets["py313-1024-x86_64-twin"].http_status == {"200": 999, "500": 1}
 
 
 def test_none_reads_the_run_that_started_last_whatever_its_name(runs: Path) -> None:

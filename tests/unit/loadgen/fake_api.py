@@ -10,7 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
-ARCHS = ("arm64", "x86_64")
+from stack import Role, Settings, Variant
+
+DEFAULT_VARIANTS = Settings().variants  # py313-1024-arm64, py313-1024-x86_64 and its twin
+VARIANTS = tuple(v.id for v in DEFAULT_VARIANTS)
 API_PATH = "/_aws/execute-api/abc123/$default"
 
 
@@ -49,11 +52,16 @@ def serving() -> Iterator[str]:
         server.server_close()
 
 
-def outputs_dict(base: str, local: bool = True, archs: tuple[str, ...] = ARCHS) -> dict[str, Any]:
+def variant(architecture: str, memory_mb: int = 1024, role: Role = "subject") -> Variant:
+    return Variant("python3.13", memory_mb, architecture, role)
+
+
+def outputs_dict(base: str, local: bool = True, variants: tuple[Variant, ...] = DEFAULT_VARIANTS) -> dict[str, Any]:
     """Stack outputs whose queues and API live under ``base``; ``local`` False is a stack on AWS."""
-    functions = {arch: {"name": f"bench-{arch}", "queue_url": f"{base}/000000000000/bench-{arch}-queue",
-                        "dlq_url": f"{base}/000000000000/bench-{arch}-dlq", "log_group": f"/aws/lambda/bench-{arch}",
-                        "route": f"/{arch}/process", "memory_mb": 1024, "architecture": arch} for arch in archs}
+    functions = {v.id: {"name": f"bench_{v.id}", "queue_url": f"{base}/000000000000/bench_{v.id}-queue",
+                        "dlq_url": f"{base}/000000000000/bench_{v.id}-dlq", "log_group": f"/aws/lambda/bench_{v.id}",
+                        "route": f"/{v.id}/process", "memory_mb": v.memory_mb, "architecture": v.architecture,
+                        "runtime": v.runtime, "role": v.role} for v in variants}
     return {"region": "us-east-1", "endpoint_url": base if local else None, "api_url": f"{base}{API_PATH}",
             "functions": functions}
 
@@ -64,7 +72,8 @@ def outputs_file(tmp_path: Path, base: str, local: bool = True) -> str:
     return str(path)
 
 
-def received_by_arch() -> dict[str, dict[int, tuple[dict[str, str], dict[str, Any]]]]:
-    """Each architecture's requests by seq: (headers, body)."""
-    return {arch: {b["seq"]: (h, b) for p, h, b in Recorder.received if p.startswith(f"{API_PATH}/{arch}/")}
-            for arch in ARCHS}
+def received_by_variant(variants: tuple[str, ...] = VARIANTS) -> dict[str, dict[int, tuple[dict[str, str],
+                                                                                       dict[str, Any]]]]:
+    """Each variant's requests by seq: (headers, body)."""
+    return {vid: {b["seq"]: (h, b) for p, h, b in Recorder.received if p.startswith(f"{API_PATH}/{vid}/")}
+            for vid in variants}

@@ -13,39 +13,57 @@ import pytest
 
 from core import PROJECT_ROOT, read_manifest
 from loadgen.cli import main
-from tests.unit.loadgen.fake_api import ARCHS, outputs_file, received_by_arch
+from tests.unit.loadgen.fake_api import VARIANTS, outputs_file, received_by_variant
 
 
-def test_api_run_posts_each_seq_to_both_routes_signed_and_writes_the_manifest(tmp_path, api, capsys) -> None:
+def test_api_run_posts_each_seq_to_every_variants_route_signed_and_writes_the_manifest(tmp_path, api,
+                                                                                        capsys) -> None:
     code = main(["--rate", "40/s", "--duration", "1s", "--target", "api", "--workload", "noop", "--seed", "4",
                  "--run-id", "20261125T080000Z-3fa2", "--outputs", outputs_file(tmp_path, api)])
     assert code == 0, capsys.readouterr()
 
-    by_arch = received_by_arch()
-    assert sorted(by_arch["arm64"]) == sorted(by_arch["x86_64"]) == list(range(40))
+    by_variant = received_by_variant()
+    assert len(by_variant) == 3
+    assert all(sorted(received) == list(range(40)) for received in by_variant.values())
+    first = by_variant[VARIANTS[0]]
     for seq in range(40):
-        (_, arm), (_, x86) = by_arch["arm64"][seq], by_arch["x86_64"][seq]
-        assert {k: v for k, v in arm.items() if k != "sent_at"} == {k: v for k, v in x86.items() if k != "sent_at"}
-        assert arm["run_id"] == "20261125T080000Z-3fa2" and arm["workload"] == "noop" and arm["seed"] == 4
-    authorization = by_arch["arm64"][0][0]["Authorization"]
+        bodies = [{k: v for k, v in received[seq][1].items() if k != "sent_at"} for received in by_variant.values()]
+        assert all(body == bodies[0] for body in bodies)
+        assert bodies[0]["run_id"] == "20261125T080000Z-3fa2" and bodies[0]["workload"] == "noop"
+        assert bodies[0]["seed"] == 4
+    authorization = first[0][0]["Authorization"]
     # A local endpoint is signed with the dummy credentials, never with the user's (AKIDEXAMPLE here).
     assert authorization.startswith("AWS4-HMAC-SHA256 Credential=test/")
     assert "/us-east-1/execute-api/aws4_request" in authorization
 
     manifest = read_manifest(None)
     assert manifest.run_id == "20261125T080000Z-3fa2" and not manifest.interrupted
-    for arch in ARCHS:
-        counts = manifest.targets[arch]
+    assert tuple(manifest.targets) == VARIANTS
+    for variant in VARIANTS:
+        counts = manifest.targets[variant]
         assert (counts.scheduled, counts.sent, counts.failed) == (40, 40, 0)
         assert counts.http_status == {"200": 39, "400": 1}
     assert manifest.config["workloads"] == [{"name": "noop", "weight": 1.0, "size": 0}]
-    assert manifest.config["target"] == "api" and manifest.config["planned_per_arch"] == 40
+    assert manifest.config["target"] == "api" and manifest.config["planned_per_variant"] == 40
+    assert manifest.config["variants"] == list(VARIANTS)
     assert set(manifest.lag_ms) == {"p50", "p99", "max"}
     assert manifest.outputs["api_url"].endswith("$default")
     with (tmp_path / "runs" / manifest.run_id / "requests.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 80 and {r["status"] for r in rows} == {"200", "400"}
-    assert "20261125T080000Z-3fa2" in capsys.readouterr().out
+    assert len(rows) == 120 and {r["status"] for r in rows} == {"200", "400"}
+    assert {r["variant"] for r in rows} == set(VARIANTS)
+    out = capsys.readouterr().out
+    assert "run 20261125T080000Z-3fa2: py313-1024-arm64:       scheduled 40, sent 40" in out  # ids aligned
+    assert "run 20261125T080000Z-3fa2: py313-1024-x86_64-twin: scheduled 40, sent 40" in out
+
+
+def test_variants_drives_only_the_named_ones(tmp_path, api) -> None:
+    code = main(["--rate", "10/s", "--duration", "1s", "--target", "api", "--workload", "noop",
+                 "--variants", "py313-1024-x86_64-twin,py313-1024-arm64", "--outputs", outputs_file(tmp_path, api)])
+    assert code == 0
+    assert {variant: len(received) for variant, received in received_by_variant().items()} == {
+        "py313-1024-arm64": 10, "py313-1024-x86_64": 0, "py313-1024-x86_64-twin": 10}
+    assert tuple(read_manifest(None).targets) == ("py313-1024-arm64", "py313-1024-x86_64-twin")
 
 
 def test_ctrl_c_stops_and_still_writes_an_interrupted_manifest(tmp_path, api) -> None:
@@ -55,8 +73,8 @@ def test_ctrl_c_stops_and_still_writes_an_interrupted_manifest(tmp_path, api) ->
     assert code == 130
     manifest = read_manifest(None)
     assert manifest.interrupted
-    for arch in ARCHS:
-        counts = manifest.targets[arch]
+    for variant in VARIANTS:
+        counts = manifest.targets[variant]
         assert 0 < counts.scheduled < 1200
         assert counts.scheduled == counts.sent + counts.failed
 
@@ -79,6 +97,9 @@ def test_ctrl_c_stops_and_still_writes_an_interrupted_manifest(tmp_path, api) ->
     (["--rate", "5/s", "--duration", "1m", "--max-cost", "-1"], 2, "--max-cost must be a finite amount"),
     (["--rate", "5/s", "--duration", "1m", "--max-cost", "inf"], 2, "--max-cost must be a finite amount"),
     (["--rate", "5/s", "--duration", "1m", "--outputs", "/nonexistent/outputs.json"], 1, "outputs file not found"),
+    (["--rate", "5/s", "--duration", "1m", "--dry-run", "--variants", "py313-1024-arm64,py313-2048-arm64"], 2,
+     "--variants: py313-2048-arm64 is not deployed; the stack has py313-1024-arm64, py313-1024-x86_64, "
+     "py313-1024-x86_64-twin"),
 ])
 def test_user_mistakes_are_one_line_with_the_exit_code_of_their_kind(args: list[str], exit_code: int, message: str,
                                                                      capsys) -> None:
@@ -92,7 +113,7 @@ def test_cost_guard_refuses_an_expensive_aws_run_without_yes(tmp_path, capsys) -
     code = main(["--rate", "2000/s", "--duration", "1h", "--workload", "noop", "--outputs", outputs])
     captured = capsys.readouterr()
     assert code == 2
-    assert "AWS cost guard: 14400000 work items" in captured.out
+    assert "AWS cost guard: 21600000 work items" in captured.out  # 7,200,000 to each of the 3 variants
     assert "pass --yes to confirm" in captured.err
 
 
@@ -100,7 +121,8 @@ def test_dry_run_without_any_stack_prints_the_plan(capsys) -> None:
     assert main(["--rate", "5/s", "--duration", "1m", "--profile", "burst", "--burst-interval", "20s",
                  "--workload", "noop", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "300 requests per architecture" in out and "100 at once every 20 s" in out
+    assert "300 requests per variant to 3 variants" in out and "100 at once every 20 s" in out
+    assert "variants py313-1024-arm64, py313-1024-x86_64, py313-1024-x86_64-twin" in out
     assert "AWS cost guard" in out and "dry run, nothing sent" in out
 
 

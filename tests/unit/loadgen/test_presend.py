@@ -19,7 +19,7 @@ from loadgen.progress import live_progress
 from loadgen.sqs import SqsTarget
 from loadgen.stats import RunStats
 from stack import StackOutputs
-from tests.unit.loadgen.fake_api import outputs_dict
+from tests.unit.loadgen.fake_api import outputs_dict, variant
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/bench-arm64-queue"
 
@@ -31,10 +31,9 @@ def request(mix: tuple[WorkloadShare, ...] = (WorkloadShare("noop", 1.0, 0),), s
 
 
 def outputs(memory: dict[str, int]) -> StackOutputs:
-    data = outputs_dict("http://127.0.0.1:1", True, tuple(memory))
-    for arch, mb in memory.items():
-        data["functions"][arch]["memory_mb"] = mb
-    return StackOutputs.from_dict(data)
+    """A stack of one variant per architecture, at the memory given."""
+    return StackOutputs.from_dict(outputs_dict("http://127.0.0.1:1", True,
+                                               tuple(variant(arch, mb) for arch, mb in memory.items())))
 
 
 def test_a_free_form_run_id_plans() -> None:
@@ -54,7 +53,7 @@ def test_the_size_must_fit_the_smallest_function_it_is_sent_to() -> None:
     with pytest.raises(UsageError) as caught:
         plan_load(request(mix), outputs({"arm64": 1024, "x86_64": 512}))
     assert str(caught.value) == ("'size' 700 of workload 'memory' needs about 766 MB; the function has 512 MB "
-                                 "(x86_64)")
+                                 "(py313-512-x86_64)")
     with pytest.raises(UsageError, match="the function has 1024 MB"):  # no stack: the default settings
         plan_load(request((WorkloadShare("memory", 1.0, 2000),)), None)
 
@@ -79,10 +78,11 @@ def test_an_sqs_refusal_names_its_reason_and_the_seq_not_only_the_code(sqs: tupl
                "Message": "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes."}
     stubber.add_response("send_message_batch", {"Successful": [], "Failed": [refusal]})
     plan = build_plan("baseline-1024", Profile("sustained", 10.0, 1.0), (WorkloadShare("noop", 1.0, 0),), 1, 0)
-    stats = RunStats(("arm64",))
-    SqsTarget(client, {"arm64": QUEUE}, plan, stats, backoff_s=0.0).send("arm64", [1], [0.0])
-    assert stats.last_error == ("arm64: 1 entries failed: InvalidParameterValue: One or more parameters are invalid. "
-                                "Reason: Message must be shorter than 262144 bytes. (seq 1)")
+    arm = "py313-1024-arm64"
+    stats = RunStats((arm,))
+    SqsTarget(client, {arm: QUEUE}, plan, stats, backoff_s=0.0).send(arm, [1], [0.0])
+    assert stats.last_error == (f"{arm}: 1 entries failed: InvalidParameterValue: One or more parameters are "
+                                "invalid. Reason: Message must be shorter than 262144 bytes. (seq 1)")
 
 
 def test_without_a_terminal_the_first_error_of_each_kind_is_printed_once() -> None:

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from core import UserError, read_manifest, run_dir
 from loadgen import LoadPlan, LoadRequest, Profile, RunStats, TargetName, WorkloadShare, plan_load, run_load
 from stack import StackOutputs
-from tests.unit.loadgen.fake_api import ARCHS, Recorder, outputs_dict, received_by_arch
+from tests.unit.loadgen.fake_api import VARIANTS, Recorder, outputs_dict, received_by_variant, variant
 
 RUN_ID = "20261125T080000Z-3fa2"
 
@@ -43,10 +43,10 @@ class Watch:
         self.dispatched.append(self.stats.dispatched)
 
 
-def test_api_load_goes_to_both_routes_and_leaves_the_manifest_and_requests_csv(api: str) -> None:
+def test_api_load_goes_to_every_route_and_leaves_the_manifest_and_requests_csv(api: str) -> None:
     outputs = StackOutputs.from_dict(outputs_dict(api))
     load = load_for(outputs, "api", Profile("sustained", 20.0, 0.5))
-    stats = RunStats(load.architectures)
+    stats = RunStats(load.variants)
     watch = Watch(stats)
     notices: list[str] = []
     manifest = run_load(load, outputs, stop=threading.Event(), stats=stats, live=watch.live(),
@@ -54,18 +54,19 @@ def test_api_load_goes_to_both_routes_and_leaves_the_manifest_and_requests_csv(a
 
     assert watch.dispatched == [0, 10]  # entered just around the schedule
     assert notices == []  # a local cloud is always signed (dummy credentials)
-    by_arch = received_by_arch()
-    assert sorted(by_arch["arm64"]) == sorted(by_arch["x86_64"]) == list(range(10))
+    by_variant = received_by_variant()
+    assert all(sorted(received) == list(range(10)) for received in by_variant.values())
     assert manifest.to_dict() == read_manifest(RUN_ID).to_dict()
     assert not manifest.interrupted and manifest.target == "api" and manifest.outputs == outputs.to_dict()
-    for arch in ARCHS:
-        counts = manifest.targets[arch]
+    assert tuple(manifest.targets) == VARIANTS
+    for variant_id in VARIANTS:
+        counts = manifest.targets[variant_id]
         assert (counts.scheduled, counts.sent, counts.failed, counts.http_status) == (10, 10, 0, {"200": 9, "400": 1})
-    assert manifest.config["senders_per_arch"] == load.senders and manifest.config["linger_ms"] == 0.0
-    assert manifest.config["rate"] == "20/s" and manifest.config["planned_per_arch"] == 10
+    assert manifest.config["senders_per_variant"] == load.senders and manifest.config["linger_ms"] == 0.0
+    assert manifest.config["rate"] == "20/s" and manifest.config["planned_per_variant"] == 10
     with (run_dir(RUN_ID) / "requests.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 20 and {r["status"] for r in rows} == {"200", "400"}
+    assert len(rows) == 30 and {r["status"] for r in rows} == {"200", "400"}
 
 
 @pytest.mark.usefixtures("no_credentials")
@@ -75,20 +76,20 @@ def test_without_credentials_on_aws_the_notice_says_requests_go_unsigned(api: st
     manifest = run_load(load_for(outputs, "api", Profile("sustained", 10.0, 0.2)), outputs, stop=threading.Event(),
                         notice=notices.append)
     assert len(notices) == 1 and "no AWS credentials found, requests go unsigned" in notices[0]
-    assert manifest.targets["arm64"].sent == 2
+    assert manifest.targets["py313-1024-arm64"].sent == 2
     assert all("Authorization" not in headers for _, headers, _ in Recorder.received)
 
 
 def test_stop_ends_the_schedule_early_and_the_rate_is_measured_up_to_the_stop(api: str) -> None:
     outputs = StackOutputs.from_dict(outputs_dict(api))
     load = load_for(outputs, "api", Profile("sustained", 20.0, 60.0))
-    stats, stop = RunStats(load.architectures), threading.Event()
+    stats, stop = RunStats(load.variants), threading.Event()
     watch = Watch(stats, on_enter=lambda: threading.Timer(0.5, stop.set).start())
     manifest = run_load(load, outputs, stop=stop, stats=stats, live=watch.live())
 
     assert manifest.interrupted and manifest.to_dict() == read_manifest(RUN_ID).to_dict()
-    for arch in ARCHS:
-        counts = manifest.targets[arch]
+    for variant_id in VARIANTS:
+        counts = manifest.targets[variant_id]
         assert 0 < counts.scheduled < 1200 and counts.scheduled == counts.sent + counts.failed
     assert manifest.achieved_rate_per_s > 10.0  # sent over ~0.5 s, not over the planned minute
 
@@ -108,21 +109,21 @@ def test_a_keyboard_interrupt_keeps_the_books_only_after_a_stop(api: str, stoppe
 
     if stopped:
         manifest = run_load(load, outputs, stop=stop, live=interrupted())
-        assert manifest.interrupted and manifest.targets["arm64"].scheduled == 0
+        assert manifest.interrupted and manifest.targets["py313-1024-arm64"].scheduled == 0
     else:
         with pytest.raises(KeyboardInterrupt):
             run_load(load, outputs, stop=stop, live=interrupted())
         assert not run_dir(RUN_ID).exists()
 
 
-def test_stats_for_other_architectures_are_refused(api: str) -> None:
+def test_stats_for_other_variants_are_refused(api: str) -> None:
     outputs = StackOutputs.from_dict(outputs_dict(api))
     with pytest.raises(ValueError, match="stats count"):
         run_load(load_for(outputs, "api", Profile("sustained", 1.0, 1.0)), outputs, stop=threading.Event(),
-                 stats=RunStats(("arm64",)))
+                 stats=RunStats(("py313-1024-arm64",)))
 
 
-QUEUE = "http://127.0.0.1:1/000000000000/bench-arm64-queue"
+QUEUE = "http://127.0.0.1:1/000000000000/bench_py313-1024-arm64-queue"
 
 
 @pytest.fixture
@@ -134,14 +135,14 @@ def sqs() -> Iterator[tuple[Any, Stubber]]:
 
 
 def stubbed_outputs(client: Any) -> StackOutputs:
-    """One architecture's stack whose SQS client is ``client`` (one sender thread: the stub's order holds)."""
+    """A one-variant stack whose SQS client is ``client`` (one sender thread: the stub's order holds)."""
 
     class Stubbed(StackOutputs):
         def client(self, service: str, **config: Any) -> Any:
             assert service == "sqs" and config["max_pool_connections"] >= 1
             return client
 
-    data = StackOutputs.from_dict(outputs_dict("http://127.0.0.1:1", archs=("arm64",)))
+    data = StackOutputs.from_dict(outputs_dict("http://127.0.0.1:1", variants=(variant("arm64"),)))
     return Stubbed(data.region, data.endpoint_url, data.api_url, data.functions)
 
 
@@ -161,9 +162,9 @@ def test_sqs_load_is_checked_first_then_sent_in_one_batch_with_failed_entries_re
     load = load_for(outputs, "sqs", Profile("burst", 10.0, 1.0, burst_interval_s=1.0), senders=1)
     manifest = run_load(load, outputs, stop=threading.Event())
 
-    counts = manifest.targets["arm64"]
+    counts = manifest.targets["py313-1024-arm64"]
     assert (counts.scheduled, counts.sent, counts.failed, counts.retried, counts.http_status) == (10, 10, 0, 3, None)
-    assert manifest.target == "sqs" and manifest.config["senders_per_arch"] == 1
+    assert manifest.target == "sqs" and manifest.config["senders_per_variant"] == 1
     assert manifest.to_dict() == read_manifest(RUN_ID).to_dict()
     assert not (run_dir(RUN_ID) / "requests.csv").exists()
 
@@ -174,7 +175,7 @@ def test_an_unreachable_queue_stops_the_run_before_anything_is_watched_or_writte
     stubber.add_client_error("get_queue_attributes", service_error_code="AWS.SimpleQueueService.NonExistentQueue",
                              http_status_code=400)
     load = load_for(outputs, "sqs", Profile("sustained", 5.0, 1.0))
-    watch = Watch(RunStats(load.architectures))
-    with pytest.raises(UserError, match=r"the arm64 queue .* is not reachable"):
+    watch = Watch(RunStats(load.variants))
+    with pytest.raises(UserError, match=r"the py313-1024-arm64 queue .* is not reachable"):
         run_load(load, outputs, stop=threading.Event(), live=watch.live())
     assert watch.dispatched == [] and not run_dir(RUN_ID).exists()

@@ -17,6 +17,7 @@ from loadgen.stats import RunStats
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/bench-arm64-queue"
 RUN_ID = "20261125T080000Z-3fa2"
+ARM = "py313-1024-arm64"
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def bad(entry_id: str, sender_fault: bool = False) -> dict[str, object]:
 
 
 def target(client: object, plan: Plan, stats: RunStats, attempts: int = 8) -> SqsTarget:
-    return SqsTarget(client, {"arm64": QUEUE}, plan, stats, max_attempts=attempts, backoff_s=0.0)
+    return SqsTarget(client, {ARM: QUEUE}, plan, stats, max_attempts=attempts, backoff_s=0.0)
 
 
 def test_failed_entries_are_retried_alone_with_their_bodies_until_accepted(client, plan) -> None:
@@ -57,23 +58,23 @@ def test_failed_entries_are_retried_alone_with_their_bodies_until_accepted(clien
     calls: list[list[dict[str, str]]] = []
     sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch",
                              lambda params, **_: calls.append(params["Entries"]))
-    stats = RunStats(("arm64",))
-    target(sqs, plan, stats).send("arm64", seqs, [0.0] * 10)
+    stats = RunStats((ARM,))
+    target(sqs, plan, stats).send(ARM, seqs, [0.0] * 10)
 
     assert [[e["Id"] for e in call] for call in calls] == [[str(s) for s in seqs], ["7", "8", "9"], ["7", "9"]]
     bodies = {e["Id"]: e["MessageBody"] for e in calls[0]}
     assert all(e["MessageBody"] == bodies[e["Id"]] for call in calls[1:] for e in call)  # retried unchanged
     assert [json.loads(bodies[str(s)])["seq"] for s in seqs] == seqs
-    counts = stats.archs["arm64"]
+    counts = stats.variants[ARM]
     assert (counts.scheduled, counts.sent, counts.failed, counts.retried) == (10, 10, 0, 5)
 
 
 def test_sender_fault_entries_are_failed_at_once(client, plan) -> None:
     sqs, stubber = client
     stubber.add_response("send_message_batch", {"Successful": [ok("0")], "Failed": [bad("1", sender_fault=True)]})
-    stats = RunStats(("arm64",))
-    target(sqs, plan, stats).send("arm64", [0, 1], [0.0, 0.0])
-    counts = stats.archs["arm64"]
+    stats = RunStats((ARM,))
+    target(sqs, plan, stats).send(ARM, [0, 1], [0.0, 0.0])
+    counts = stats.variants[ARM]
     assert (counts.sent, counts.failed, counts.retried) == (1, 1, 0)
 
 
@@ -81,9 +82,9 @@ def test_an_entry_that_never_gets_in_is_counted_failed_not_lost(client, plan) ->
     sqs, stubber = client
     for _ in range(3):
         stubber.add_response("send_message_batch", {"Successful": [], "Failed": [bad("4")]})
-    stats = RunStats(("arm64",))
-    target(sqs, plan, stats, attempts=3).send("arm64", [4], [0.0])
-    counts = stats.archs["arm64"]
+    stats = RunStats((ARM,))
+    target(sqs, plan, stats, attempts=3).send(ARM, [4], [0.0])
+    counts = stats.variants[ARM]
     assert (counts.scheduled, counts.sent, counts.failed, counts.retried) == (1, 0, 1, 2)
     assert "InternalError" in (stats.last_error or "")
 
@@ -92,7 +93,7 @@ def test_a_call_that_raises_is_retried_whole(client, plan) -> None:
     sqs, stubber = client
     stubber.add_client_error("send_message_batch", service_error_code="ThrottlingException", http_status_code=400)
     stubber.add_response("send_message_batch", {"Successful": [ok("2"), ok("3")], "Failed": []})
-    stats = RunStats(("arm64",))
-    target(sqs, plan, stats).send("arm64", [2, 3], [0.0, 0.0])
-    counts = stats.archs["arm64"]
+    stats = RunStats((ARM,))
+    target(sqs, plan, stats).send(ARM, [2, 3], [0.0, 0.0])
+    counts = stats.variants[ARM]
     assert (counts.sent, counts.failed, counts.retried) == (2, 0, 2)

@@ -2,7 +2,8 @@
 
 Library API (the CLI, tests and demo use it): ``up`` / ``down`` / ``status`` for the whole lifecycle, and the
 parts — ``ensure_venv`` and ``start`` / ``stop`` a MiniStack process, ``deploy`` a stack to an endpoint (its
-``code_zip``), ``wait_ready`` (``noop_request``, ``post_json`` to a route).
+``code_zip``; every variant of its matrix, and what the matrix dropped removed), ``wait_ready`` (``noop_request``,
+``post_json`` to a route).
 """
 
 from localcloud.cloud import PREFIX, down, read_state, status, up
@@ -11,7 +12,7 @@ from localcloud.errors import LocalCloudError
 from localcloud.http import post_json
 from localcloud.process import start, stop
 from localcloud.ready import noop_request, wait_ready
-from localcloud.runtime_venv import ensure_venv
+from localcloud.runtime_venv import ensure_venv, venv_runtime
 
 __all__ = [
     "PREFIX",
@@ -27,5 +28,6 @@ __all__ = [
     "status",
     "stop",
     "up",
+    "venv_runtime",
     "wait_ready",
 ]

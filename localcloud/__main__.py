@@ -11,6 +11,7 @@ from types import FrameType
 
 from core import UsageError, local_outputs_path, run_cli
 from localcloud import cloud
+from localcloud.runtime_venv import venv_runtime
 from stack import Settings
 
 
@@ -19,9 +20,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m localcloud",
         description="The archbench stack on MiniStack, on a loopback port of this machine (no AWS account).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{up,down,status}")
-    up = commands.add_parser("up", help="start MiniStack, deploy both functions and the API, wait until ready",
-                             description="Start MiniStack (or use --endpoint), deploy the stack, wait until both "
-                                         "functions answer, write the outputs file. Re-running updates in place.")
+    up = commands.add_parser("up", help="start MiniStack, deploy every variant and the API, wait until ready",
+                             description="Start MiniStack (or use --endpoint), deploy every variant of the matrix "
+                                         "(archbench:runtimes × memorySizes × architectures, plus the control "
+                                         "twins), wait until every function answers, write the outputs file. "
+                                         "Re-running updates in place.")
     up.add_argument("--detach", action="store_true", help="return once ready and leave the cloud running")
     up.add_argument("--port", type=int, help="loopback port for MiniStack (default: a free one)")
     up.add_argument("--endpoint", help="deploy to an already running MiniStack/LocalStack at this URL instead")
@@ -42,15 +45,25 @@ def _up(args: argparse.Namespace) -> int:
     settings = Settings.from_pulumi_yaml(args.config)
     outputs = cloud.up(settings, port=args.port, endpoint=args.endpoint, progress=_progress)
     print(f"local cloud ready in {time.monotonic() - started:.1f} s at {outputs.endpoint_url}")
-    for arch, fn in outputs.functions.items():
-        print(f"  {arch:7} {fn.name}  queue {fn.queue_url}")
-        print(f"  {'':7} POST {outputs.api_url}{fn.route}")
+    width = max(len(variant_id) for variant_id in outputs.functions)
+    for variant_id, fn in outputs.variants.items():
+        print(f"  {variant_id:{width}} {fn.name}  queue {fn.queue_url}")
+        print(f"  {'':{width}} POST {outputs.api_url}{fn.route}")
+    print(_emulation_note(args.endpoint))
     print(f"outputs: {local_outputs_path()}")
-    print("next: python -m loadgen --rate 50/s --duration 30s   ·   python -m localcloud down")
+    print("next: python -m loadgen --rate 20/s --duration 30s (per variant)   ·   python -m localcloud down")
     if args.detach:
         return 0
     print("running in the foreground: Ctrl-C stops it", flush=True)
     return _serve_until_interrupted()
+
+
+def _emulation_note(endpoint: str | None) -> str:
+    """What the emulator does not reproduce, said every time: a local matrix differs in names, not in machines."""
+    runtime = None if endpoint else venv_runtime()
+    interpreter = f"its own {runtime}" if runtime else "its own interpreter"
+    return (f"note: MiniStack runs every variant with {interpreter} and enforces no memory size; each EMF "
+            "document's Runtime field says which Python ran")
 
 
 def _serve_until_interrupted() -> int:

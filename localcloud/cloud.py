@@ -103,8 +103,9 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
         write_json_atomic(cloud_state_path(), state.to_dict())
     try:
         stack = describe_stack(settings, PREFIX)
-        progress(f"deploying {', '.join(fn.function_name for fn in stack.functions)} and {stack.api_name}")
-        outputs = deploy(stack, state.endpoint_url)
+        progress(f"deploying {len(stack.functions)} variants of {PREFIX} "
+                 f"({', '.join(fn.variant_id for fn in stack.functions)}) and {stack.api_name}")
+        outputs = deploy(stack, state.endpoint_url, progress)
         progress("waiting until every function answers a noop by invoke and by its route")
         wait_ready(outputs, sign=settings.api_auth == "iam")
     except BaseException:
@@ -147,8 +148,8 @@ def status() -> tuple[bool, str]:
     if local_outputs_path().exists():
         outputs = load_outputs_file(local_outputs_path())
         lines.append(f"api: {outputs.api_url}")
-        lines += [f"{arch}: {fn.name}  queue {fn.queue_url}  logs {fn.log_group}"
-                  for arch, fn in outputs.functions.items()]
+        lines += [f"{variant_id}: {fn.name}  queue {fn.queue_url}  logs {fn.log_group}"
+                  for variant_id, fn in outputs.variants.items()]
         lines.append(f"outputs: {local_outputs_path()}")
     return True, "\n".join(lines)
 

@@ -7,6 +7,7 @@ the Lambda runtime and its layer; it lives at ``core.paths.ministack_venv_dir()`
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -50,6 +51,16 @@ def ensure_venv(progress: Callable[[str], None] = lambda _: None) -> Path:
         _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(constraint)])
     stamp.write_text(wanted)
     return python
+
+
+def venv_runtime() -> str | None:
+    """``python3.11``: the interpreter MiniStack runs every function with, whatever its configured runtime."""
+    try:
+        config = (ministack_venv_dir() / "pyvenv.cfg").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^version\s*=\s*(\d+)\.(\d+)", config, re.MULTILINE)
+    return f"python{match[1]}.{match[2]}" if match else None
 
 
 def _installed_version(python: Path, package: str) -> str:

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# `make demo`: the local cloud up, a short paired load on both architectures, the comparison, the local cloud down.
+# `make demo`: the local cloud up with a six-variant matrix (scripts/demo.yaml: memory 512 and 1024 × arm64 and
+# x86_64, plus the x86_64 A/A twin of each), a short load released to every variant at the same moments, the
+# comparison, the local cloud down.
 # Usage: bash scripts/demo.sh [PYTHON]   (make passes .venv/bin/python). `down` runs on every exit, even Ctrl-C.
 set -euo pipefail
 PY="${1:-.venv/bin/python}"
 cd "$(dirname "$0")/.."
 
-"$PY" -m localcloud up --detach
+"$PY" -m localcloud up --detach --config scripts/demo.yaml
 trap '"$PY" -m localcloud down' EXIT
 
-# 20 requests/s to each architecture's queue for 20 s: 400 each, a CPU-bound and a baseline workload, same moments.
-"$PY" -m loadgen --rate 20/s --duration 20s --workload sort,noop --yes
+# 10 requests/s to each of the six variants' queues for 15 s: 150 each, a CPU-bound and a baseline workload.
+"$PY" -m loadgen --rate 10/s --duration 15s --workload sort,noop --yes
 
-# Waits for both queues to drain, then reads every log line of the run and prints the comparison table.
+# Waits for every queue to drain, then reads every log line of the run and prints the comparison.
 "$PY" -m analysis.compare --wait 60s

@@ -36,7 +36,8 @@ def local_cloud_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory, local_cloud_settings: Settings) -> Iterator[StackOutputs]:
-    """MiniStack on a free loopback port with both functions and the API deployed and answering.
+    """MiniStack on a free loopback port with every variant (the default matrix: arm64, x86_64 and the x86_64 twin)
+    and the API deployed and answering.
 
     ``ARCHBENCH_STATE_DIR`` points at a session temp dir from here on, so ``find_outputs()`` (loadgen, analysis)
     finds this cloud's outputs file. MiniStack is stopped by its pid, workers included, at the end of the session.

@@ -37,11 +37,16 @@ def test_a_corrupt_state_file_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_settings_come_from_the_archbench_keys_of_a_pulumi_file(tmp_path: Path) -> None:
     config = tmp_path / "Pulumi.dev.yaml"
-    config.write_text("config:\n  aws:region: eu-west-1\n  archbench:memoryMb: '512'\n  archbench:batchSize: 4\n")
-    assert Settings.from_pulumi_yaml(config) == Settings(memory_mb=512, batch_size=4)
+    config.write_text("config:\n  aws:region: eu-west-1\n  archbench:memorySizes: [512, 1024]\n"
+                      "  archbench:runtimes: [python3.12]\n  archbench:batchSize: 4\n")
+    settings = Settings.from_pulumi_yaml(config)
+    assert settings == Settings(memory_sizes=(512, 1024), runtimes=("python3.12",), batch_size=4)
+    assert [v.id for v in settings.variants] == [
+        "py312-512-arm64", "py312-512-x86_64", "py312-512-x86_64-twin",
+        "py312-1024-arm64", "py312-1024-x86_64", "py312-1024-x86_64-twin"]
     assert Settings.from_pulumi_yaml(None) == Settings()
-    config.write_text("config:\n  archbench:memoryMb: lots\n")
-    with pytest.raises(SettingsError, match="memoryMb"):
+    config.write_text("config:\n  archbench:memorySizes: lots\n")
+    with pytest.raises(SettingsError, match="memorySizes"):
         Settings.from_pulumi_yaml(config)
 
 
@@ -52,6 +57,15 @@ def test_a_bad_config_value_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "localcloud: error: archbench:batchSize must be between 1 and 10000, got 0"]
+
+
+def test_a_renamed_config_key_is_one_line_naming_its_replacement(tmp_path: Path) -> None:
+    config = tmp_path / "Pulumi.dev.yaml"
+    config.write_text("config:\n  archbench:memoryMb: 512\n")
+    result = run_module("localcloud", "up", "--config", str(config), state_dir=tmp_path)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("localcloud: error: archbench:memoryMb was replaced by archbench:memorySizes")
 
 
 def test_an_endpoint_that_is_not_a_url_is_one_line_and_a_usage_error(tmp_path: Path) -> None:

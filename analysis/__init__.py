@@ -1,11 +1,11 @@
-"""Compare what arm64 and x86_64 measured in one run: ``compare_run`` (the library call) and
+"""Compare what every variant of the matrix measured in one run: ``compare_run`` (the library call) and
 ``python -m analysis.compare`` (the command line over it).
 
 One concern per module: sources (``insights``, ``logevents``) fetch raw log events, ``parse`` and ``dataset`` turn
-them into work items joined to Lambda invocations, ``stats``/``cost``/``reconcile`` compute, ``summary`` assembles
-the JSON contract (typed in ``core.summary``), ``verdict``/``render``/``plots``/``reportdir`` present it,
-``pipeline`` runs them in order, ``compare`` is the command line. Other packages import from this face.
-"""
+them into work items joined to Lambda invocations, ``stats``/``cost``/``reconcile`` compute, ``comparisons`` pairs
+the variants, ``recommend`` picks among them, ``summary`` assembles the JSON contract (typed in ``core.summary``),
+``verdict``/``render``/``plots``/``reportdir`` present it, ``pipeline`` runs them in order, ``compare`` is the
+command line. Other packages import from this face."""
 
 from analysis.dataset import RunData, build_run_data, from_records
 from analysis.errors import AnalysisError
@@ -17,7 +17,7 @@ from analysis.pipeline import Comparison, compare_run
 from analysis.reconcile import SqsQueues, reconcile, unknown, wait_for_drain
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
-from analysis.synthetic import SyntheticSpec, synthetic_run
+from analysis.synthetic import SyntheticRun, SyntheticSpec, synthetic_run
 
 __all__ = [
     "AnalysisError",
@@ -30,6 +30,7 @@ __all__ = [
     "Result",
     "RunData",
     "SqsQueues",
+    "SyntheticRun",
     "SyntheticSpec",
     "TimeWindow",
     "build_run_data",

@@ -1,10 +1,12 @@
-"""``python -m analysis.compare``: compare what arm64 and x86_64 measured in one run, and write the report.
+"""``python -m analysis.compare``: compare what every variant of the matrix measured in one run, and write the
+report.
 
 Reads the run's log lines (Logs Insights on AWS, log events on a local cloud), joins EMF documents to REPORT
-lines, computes percentiles, the x86_64/arm64 median ratio with a bootstrap 95 % CI, a Mann–Whitney p-value,
-cost, and the sent/processed/DLQ/in-flight reconciliation; prints a table (or Markdown, or JSON) and writes
-``reports/<run_id>/``. Exit status: 0 done, 1 a problem (one line on stderr), 2 bad options, 3 the report was
-written but messages are unaccounted for.
+lines, computes percentiles per variant, the comparisons (arm64 against x86_64 per cell, the memory steps, the
+runtimes, each A/A twin against its sibling: median ratios with bootstrap 95 % CIs and Mann–Whitney p-values),
+cost, a recommendation and the sent/processed/DLQ/in-flight reconciliation; prints a table (or Markdown, or
+JSON) and writes ``reports/<run_id>/``. Exit status: 0 done, 1 a problem (one line on stderr), 2 bad options, 3
+the report was written but messages are unaccounted for.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ EXAMPLES = """examples:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis.compare", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
-        description="Compare the arm64 and x86_64 functions of one load run and write reports/<run_id>/ "
+        description="Compare the variants (architecture × memory × runtime, and the A/A twin) of one load run "
+                    "and write reports/<run_id>/ "
                     "(summary.json, report.md, invocations.csv, PNG plots).")
     parser.add_argument("--run-id", help="the run to compare (default: the newest manifest in runs/)")
     parser.add_argument("--since", default="24h",

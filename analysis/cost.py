@@ -1,7 +1,8 @@
-"""What the run's invocations cost, per architecture and per work item, from the billed durations.
+"""What the run's invocations cost, per variant and per work item, from the billed durations: each variant at its
+own memory size and its own architecture's price.
 
 Prices: the one table in ``core.pricing`` (its source and date are there). The SQS and API Gateway charges are out
-of scope here: they are the same for both architectures.
+of scope here: they are the same for every variant.
 
 Billed duration: since 2025-08-01 AWS bills the INIT phase of on-demand zip functions, and a cold start's
 ``Billed Duration`` includes it. MiniStack's REPORT has whole-ms durations and no billed INIT, so locally (and
@@ -10,10 +11,12 @@ REPORT's Init Duration or, failing that, the handler's own ``InitMs`` on a cold 
 
 Every invocation of the run is billed, including those without a work item (a REPORT line with no EMF document of
 any run: a timeout before the first item, an out-of-memory kill; ``analysis.dataset``): their cost is in the
-architecture's total and so in its cost per work item, though no work item carries a share of it.
+variant's total and so in its cost per work item, though no work item carries a share of it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,12 +36,13 @@ def billed_ms(invocations: pd.DataFrame, estimate: bool) -> pd.Series:
 
 
 def invocation_cost(invocations: pd.DataFrame, billed: pd.Series, prices: PriceList,
-                    configured_memory_mb: dict[str, int]) -> pd.Series:
-    """USD per invocation: billed GB-seconds at the architecture's price, plus the request charge.
+                    configured_memory_mb: Mapping[str, int]) -> pd.Series:
+    """USD per invocation: billed GB-seconds at its ``architecture``'s price, plus the request charge.
 
-    Memory is the REPORT's (or the handler's) memory size, else the function's configured one.
+    Memory is the REPORT's (or the handler's) memory size, else the variant's configured one
+    (``configured_memory_mb`` by variant id).
     """
-    memory_mb = invocations["memory_mb"].fillna(invocations["architecture"].map(configured_memory_mb))
+    memory_mb = invocations["memory_mb"].fillna(invocations["variant"].map(configured_memory_mb))
     memory_gb = memory_mb.to_numpy(float) / 1024.0
     per_gb_s = invocations["architecture"].map(prices.gb_second).to_numpy(float)
     compute = billed.to_numpy(float) / 1000.0 * memory_gb * per_gb_s

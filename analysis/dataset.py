@@ -9,10 +9,11 @@ REPORT lines carry no run id, and the window may hold other runs' invocations. A
 by its request id: with an EMF document of this run it is this run's invocation; with an EMF document of another
 run (or of none: an unreadable request) it is that run's and is left out (``reports_other_runs``); with no EMF
 document at all (a timeout before the first item, an out-of-memory kill, a failed init) it is an **invocation
-without a work item**, attributed to its architecture by its log group (``log_groups``, from the stack outputs),
-kept with ``orphan`` true, counted as a failed invocation with its status, and billed. One whose log group maps to
-no architecture is only counted (``reports_unattributed``). ``INIT_REPORT`` / ``platform.initReport`` lines carry
-no request id: each is attributed to its log group's architecture (``init_reports``).
+without a work item**, attributed to its variant by its log group (``log_groups``, from the stack outputs: one log
+group per variant), kept with ``orphan`` true, counted as a failed invocation with its status, and billed. One
+whose log group maps to no variant is only counted (``reports_unattributed``). ``INIT_REPORT`` /
+``platform.initReport`` lines carry no request id: each is attributed to its log group's variant
+(``init_reports``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ UNKNOWN_STATUS = "unknown"  # an invocation without a work item whose REPORT giv
 
 
 def _empty_init_reports() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*INIT_COLUMNS, "architecture"])
+    return pd.DataFrame(columns=[*INIT_COLUMNS, "variant"])
 
 
 @dataclass
@@ -55,13 +56,13 @@ class RunData:
     counts: ParseCounts
     items_without_report: int  # no REPORT line found for the document's RequestId (outside the window?)
     duplicate_reports: int
-    init_reports: pd.DataFrame = field(default_factory=_empty_init_reports)  # INIT_COLUMNS + architecture
+    init_reports: pd.DataFrame = field(default_factory=_empty_init_reports)  # INIT_COLUMNS + variant
     reports_other_runs: int = 0  # REPORT lines whose request id has an EMF document of another run
-    reports_unattributed: int = 0  # invocations without a work item in a log group of no known architecture
+    reports_unattributed: int = 0  # invocations without a work item in a log group of no known variant
 
 
 def build_run_data(events: Iterable[LogEvent], run_id: str, log_groups: Mapping[str, str] | None = None) -> RunData:
-    """Parse and join one run's events; ``log_groups`` maps a log group to its architecture (for the orphans)."""
+    """Parse and join one run's events; ``log_groups`` maps a log group to its variant id (for the orphans)."""
     parser = LineParser(run_id)
     for event in events:
         parser.feed(event.message, event.timestamp_ms, event.log_group)
@@ -91,18 +92,19 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
     report_frame = _with_runtime_done(report_frame[~duplicated], runtime_done or [])
 
     per_request = item_frame[item_frame["request_id"] != ""].groupby("request_id", sort=False).agg(
-        architecture=("architecture", "first"), function_name=("function_name", "first"),
+        variant=("variant", "first"), architecture=("architecture", "first"),
+        function_name=("function_name", "first"),
         memory_size_mb=("memory_size_mb", "first"), cold=("cold", "any"), init_ms=("init_ms", "max"),
-        n_items=("architecture", "size"), first_item_ms=("timestamp_ms", "min"),
+        n_items=("variant", "size"), first_item_ms=("timestamp_ms", "min"),
     ).reset_index()
     invocations = per_request.merge(report_frame, on="request_id", how="inner", validate="one_to_one")
     invocations["orphan"] = False
 
     unjoined = report_frame[~report_frame["request_id"].isin(per_request["request_id"])]
     foreign = unjoined["request_id"].isin(foreign_request_ids or set())
-    orphans = unjoined[~foreign].assign(architecture=lambda frame: frame["log_group"].map(groups))
-    unattributed = int(orphans["architecture"].isna().sum())
-    orphans = orphans[orphans["architecture"].notna()].assign(
+    orphans = unjoined[~foreign].assign(variant=lambda frame: frame["log_group"].map(groups))
+    unattributed = int(orphans["variant"].isna().sum())
+    orphans = orphans[orphans["variant"].notna()].assign(
         cold=lambda frame: frame["init_duration_ms"].notna(), n_items=0, orphan=True)
     if len(orphans):
         invocations = pd.concat([invocations, orphans], ignore_index=True)
@@ -114,7 +116,7 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
     invocations["failed"] = invocations["orphan"] | (invocations["status"] != SUCCESS)
 
     init_frame = pd.DataFrame(init_reports or [], columns=INIT_COLUMNS)
-    init_frame["architecture"] = init_frame["log_group"].map(groups)
+    init_frame["variant"] = init_frame["log_group"].map(groups)
 
     item_frame = item_frame.merge(report_frame, on="request_id", how="left")
     return RunData(

@@ -1,7 +1,8 @@
 """One log line → an EMF work-item record, a REPORT record, an init record, or nothing; malformed lines counted by
 kind, never fatal.
 
-EMF documents (one per work item) are read by the names in ``handlers.contract``. REPORT lines come in AWS's text
+EMF documents (one per work item) are read by the names in ``handlers.contract``; the ``Variant`` dimension says
+whose a document is (the ``Architecture`` property is kept as the handler gave it). REPORT lines come in AWS's text
 format (``REPORT RequestId: …\\tDuration: 12.34 ms\\tBilled Duration: 13 ms\\t…\\tInit Duration: 250.10 ms``),
 MiniStack's reduced one (whole ms, no Init Duration) and the JSON log format (``"type": "platform.report"``). Text
 fields are read by their exact label, left to right, so ``Duration`` is never read out of ``Restore Duration`` or
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import ARCHITECTURES, ParseCountsSummary
+from core import ParseCountsSummary
 from handlers import contract as c
 
 # EMF name → column name. Metrics are numbers; properties are kept as given (strings, Seq and memory as ints).
@@ -32,10 +33,10 @@ TEXT_COLUMNS = {
     c.P_REQUEST_ID: "request_id", c.P_MESSAGE_ID: "message_id", c.P_FUNCTION_NAME: "function_name",
     c.P_FUNCTION_VERSION: "function_version", c.P_RUNTIME: "runtime", c.P_HOST_MACHINE: "host_machine",
     c.P_TRIGGER: "trigger", c.P_RESULT_DIGEST: "result_digest", c.P_ERROR_TYPE: "error_type",
-    c.DIM_WORKLOAD: "workload",
+    c.DIM_WORKLOAD: "workload", c.P_ARCHITECTURE: "architecture",
 }
 INT_COLUMNS = {c.P_SEQ: "seq", c.P_MEMORY_SIZE_MB: "memory_size_mb"}
-EMF_COLUMNS = ["run_id", "architecture", "timestamp_ms", *METRIC_COLUMNS.values(), *TEXT_COLUMNS.values(),
+EMF_COLUMNS = ["run_id", "variant", "timestamp_ms", *METRIC_COLUMNS.values(), *TEXT_COLUMNS.values(),
                *INT_COLUMNS.values()]
 REPORT_COLUMNS = ["request_id", "report_ms", "duration_ms", "billed_duration_ms", "report_memory_mb",
                   "max_memory_used_mb", "init_duration_ms", "report_status", "restore_duration_ms",
@@ -106,14 +107,14 @@ def parse_emf(document: dict[str, Any], timestamp_ms: int) -> dict[str, Any]:
     """
     get = document.get
     run_id = get(c.P_RUN_ID)
-    architecture = get(c.DIM_ARCHITECTURE)
+    variant = get(c.DIM_VARIANT)
     if type(run_id) is not str or not run_id:
         raise Malformed("no RunId")
-    if architecture not in ARCHITECTURES:
-        raise Malformed(f"Architecture is {architecture!r}")
+    if type(variant) is not str or not variant:
+        raise Malformed(f"Variant is {variant!r}")
     metadata = get("_aws")
     stamp = metadata.get("Timestamp") if type(metadata) is dict else None
-    record: dict[str, Any] = {"run_id": run_id, "architecture": architecture,
+    record: dict[str, Any] = {"run_id": run_id, "variant": variant,
                               "timestamp_ms": stamp if type(stamp) is int else timestamp_ms}
     for name, column in METRIC_COLUMNS.items():
         value = get(name)

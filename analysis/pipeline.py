@@ -70,7 +70,7 @@ def compare_run(run_id: str | None = None, *, since_s: float = DEFAULT_SINCE_S, 
     reader = _source(source, stack_outputs, logs, run.run_id, progress)
     events = reader.fetch(run.window)
     data = build_run_data(events, run.run_id,
-                          log_groups={fn.log_group: arch for arch, fn in stack_outputs.functions.items()})
+                          log_groups={fn.log_group: vid for vid, fn in stack_outputs.functions.items()})
     read_s = time.monotonic() - started
     notice(f"read {len(events):,} log lines from {reader.label} in {read_s:.1f} s: "
            f"{len(data.items):,} work items, {len(data.invocations):,} Lambda invocations")

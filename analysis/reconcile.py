@@ -1,10 +1,11 @@
 """Nothing is lost: every message sent is processed, waiting in the DLQ, or still in flight.
 
-Per architecture: ``sent``/``failed`` from the run manifest (``failed`` = never accepted, so not part of
-``sent``); ``in_flight`` = the main queue's ApproximateNumberOfMessages + ApproximateNumberOfMessagesNotVisible;
-``in_dlq`` = the DLQ's messages of this run; ``processed`` = distinct work items (``Seq``) the handler finished
-that are not in the DLQ — without an error on SQS (a failed item is retried and ends in the DLQ), with any
-outcome on the API (which answers every request once). ``lost = sent − processed − in_dlq − in_flight`` must be 0.
+Per variant: ``sent``/``failed`` from the run manifest (``targets``, keyed by variant id; ``failed`` = never
+accepted, so not part of ``sent``); ``in_flight`` = the main queue's ApproximateNumberOfMessages +
+ApproximateNumberOfMessagesNotVisible; ``in_dlq`` = the DLQ's messages of this run; ``processed`` = distinct work
+items (``Seq``) the handler finished that are not in the DLQ — without an error on SQS (a failed item is retried and
+ends in the DLQ), with any outcome on the API (which answers every request once).
+``lost = sent − processed − in_dlq − in_flight`` must be 0.
 
 Why the DLQ is read, not only counted: its ApproximateNumberOfMessages is a whole-queue count, so messages of
 earlier runs would make ``lost`` negative; and an item can be processed by an invocation that then times out, so
@@ -24,7 +25,7 @@ from typing import Any, Literal, Protocol
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core import Reconciled, Reconciliation, ReconciliationRow, RunManifest, UnknownReconciliation
+from core import Reconciled, Reconciliation, ReconciliationRow, RunManifest, TargetCounts, UnknownReconciliation
 from stack import StackOutputs
 
 Field = Literal["sent", "processed", "failed", "in_dlq", "in_flight", "lost"]
@@ -98,55 +99,61 @@ def _seq_of(body: str, run_id: str) -> int | None:
 
 
 def finished_seqs(items: pd.DataFrame, target: str) -> dict[str, set[int]]:
-    """Per architecture, the work items the handler finished: successfully on SQS, at all on the API."""
+    """Per variant, the work items the handler finished: successfully on SQS, at all on the API."""
     done = items[items["seq"].notna()]
     if target == "sqs":
         done = done[~done["error"]]
-    return {arch: {int(seq) for seq in group["seq"]} for arch, group in done.groupby("architecture")}
+    return {vid: {int(seq) for seq in group["seq"]} for vid, group in done.groupby("variant")}
 
 
 def unknown(reason: str) -> UnknownReconciliation:
     """A run made elsewhere (no manifest) or queues out of reach: no claim either way."""
     return {"status": "unknown", "reason": reason, "sent": None, "processed": None, "failed": None, "in_dlq": None,
-            "in_flight": None, "lost": None, "by_architecture": {}}
+            "in_flight": None, "lost": None, "by_variant": {}}
 
 
 def reconcile(manifest: RunManifest, items: pd.DataFrame, outputs: StackOutputs, queues: Queues) -> Reconciliation:
     target = manifest.target
     finished = finished_seqs(items, target)
-    by_arch: dict[str, ReconciliationRow] = {}
+    by_variant: dict[str, ReconciliationRow] = {}
     approximate: list[str] = []
-    for arch, counts in sorted(manifest.targets.items()):
-        done = finished.get(arch, set())
+    for vid, counts in _in_matrix_order(manifest, outputs):
+        done = finished.get(vid, set())
         in_dlq = in_flight = 0
         if target == "sqs":
-            function = outputs.functions.get(arch)
+            function = outputs.functions.get(vid)
             if function is None:
-                return unknown(f"the stack outputs have no {arch} function")
+                return unknown(f"the stack outputs have no function of variant {vid}")
             try:
                 in_flight = sum(queues.count(function.queue_url))
                 in_dlq, dead = _dead_letters(queues, function.dlq_url, manifest.run_id)
             except (ClientError, BotoCoreError) as exc:
-                return unknown(f"cannot read the {arch} queues: {exc}")
+                return unknown(f"cannot read the {vid} queues: {exc}")
             if dead is None:
-                approximate.append(arch)
+                approximate.append(vid)
             else:
                 done = done - dead
-        by_arch[arch] = {"sent": counts.sent, "processed": len(done), "failed": counts.failed, "in_dlq": in_dlq,
+        by_variant[vid] = {"sent": counts.sent, "processed": len(done), "failed": counts.failed, "in_dlq": in_dlq,
                          "in_flight": in_flight, "lost": counts.sent - len(done) - in_dlq - in_flight}
-    result = _reconciled(target, by_arch)
+    result = _reconciled(target, by_variant)
     if approximate:
         result["in_dlq_whole_queue"] = approximate  # these DLQs were too large to read: whole-queue counts
     return result
 
 
-def _reconciled(target: str, by_arch: dict[str, ReconciliationRow]) -> Reconciled:
-    """The architectures' rows, their totals, and whether anything is lost."""
-    rows = by_arch.values()
+def _in_matrix_order(manifest: RunManifest, outputs: StackOutputs) -> list[tuple[str, TargetCounts]]:
+    """The manifest's targets in the stack's variant order, any the stack does not know after them."""
+    order = {vid: index for index, vid in enumerate(outputs.variants)}
+    return sorted(manifest.targets.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def _reconciled(target: str, by_variant: dict[str, ReconciliationRow]) -> Reconciled:
+    """The variants' rows, their totals, and whether anything is lost."""
+    rows = by_variant.values()
     sent, processed, failed, in_dlq, in_flight, lost = (sum(row[name] for row in rows) for name in FIELDS)
     return {"status": "ok" if all(row["lost"] == 0 for row in rows) else "lost", "target": target, "sent": sent,
             "processed": processed, "failed": failed, "in_dlq": in_dlq, "in_flight": in_flight, "lost": lost,
-            "by_architecture": by_arch}
+            "by_variant": by_variant}
 
 
 def _dead_letters(queues: Queues, url: str, run_id: str) -> tuple[int, frozenset[int] | None]:
@@ -165,11 +172,11 @@ def describe_problem(reconciliation: Reconciliation) -> str | None:
     if reconciliation["status"] != "lost":
         return None
     parts = []
-    for arch, row in reconciliation["by_architecture"].items():
+    for vid, row in reconciliation["by_variant"].items():
         if row["lost"] > 0:
-            parts.append(f"{arch}: {row['lost']} of {row['sent']} messages sent are unaccounted for")
+            parts.append(f"{vid}: {row['lost']} of {row['sent']} messages sent are unaccounted for")
         elif row["lost"] < 0:
-            parts.append(f"{arch}: {-row['lost']} more messages accounted for than sent"
+            parts.append(f"{vid}: {-row['lost']} more messages accounted for than sent"
                          + (" (messages still in flight may be counted twice: compare again later)"
                             if row["in_flight"] else ""))
     return "; ".join(parts)

@@ -15,8 +15,7 @@ from rich.table import Table
 
 from analysis.reconcile import FIELDS, describe_problem
 from analysis.verdict import fmt_p
-from core import ARCHITECTURES as ARCHES
-from core import ArchitectureSummary, Stats, Summary, WorkloadSummary
+from core import Interval, Stats, Summary, VariantSummary
 
 Percentile = Literal["p50", "p90", "p99", "p99.9"]
 WARM_PERCENTILES: tuple[Percentile, ...] = ("p50", "p90", "p99", "p99.9")
@@ -41,24 +40,30 @@ def usd(value: float | None) -> str:
     return "–" if value is None else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
 
 
-def architecture_table(summary: Summary) -> TextTable:
-    arch = summary["architectures"]
+def variant_table(summary: Summary) -> TextTable:
+    """One column per variant, one row per figure."""
+    variants = summary["variants"]
     estimated = summary["cost"]["billed_duration"] == "estimated"
 
-    def cells(text: Callable[[ArchitectureSummary], str]) -> list[str]:
-        return [text(arch[a]) if a in arch else "–" for a in ARCHES]
+    def cells(text: Callable[[VariantSummary], str]) -> list[str]:
+        return [text(block) for block in variants.values()]
 
-    def row(label: str, pick: Callable[[ArchitectureSummary], float | None], digits: int = 2) -> list[str]:
+    def row(label: str, pick: Callable[[VariantSummary], float | None], digits: int = 2) -> list[str]:
         return [label, *cells(lambda block: num(pick(block), digits))]
 
     rows = [
+        ["architecture", *cells(lambda b: b["architecture"])],
+        row("memory (MB, configured)", lambda b: b["memory_mb"], 0),
+        ["runtime (configured)", *cells(lambda b: b["runtime"] or "–")],
+        ["role", *cells(lambda b: b["role"])],
         row("work items (EMF documents)", lambda b: b["invocations"]),
         row("Lambda invocations (REPORT lines)", lambda b: b["lambda_invocations"]),
         row("errors", lambda b: b["errors"]),
-        row("failed Lambda invocations", lambda b: _failed_total(b)),
+        row("failed Lambda invocations", lambda b: b["failed_invocations"]["total"]),
         row("cold starts", lambda b: b["cold_starts"]),
         ["host CPU (HostMachine)", *cells(lambda b: b["host_machine"] or "–")],
-        row("memory (MB)", lambda b: b["memory_mb"], 0),
+        ["interpreter (handler's Runtime)", *cells(lambda b: b["handler_runtime"] or "–")],
+        row("memory (MB, REPORT)", lambda b: b["reported_memory_mb"], 0),
     ]
     rows += [row(f"workload ms, warm, {name}", _warm_workload(name)) for name in WARM_PERCENTILES]
     rows += [
@@ -73,22 +78,17 @@ def architecture_table(summary: Summary) -> TextTable:
         row("queue lag ms, p50", lambda b: b["queue_lag_ms"]["p50"]),
         ["cost per million work items", *cells(lambda b: usd(b["cost_per_million_usd"]))],
     ]
-    return TextTable("Per architecture", ["", *ARCHES], rows)
-
-
-def _failed_total(block: ArchitectureSummary) -> int | None:
-    failed = block.get("failed_invocations")
-    return failed["total"] if failed else None
+    return TextTable("Per variant", ["", *variants], rows)
 
 
 def _failure_notes(summary: Summary) -> list[str]:
-    """Per architecture: how its invocations failed, what they cost, and the failed inits."""
+    """Per variant: how its invocations failed, what they cost, and the failed inits."""
     out = []
-    for arch, block in summary["architectures"].items():
-        failed = block.get("failed_invocations")
-        if not failed or not (failed["total"] or failed["init_failures"]):
+    for vid, block in summary["variants"].items():
+        failed = block["failed_invocations"]
+        if not (failed["total"] or failed["init_failures"]):
             continue
-        text = f"{arch}: {failed['total']} failed Lambda invocations"
+        text = f"{vid}: {failed['total']} failed Lambda invocations"
         if failed["by_status"]:
             text += " (" + ", ".join(f"{status} {count}" for status, count in failed["by_status"].items()) + ")"
         if failed["error_types"]:
@@ -104,7 +104,7 @@ def _failure_notes(summary: Summary) -> list[str]:
     return out
 
 
-def _warm_workload(name: Percentile) -> Callable[[ArchitectureSummary], float | None]:
+def _warm_workload(name: Percentile) -> Callable[[VariantSummary], float | None]:
     return lambda block: block["warm"]["workload_ms"][name]
 
 
@@ -114,28 +114,65 @@ def _mean_sd(block: Stats) -> str:
     return f"{num(block['mean'])} ± {num(block['stdev'])}"
 
 
-def workload_table(summary: Summary) -> TextTable:
-    """One column per workload (a run has a few), so the table fits an 80-column terminal."""
-    workloads = summary["workloads"]
-    columns = {name: _workload_column(block) for name, block in workloads.items()}
-    labels = ["n arm64 / x86_64", "p50 ms arm64", "p50 ms x86_64", "median x86/arm", "95 % CI",
-              "Mann–Whitney p", "$/M arm64", "$/M x86_64", "faster"]
-    rows = [[label, *(column[index] for column in columns.values())] for index, label in enumerate(labels)]
-    return TextTable("Per workload (warm work items)", ["", *workloads], rows)
+VERDICTS = {"candidate_better": "candidate", "baseline_better": "baseline", "no_difference": "no difference",
+            "insufficient_data": "too few values"}
+METRICS = {"warm_workload_ms": "warm ms", "cost_per_million_usd": "$/M", "init_duration_ms": "init ms"}
 
 
-def _workload_column(block: WorkloadSummary) -> list[str]:
-    ratio, ci = block["x86_over_arm_median_ratio"], block["ratio_ci95"]
-    if ratio is None:
-        faster = "not enough data"
-    elif not block["significant"]:
-        faster = "not significant"
-    else:
-        faster = "arm64" if ratio > 1 else "x86_64"
-    return [f"{block['arm64']['n']:,} / {block['x86_64']['n']:,}",
-            num(block["arm64"]["warm_workload_ms"]["p50"]), num(block["x86_64"]["warm_workload_ms"]["p50"]),
-            num(ratio, 3), f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–", fmt_p(block["p_value"]),
-            usd(block["arm64"]["cost_per_million_usd"]), usd(block["x86_64"]["cost_per_million_usd"]), faster]
+def comparison_table(summary: Summary) -> TextTable:
+    """One row per comparison: ratio = baseline / candidate, above 1 the candidate takes less."""
+    rows = [[row["kind"], row["baseline"], row["candidate"], row["workload"] or "(all)", METRICS[row["metric"]],
+             num(row["ratio"], 3), _interval(row["ci95"], 3), fmt_p(row["p_value"]) if row["p_value"] is not None
+             else "–", f"{row['n_baseline']:,} / {row['n_candidate']:,}", VERDICTS[row["verdict"]]]
+            for row in summary["comparisons"]]
+    header = ["kind", "baseline", "candidate", "workload", "metric", "base/cand", "95 % CI", "Mann–Whitney",
+              "n base / cand", "better"]
+    return TextTable("Comparisons (ratio = baseline / candidate: above 1 the candidate is faster or cheaper)",
+                     header, rows)
+
+
+def recommendation_table(summary: Summary) -> TextTable:
+    recommendation = summary["recommendation"]
+    rows = []
+    for strategy, what, fmt in (("cheapest", "cost per million", usd), ("fastest", "median warm ms", num),
+                                ("balanced", "score (0–1)", _score)):
+        choice = recommendation[strategy]  # type: ignore[literal-required]
+        value = choice["value"]
+        rows.append([strategy, choice["variant"] or ("tie: " + ", ".join(choice["tie"]) if choice["tie"] else "–"),
+                     f"{what} {fmt(value['value'])}", _interval(value["ci95"], 3, fmt)])
+    return TextTable("Recommendation (subjects only; a tie when the 95 % intervals do not separate)",
+                     ["strategy", "variant", "best", "95 % CI"], rows)
+
+
+def memory_curve_table(summary: Summary) -> TextTable:
+    """Per runtime and architecture, each memory size's median and p99 warm time and cost, with intervals."""
+    variants = summary["variants"]
+    rows = []
+    for curve, ids in summary["memory_curve"].items():
+        for vid in ids:
+            headline = variants[vid]["headline"]
+            rows.append([curve, num(variants[vid]["memory_mb"], 0),
+                         *(_with_interval(headline[key], fmt) for key, fmt in (  # type: ignore[literal-required]
+                             ("median_ms", num), ("p99_ms", num), ("cost_per_million_usd", usd)))])
+    return TextTable("Memory curve (warm WorkloadMs; 95 % intervals)",
+                     ["runtime-architecture", "memory MB", "median ms", "p99 ms", "$ per million"], rows)
+
+
+def _with_interval(block: Interval, fmt: Callable[[float | None], str]) -> str:
+    text = fmt(block["value"])
+    return f"{text} ({_interval(block['ci95'], 2, fmt)})" if block["ci95"] else text
+
+
+def _score(value: float | None) -> str:
+    return num(value, 3)
+
+
+def _interval(ci: list[float] | None, digits: int, fmt: Callable[[float | None], str] | None = None) -> str:
+    if not ci:
+        return "–"
+    if fmt is None:
+        return f"{ci[0]:.{digits}f}–{ci[1]:.{digits}f}"
+    return f"{fmt(ci[0])}–{fmt(ci[1])}"
 
 
 def reconciliation_table(summary: Summary) -> TextTable:
@@ -143,7 +180,7 @@ def reconciliation_table(summary: Summary) -> TextTable:
     header = ["", "sent", "processed", "failed", "in DLQ", "in flight", "lost"]
     if rec["status"] == "unknown":
         return TextTable(f"Reconciliation: unknown ({rec['reason']})", header, [])
-    rows = [[arch, *(num(row[f]) for f in FIELDS)] for arch, row in rec["by_architecture"].items()]
+    rows = [[vid, *(num(row[f]) for f in FIELDS)] for vid, row in rec["by_variant"].items()]
     rows.append(["total", *(num(rec[f]) for f in FIELDS)])
     return TextTable(f"Reconciliation ({rec['status']}, target {rec['target']})", header, rows)
 
@@ -152,8 +189,11 @@ def notes(summary: Summary) -> list[str]:
     """Caveats the reader must see next to the numbers."""
     out = []
     if summary["local_emulation"]:
-        out.append("Local emulation: both functions ran on the host CPU (see HostMachine); the timings show the "
+        out.append("Local emulation: every function ran on the host CPU (see HostMachine); the timings show the "
                    "pipeline works, not how Graviton compares with x86.")
+    if summary["local_cloud"]:
+        out.append("MiniStack neither enforces the memory size nor changes the interpreter per runtime: the "
+                   "handler's Runtime (interpreter row) shows what really ran.")
     cost = summary["cost"]
     if cost["billed_duration"] == "estimated":
         out.append("Billed duration estimated: MiniStack's REPORT has whole-ms durations and no billed INIT, so "
@@ -174,7 +214,7 @@ def notes(summary: Summary) -> list[str]:
                    "ids have other runs' EMF documents): left out.")
     if parsing.get("reports_unattributed"):
         out.append(f"{parsing['reports_unattributed']} REPORT lines without a work item are in a log group of no "
-                   "known architecture: counted, not billed.")
+                   "known variant: counted, not billed.")
     if parsing["items_without_report"]:
         out.append(f"{parsing['items_without_report']} work items have no REPORT line in the window "
                    "(their invocation has no duration or cost).")
@@ -192,7 +232,8 @@ def notes(summary: Summary) -> list[str]:
 
 
 def tables(summary: Summary) -> list[TextTable]:
-    return [architecture_table(summary), workload_table(summary), reconciliation_table(summary)]
+    return [variant_table(summary), comparison_table(summary), memory_curve_table(summary),
+            recommendation_table(summary), reconciliation_table(summary)]
 
 
 def print_table(summary: Summary, console: Console) -> None:

@@ -1,4 +1,5 @@
-"""Exact sample statistics, the x86_64/arm64 median ratio with a bootstrap 95 % CI, and a Mann–Whitney U test.
+"""Exact sample statistics; a baseline/candidate median ratio with a bootstrap 95 % CI and a Mann–Whitney U test;
+a ratio of means with a normal-approximation CI (cost); distribution-free intervals of one quantile and one mean.
 
 Percentiles are exact sample percentiles with linear interpolation (numpy's default), computed from every
 record. The bootstrap draws the median of each resample directly from its order-statistic distribution (see
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from core import MedianComparison, Stats
+from core import Stats
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p99.9": 99.9}
 BOOTSTRAP_DRAWS = 10_000
@@ -65,37 +66,78 @@ def bootstrap_medians(values: Any, draws: int, rng: np.random.Generator) -> np.n
 
 @dataclass(frozen=True)
 class Comparison:
-    """x86_64 against arm64 on one metric: >1 means arm64 is faster (x86_64 takes longer)."""
+    """A candidate against a baseline on one metric: ratio = baseline / candidate, so above 1 the candidate takes
+    less (is faster, or cheaper)."""
 
-    n_arm64: int
-    n_x86_64: int
-    ratio: float | None  # median(x86_64) / median(arm64)
+    n_baseline: int
+    n_candidate: int
+    ratio: float | None
     ci95: tuple[float, float] | None
     p_value: float | None
 
     @property
     def significant(self) -> bool:
-        """The 95 % interval excludes 1: the verdict names a winner only then."""
+        """The 95 % interval excludes 1: only then is either side named the better."""
         return self.ci95 is not None and (self.ci95[0] > 1.0 or self.ci95[1] < 1.0)
 
-    def to_dict(self) -> MedianComparison:
-        return {"x86_over_arm_median_ratio": self.ratio, "ratio_ci95": list(self.ci95) if self.ci95 else None,
-                "p_value": self.p_value, "significant": self.significant}
 
-
-def compare(arm64: Any, x86_64: Any, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED) -> Comparison:
-    """Median ratio x86_64/arm64 with a percentile-bootstrap CI and a two-sided Mann–Whitney U p-value."""
-    arm, x86 = _finite(arm64), _finite(x86_64)
-    if arm.size < 2 or x86.size < 2:
-        return Comparison(int(arm.size), int(x86.size), None, None, None)
-    arm_median, x86_median = float(np.median(arm)), float(np.median(x86))
-    if arm_median <= 0:
-        return Comparison(int(arm.size), int(x86.size), None, None, None)
+def compare(baseline: Any, candidate: Any, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED) -> Comparison:
+    """Median ratio baseline/candidate with a percentile-bootstrap CI and a two-sided Mann–Whitney U p-value."""
+    base, cand = _finite(baseline), _finite(candidate)
+    if base.size < 2 or cand.size < 2:
+        return Comparison(int(base.size), int(cand.size), None, None, None)
+    base_median, cand_median = float(np.median(base)), float(np.median(cand))
+    if cand_median <= 0:
+        return Comparison(int(base.size), int(cand.size), None, None, None)
     rng = np.random.default_rng(seed)
-    arm_draws = bootstrap_medians(arm, draws, rng)
-    x86_draws = bootstrap_medians(x86, draws, rng)
-    ratios = x86_draws / np.where(arm_draws > 0, arm_draws, np.nan)
+    cand_draws = bootstrap_medians(cand, draws, rng)  # the candidate first: the draws of issue 7's x86/arm ratio
+    base_draws = bootstrap_medians(base, draws, rng)
+    ratios = base_draws / np.where(cand_draws > 0, cand_draws, np.nan)
     tail = (1.0 - CONFIDENCE) / 2.0 * 100.0
     low, high = np.nanpercentile(ratios, [tail, 100.0 - tail])
-    p_value = float(sps.mannwhitneyu(x86, arm, alternative="two-sided").pvalue)
-    return Comparison(int(arm.size), int(x86.size), x86_median / arm_median, (float(low), float(high)), p_value)
+    p_value = float(sps.mannwhitneyu(base, cand, alternative="two-sided").pvalue)
+    return Comparison(int(base.size), int(cand.size), base_median / cand_median, (float(low), float(high)), p_value)
+
+
+def compare_means(baseline: Any, candidate: Any) -> Comparison:
+    """Mean ratio baseline/candidate with a delta-method 95 % CI (the log ratio's standard error from each
+    side's standard error of the mean): cheap for any n, and costs are sums, so their means are what is billed."""
+    base, cand = _finite(baseline), _finite(candidate)
+    if base.size < 2 or cand.size < 2 or base.mean() <= 0 or cand.mean() <= 0:
+        return Comparison(int(base.size), int(cand.size), None, None, None)
+    ratio = float(base.mean() / cand.mean())
+    log_se = float(np.sqrt(_relative_se(base) ** 2 + _relative_se(cand) ** 2))
+    z = float(sps.norm.ppf(0.5 + CONFIDENCE / 2.0))
+    return Comparison(int(base.size), int(cand.size), ratio,
+                      (ratio * float(np.exp(-z * log_se)), ratio * float(np.exp(z * log_se))), None)
+
+
+def _relative_se(values: np.ndarray) -> float:
+    return float(values.std(ddof=1) / np.sqrt(values.size) / values.mean())
+
+
+def quantile_interval(values: Any, q: float) -> tuple[float | None, tuple[float, float] | None]:
+    """The ``q`` quantile and its distribution-free 95 % interval: the order statistics whose ranks bound the
+    binomial(n, q) count of values below the quantile. No interval when n is too small for one."""
+    data = np.sort(_finite(values))
+    n = data.size
+    if n == 0:
+        return None, None
+    value = float(np.percentile(data, q * 100.0))
+    tail = (1.0 - CONFIDENCE) / 2.0
+    low_rank, high_rank = int(sps.binom.ppf(tail, n, q)), int(sps.binom.ppf(1.0 - tail, n, q)) + 1
+    if low_rank < 1 or high_rank > n:
+        return value, None
+    return value, (float(data[low_rank - 1]), float(data[high_rank - 1]))
+
+
+def mean_interval(values: Any) -> tuple[float | None, tuple[float, float] | None]:
+    """The mean and its normal-approximation 95 % interval (None below two values)."""
+    data = _finite(values)
+    if data.size == 0:
+        return None, None
+    mean = float(data.mean())
+    if data.size < 2:
+        return mean, None
+    half = float(sps.norm.ppf(0.5 + CONFIDENCE / 2.0)) * float(data.std(ddof=1)) / float(np.sqrt(data.size))
+    return mean, (mean - half, mean + half)

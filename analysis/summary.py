@@ -1,41 +1,45 @@
 """The comparison summary, built from a run's records: the JSON contract typed in ``core.summary`` and described in
 docs/architecture.md.
 
-Timings describe successful work only; errors are counted. Warm and cold work items are analysed apart: the
-headline median ratio is on warm items' ``WorkloadMs`` (cold starts import and allocate, a different question),
-cold starts get their own init-duration comparison. Failed Lambda invocations (REPORT ``Status`` timeout/error,
-and the invocations without a work item, ``analysis.dataset``) are counted per architecture in
-``failed_invocations`` and billed in ``cost_usd``; the duration distributions keep describing the invocations that
-ran work items.
+Everything is per variant (``stack.variants``): the stack outputs say what each variant is (architecture, memory,
+runtime, role), the records what it measured. Timings describe successful work only; errors are counted. Warm and
+cold work items are analysed apart: the comparisons (``analysis.comparisons``) are on warm items' ``WorkloadMs``
+(cold starts import and allocate, a different question), cold starts get their own init-duration rows. Failed
+Lambda invocations (REPORT ``Status`` timeout/error, and the invocations without a work item,
+``analysis.dataset``) are counted per variant in ``failed_invocations`` and billed in ``cost_usd``; the duration
+distributions keep describing the invocations that ran work items.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from analysis import cost as costs
 from analysis import stats
+from analysis.comparisons import compare_variants
 from analysis.dataset import RunData
 from analysis.parse import SUCCESS
+from analysis.recommend import recommend
 from analysis.verdict import verdict
-from core import ARCHITECTURES as ARCHES
 from core import (
-    ArchitectureSummary,
     Findings,
+    Headline,
+    Interval,
     Parsing,
     Reconciliation,
     RunManifest,
     Summary,
+    VariantSummary,
     Window,
-    WorkloadArchitecture,
-    WorkloadSummary,
+    WorkloadVariant,
     arch_of_machine,
     prices_for,
 )
-from stack import StackOutputs
+from stack import StackOutputs, Variant, runtime_tag
 
 
 @dataclass(frozen=True)
@@ -49,17 +53,11 @@ class Context:
     manifest: RunManifest | None
 
 
-def host_machine(items: pd.DataFrame) -> str | None:
-    """The CPU the handler saw (``platform.machine()``); several if the documents disagree."""
-    machines = Counter(m for m in items["host_machine"].dropna())
-    return ", ".join(name for name, _ in machines.most_common()) if machines else None
-
-
-def is_local_emulation(data: RunData, outputs: StackOutputs) -> bool:
-    """A local cloud, or a function whose CPU is not its label's (both ran on one host)."""
+def is_local_emulation(items: pd.DataFrame, outputs: StackOutputs) -> bool:
+    """A local cloud, or a function whose CPU is not its label's (all of them ran on one host)."""
     if outputs.is_local:
         return True
-    for arch, group in data.items.groupby("architecture"):
+    for arch, group in items.groupby("architecture"):
         machines = {arch_of_machine(str(m)) or str(m) for m in group["host_machine"].dropna()}
         if machines and machines != {arch}:
             return True
@@ -74,24 +72,31 @@ class Result:
 
 
 def summarize(data: RunData, context: Context) -> Result:
-    estimate = context.outputs.is_local
-    prices = prices_for(context.outputs.region)
-    configured_memory = {arch: fn.memory_mb for arch, fn in context.outputs.functions.items()}
-    invocations = data.invocations.assign(billed_duration_used_ms=costs.billed_ms(data.invocations, estimate),
-                                          init_used_ms=_init_values(data.invocations))
+    outputs = context.outputs
+    estimate = outputs.is_local
+    prices = prices_for(outputs.region)
+    configured = outputs.variants
+    # What a variant is comes from the stack outputs; a document of a function outside them keeps its own label.
+    architecture_of = {vid: fn.architecture for vid, fn in configured.items()}
+    invocations = data.invocations.assign(
+        architecture=lambda frame: frame["variant"].map(architecture_of).fillna(frame.get("architecture")),
+        billed_duration_used_ms=costs.billed_ms(data.invocations, estimate),
+        init_used_ms=_init_values(data.invocations))
     invocations["cost_usd"] = costs.invocation_cost(invocations, invocations["billed_duration_used_ms"], prices,
-                                                    configured_memory)
+                                                    {vid: fn.memory_mb for vid, fn in configured.items()})
     per_request = invocations.set_index("request_id")
-    items = data.items.assign(cost_usd=costs.item_cost(data.items, invocations, invocations["cost_usd"]),
-                              billed_duration_used_ms=data.items["request_id"].map(
-                                  per_request["billed_duration_used_ms"]))
-    architectures = {
-        arch: _architecture(items[items["architecture"] == arch], invocations[invocations["architecture"] == arch],
-                            data.init_reports[data.init_reports["architecture"] == arch])
-        for arch in sorted(set(items["architecture"]) | set(invocations["architecture"])
-                           | set(context.outputs.functions))
+    items = data.items.assign(
+        architecture=data.items["variant"].map(architecture_of).fillna(data.items["architecture"]),
+        cost_usd=costs.item_cost(data.items, invocations, invocations["cost_usd"]),
+        billed_duration_used_ms=data.items["request_id"].map(per_request["billed_duration_used_ms"]))
+    seen = set(items["variant"]) | set(invocations["variant"])
+    variant_ids = [*configured, *sorted(seen - set(configured))]
+    variants = {
+        vid: _variant(vid, context, items[items["variant"] == vid], invocations[invocations["variant"] == vid],
+                      data.init_reports[data.init_reports["variant"] == vid])
+        for vid in variant_ids
     }
-    init = {arch: invocations.loc[invocations["architecture"] == arch, "init_used_ms"] for arch in ARCHES}
+    matrix = {vid: fn.variant for vid, fn in configured.items()}
     counts = data.counts.to_dict()
     parsing: Parsing = {
         "emf_documents": counts["emf_documents"], "other_runs": counts["other_runs"], "reports": counts["reports"],
@@ -108,13 +113,17 @@ def summarize(data: RunData, context: Context) -> Result:
     findings: Findings = {
         "run_id": data.run_id,
         "source": context.source,
-        "local_emulation": is_local_emulation(data, context.outputs),
+        "local_emulation": is_local_emulation(items, outputs),
+        "local_cloud": outputs.is_local,
         "window": context.window,
         "interrupted": context.manifest.interrupted if context.manifest else None,
-        "architectures": architectures,
-        "workloads": {name: _workload(group) for name, group in items.groupby("workload", sort=True)},
-        "cold_starts": {"init_duration_ms": stats.compare(init["arm64"], init["x86_64"]).to_dict(),
-                        "init_source": "REPORT Init Duration" if invocations["init_duration_ms"].notna().any()
+        "variants": variants,
+        "workloads": {name: {vid: _workload_variant(group[group["variant"] == vid]) for vid in variant_ids}
+                      for name, group in items.groupby("workload", sort=True)},
+        "comparisons": compare_variants(matrix, items, invocations),
+        "memory_curve": memory_curve(matrix.values()),
+        "recommendation": recommend(variants),
+        "cold_starts": {"init_source": "REPORT Init Duration" if invocations["init_duration_ms"].notna().any()
                         else "handler InitMs"},
         # PriceList.to_dict() is the Prices contract (core.pricing is typed loosely: dict[str, object]).
         "cost": {**prices.to_dict(), "billed_duration": "estimated" if estimate else "reported",
@@ -123,6 +132,14 @@ def summarize(data: RunData, context: Context) -> Result:
         "parsing": parsing,
     }
     return Result({**findings, "verdict": verdict(findings)}, items, invocations)
+
+
+def memory_curve(variants: Iterable[Variant]) -> dict[str, list[str]]:
+    """Per runtime and architecture, its subjects' ids from the smallest memory size to the largest."""
+    curve: dict[str, list[str]] = {}
+    for variant in sorted((v for v in variants if not v.is_control), key=Variant.sort_key):
+        curve.setdefault(f"{runtime_tag(variant.runtime)}-{variant.architecture}", []).append(variant.id)
+    return curve
 
 
 def _init_values(invocations: pd.DataFrame) -> pd.Series:
@@ -136,21 +153,28 @@ def _counts(values: pd.Series) -> dict[str, int]:
     return {str(key): int(count) for key, count in sorted(Counter(values).items())}
 
 
-def _architecture(items: pd.DataFrame, all_invocations: pd.DataFrame,
-                  init_reports: pd.DataFrame) -> ArchitectureSummary:
+def _variant(vid: str, context: Context, items: pd.DataFrame, all_invocations: pd.DataFrame,
+             init_reports: pd.DataFrame) -> VariantSummary:
     ok = items[~items["error"]]
     warm, cold = ok[~ok["cold"]], ok[ok["cold"]]
     total_cost = float(all_invocations["cost_usd"].sum())
     invocations = all_invocations[~all_invocations["orphan"]]  # the distributions: invocations that ran items
     failed = all_invocations[all_invocations["failed"]]
     failed_inits = init_reports[init_reports["init_status"] != SUCCESS]
+    function = context.outputs.functions.get(vid)
+    cost_per_million = costs.per_million(total_cost, len(items))
     return {
+        "architecture": function.architecture if function else _most_common(items["architecture"]) or "unknown",
+        "memory_mb": function.memory_mb if function else None,
+        "runtime": function.runtime if function else _most_common(items["runtime"]),
+        "role": function.role if function else "subject",
         "invocations": len(items),
         "lambda_invocations": len(invocations),
         "errors": int(items["error"].sum()),
         "cold_starts": _cold_starts(items),
-        "host_machine": host_machine(items),
-        "memory_mb": _first(invocations["memory_mb"]),
+        "host_machine": _all_seen(items["host_machine"]),
+        "handler_runtime": _all_seen(items["runtime"]),
+        "reported_memory_mb": _first(invocations["memory_mb"]),
         "workload_ms": stats.describe(ok["workload_ms"]),
         "handler_ms": stats.describe(ok["handler_ms"]),
         "duration_ms": stats.describe(invocations["duration_ms"]),
@@ -163,7 +187,7 @@ def _architecture(items: pd.DataFrame, all_invocations: pd.DataFrame,
         "cold": {"workload_ms": stats.describe(cold["workload_ms"]),
                  "duration_ms": stats.describe(invocations.loc[invocations["cold"], "duration_ms"])},
         "cost_usd": total_cost,
-        "cost_per_million_usd": costs.per_million(total_cost, len(items)),
+        "cost_per_million_usd": cost_per_million,
         "error_types": dict(Counter(items.loc[items["error"], "error_type"].fillna("unknown"))),
         "failed_invocations": {
             "total": len(failed), "by_status": _counts(failed["status"]),
@@ -174,7 +198,22 @@ def _architecture(items: pd.DataFrame, all_invocations: pd.DataFrame,
             "init_failures": len(failed_inits),
             "init_error_types": _counts(failed_inits["init_error_type"].fillna(failed_inits["init_status"])),
         },
+        "headline": _headline(warm["workload_ms"], items["cost_usd"], cost_per_million),
     }
+
+
+def _headline(warm_ms: pd.Series, item_cost: pd.Series, cost_per_million: float | None) -> Headline:
+    """Median and p99 warm WorkloadMs with their order-statistic intervals; the cost per million with the interval
+    of the mean cost per work item, scaled to it (the total also bills invocations without a work item)."""
+    median, median_ci = stats.quantile_interval(warm_ms, 0.5)
+    p99, p99_ci = stats.quantile_interval(warm_ms, 0.99)
+    mean, mean_ci = stats.mean_interval(item_cost)
+    cost: Interval = {"value": cost_per_million, "ci95": None}
+    if cost_per_million is not None and mean and mean_ci:
+        cost["ci95"] = [cost_per_million * mean_ci[0] / mean, cost_per_million * mean_ci[1] / mean]
+    return {"median_ms": {"value": median, "ci95": list(median_ci) if median_ci else None},
+            "p99_ms": {"value": p99, "ci95": list(p99_ci) if p99_ci else None},
+            "cost_per_million_usd": cost}
 
 
 def _cold_starts(items: pd.DataFrame) -> int:
@@ -189,30 +228,22 @@ def _first(values: pd.Series) -> float | None:
     return float(present.iloc[0]) if len(present) else None
 
 
-def _workload(items: pd.DataFrame) -> WorkloadSummary:
-    arm, x86 = (items[items["architecture"] == arch] for arch in ("arm64", "x86_64"))
-    warm = stats.compare(_ok_workload_ms(arm, cold=False), _ok_workload_ms(x86, cold=False))
-    cold = stats.compare(_ok_workload_ms(arm, cold=True), _ok_workload_ms(x86, cold=True))
-    arm_block, x86_block = _workload_architecture(arm), _workload_architecture(x86)
-    arm_cost, x86_cost = arm_block["cost_per_million_usd"], x86_block["cost_per_million_usd"]
-    return {
-        "arm64": arm_block, "x86_64": x86_block, **warm.to_dict(), "basis": "warm work items, WorkloadMs",
-        "cold": cold.to_dict(),
-        "x86_over_arm_cost_ratio": x86_cost / arm_cost if arm_cost and x86_cost is not None else None,
-    }
+def _all_seen(values: pd.Series) -> str | None:
+    """Every distinct value, the most common first (several when the documents disagree)."""
+    seen = Counter(str(value) for value in values.dropna())
+    return ", ".join(name for name, _ in seen.most_common()) if seen else None
 
 
-def _workload_architecture(mine: pd.DataFrame) -> WorkloadArchitecture:
+def _most_common(values: pd.Series) -> str | None:
+    seen = Counter(str(value) for value in values.dropna())
+    return seen.most_common(1)[0][0] if seen else None
+
+
+def _workload_variant(mine: pd.DataFrame) -> WorkloadVariant:
     ok = mine[~mine["error"]]
     return {
         "n": len(mine), "errors": int(mine["error"].sum()), "cold_starts": _cold_starts(mine),
         "workload_ms": stats.describe(ok["workload_ms"]),
-        "warm_workload_ms": stats.describe(_ok_workload_ms(mine, cold=False)),
+        "warm_workload_ms": stats.describe(ok.loc[~ok["cold"], "workload_ms"]),
         "cost_per_million_usd": costs.per_million(float(mine["cost_usd"].sum()), len(mine)),
     }
-
-
-def _ok_workload_ms(items: pd.DataFrame, cold: bool) -> pd.Series:
-    """Workload times of the successful cold (or warm) items."""
-    ok = items[~items["error"]]
-    return ok.loc[ok["cold"] == cold, "workload_ms"]

@@ -1,12 +1,12 @@
-"""Synthetic runs with known distributions, printed exactly as the handler and Lambda print them.
+"""Synthetic runs of a matrix with known distributions, printed exactly as the handler and Lambda print them.
 
-The tests check the statistics against the distributions drawn here, and ``benchmarks/analysis.py`` loads
-100,000 work items of one into a local cloud. Each work item is an EMF document in aws-embedded-metrics' layout;
-each batch of ``batch_size`` items is one Lambda invocation with START, END and a REPORT line in AWS's text
-format (``aws``), MiniStack's reduced one (``ministack``) or the JSON log format (``json``). With ``timeout_every``,
-every n-th invocation times out before its first item: START, END and a REPORT line with ``Status: timeout`` (none
-in MiniStack's style), and no EMF document — an invocation without a work item.
-"""
+The tests check the statistics against the distributions drawn here, and ``benchmarks/analysis.py`` loads 100,000
+work items of one into a local cloud. Each variant (``stack.variants``) has its own log group and its own median; a
+twin given its sibling's median is the known truth of "no difference". Each work item is an EMF document in
+aws-embedded-metrics' layout; each batch of ``batch_size`` items is one Lambda invocation with START, END and a
+REPORT line in AWS's text format (``aws``), MiniStack's reduced one (``ministack``) or the JSON log format
+(``json``). With ``timeout_every``, every n-th invocation times out before its first item: START, END and a REPORT
+line with ``Status: timeout`` (none in MiniStack's style), and no EMF document — an invocation without a work item."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from analysis.events import LogEvent
 from handlers import contract as c
+from stack import FunctionOutputs, StackOutputs, Variant
 
 REPORT_STYLES = ("aws", "ministack", "json")
 _UNITS = {c.M_WORKLOAD_MS: "Milliseconds", c.M_HANDLER_MS: "Milliseconds", c.M_PEAK_RSS_MB: "Megabytes",
@@ -26,23 +27,28 @@ _UNITS = {c.M_WORKLOAD_MS: "Milliseconds", c.M_HANDLER_MS: "Milliseconds", c.M_P
           c.M_ERRORS: "Count"}
 
 
+ARM64 = Variant("python3.13", 1024, "arm64")
+X86_64 = Variant("python3.13", 1024, "x86_64")
+FUNCTION_PREFIX = "archbench-synthetic"
+
+
 @dataclass
 class SyntheticSpec:
     run_id: str
-    items_per_arch: int
-    median_ms: dict[str, float] = field(default_factory=lambda: {"arm64": 10.0, "x86_64": 12.0})
+    items_per_variant: int
+    # every variant of the matrix and its median warm workload time (ms): the known truth
+    median_ms: dict[Variant, float] = field(default_factory=lambda: {ARM64: 10.0, X86_64: 12.0})
     sigma: float = 0.25  # log-normal shape of the workload time
     workloads: tuple[str, ...] = ("sort",)
     batch_size: int = 10
     cold_every: int = 50  # one cold invocation per this many invocations
-    init_ms: dict[str, float] = field(default_factory=lambda: {"arm64": 250.0, "x86_64": 300.0})
+    init_ms: dict[str, float] = field(default_factory=lambda: {"arm64": 250.0, "x86_64": 300.0})  # by architecture
     cold_factor: float = 1.0  # a cold item's workload time is this many times its draw (first-use imports)
     error_every: int = 0  # every n-th item fails (0: none)
     timeout_every: int = 0  # every n-th invocation times out before its first item, writing no document (0: none)
     timeout_ms: float = 30_000.0
     report_style: str = "aws"
     host_machine: dict[str, str] = field(default_factory=lambda: {"arm64": "aarch64", "x86_64": "x86_64"})
-    memory_mb: int = 1024
     start_ms: int = 1_764_057_600_000
     rate_per_s: float = 100.0
     seed: int = 7
@@ -51,10 +57,19 @@ class SyntheticSpec:
 @dataclass
 class SyntheticRun:
     events: list[LogEvent]
-    warm_ms: dict[str, np.ndarray]  # per architecture: the workload times of successful warm items
+    warm_ms: dict[str, np.ndarray]  # per variant id: the workload times of successful warm items
     cold_ms: dict[str, np.ndarray]  # and of successful cold ones
-    log_groups: dict[str, str]
-    timeouts: dict[str, int] = field(default_factory=dict)  # per architecture: invocations that timed out
+    log_groups: dict[str, str]  # variant id → log group
+    variants: tuple[Variant, ...] = ()
+    timeouts: dict[str, int] = field(default_factory=dict)  # per variant id: invocations that timed out
+
+    def outputs(self, endpoint_url: str | None = None) -> StackOutputs:
+        """The stack outputs of this run's matrix (a local cloud's when ``endpoint_url`` is given)."""
+        functions = {v.id: FunctionOutputs(f"{FUNCTION_PREFIX}_{v.id}", f"http://sqs/q-{v.id}",
+                                           f"http://sqs/d-{v.id}", self.log_groups[v.id], f"/{v.id}/process",
+                                           v.memory_mb, v.architecture, v.runtime, v.role) for v in self.variants}
+        api = f"{endpoint_url}/api" if endpoint_url else "https://api"
+        return StackOutputs("us-east-1", endpoint_url, api, functions)
 
 
 def emf_line(fields: dict[str, object], metrics: dict[str, float], timestamp_ms: int) -> str:
@@ -96,29 +111,30 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
     events: list[LogEvent] = []
     warm_ms: dict[str, np.ndarray] = {}
     cold_ms: dict[str, np.ndarray] = {}
-    groups = {arch: f"/aws/lambda/archbench-synthetic-{arch}" for arch in spec.median_ms}
+    groups = {v.id: f"/aws/lambda/{FUNCTION_PREFIX}_{v.id}" for v in spec.median_ms}
     gap_ms = 1000.0 / spec.rate_per_s
     timeouts: dict[str, int] = {}
-    for arch, median in spec.median_ms.items():
-        timeouts[arch] = 0
-        times = rng.lognormal(np.log(median), spec.sigma, spec.items_per_arch)
+    for variant, median in spec.median_ms.items():
+        vid, arch, memory_mb, group = variant.id, variant.architecture, variant.memory_mb, groups[variant.id]
+        timeouts[vid] = 0
+        times = rng.lognormal(np.log(median), spec.sigma, spec.items_per_variant)
         ok: dict[bool, list[float]] = {True: [], False: []}
-        for first in range(0, spec.items_per_arch, spec.batch_size):
+        for first in range(0, spec.items_per_variant, spec.batch_size):
             invocation = first // spec.batch_size
             request_id = str(uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | invocation))
             cold = invocation % spec.cold_every == 0
             init = spec.init_ms[arch] * float(rng.uniform(0.9, 1.1)) if cold else None
             stamp = spec.start_ms + int(first * gap_ms)
-            events.append(LogEvent(groups[arch], stamp, f"START RequestId: {request_id} Version: $LATEST"))
+            events.append(LogEvent(group, stamp, f"START RequestId: {request_id} Version: $LATEST"))
             if spec.timeout_every > 0 and invocation % spec.timeout_every == spec.timeout_every - 1:
                 end = stamp + int(spec.timeout_ms)
-                events.append(LogEvent(groups[arch], end, f"END RequestId: {request_id}"))
-                events.append(LogEvent(groups[arch], end, report_line(
-                    spec.report_style, request_id, spec.timeout_ms, spec.memory_mb, init, end, status="timeout")))
-                timeouts[arch] += 1
+                events.append(LogEvent(group, end, f"END RequestId: {request_id}"))
+                events.append(LogEvent(group, end, report_line(
+                    spec.report_style, request_id, spec.timeout_ms, memory_mb, init, end, status="timeout")))
+                timeouts[vid] += 1
                 continue
             handler_total = 0.0
-            for seq in range(first, min(first + spec.batch_size, spec.items_per_arch)):
+            for seq in range(first, min(first + spec.batch_size, spec.items_per_variant)):
                 failed = spec.error_every > 0 and seq % spec.error_every == spec.error_every - 1
                 cold_item = cold and seq == first  # the handler marks the first item of a cold invocation
                 workload_ms = float(times[seq]) * (spec.cold_factor if cold_item else 1.0)
@@ -132,18 +148,18 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
                     ok[cold_item].append(workload_ms)
                 if cold_item and init is not None:
                     metrics[c.M_INIT_MS] = init
-                fields = {c.DIM_ARCHITECTURE: arch, c.DIM_WORKLOAD: spec.workloads[seq % len(spec.workloads)],
-                          c.P_RUN_ID: spec.run_id, c.P_SEQ: seq, c.P_REQUEST_ID: request_id,
-                          c.P_MESSAGE_ID: f"m-{arch}-{seq}", c.P_FUNCTION_NAME: f"archbench-synthetic-{arch}",
-                          c.P_FUNCTION_VERSION: "$LATEST", c.P_MEMORY_SIZE_MB: spec.memory_mb,
-                          c.P_RUNTIME: "python3.13", c.P_HOST_MACHINE: spec.host_machine[arch],
+                fields = {c.DIM_VARIANT: vid, c.DIM_WORKLOAD: spec.workloads[seq % len(spec.workloads)],
+                          c.P_ARCHITECTURE: arch, c.P_RUN_ID: spec.run_id, c.P_SEQ: seq, c.P_REQUEST_ID: request_id,
+                          c.P_MESSAGE_ID: f"m-{vid}-{seq}", c.P_FUNCTION_NAME: f"{FUNCTION_PREFIX}_{vid}",
+                          c.P_FUNCTION_VERSION: "$LATEST", c.P_MEMORY_SIZE_MB: memory_mb,
+                          c.P_RUNTIME: variant.runtime, c.P_HOST_MACHINE: spec.host_machine[arch],
                           c.P_TRIGGER: "sqs", c.P_RESULT_DIGEST: f"{seq:08x}",
                           c.P_ERROR_TYPE: "workload_failed" if failed else None}
-                events.append(LogEvent(groups[arch], stamp, emf_line(fields, metrics, stamp)))
+                events.append(LogEvent(group, stamp, emf_line(fields, metrics, stamp)))
             duration = handler_total + 1.0
             end = stamp + int(duration)
-            events.append(LogEvent(groups[arch], end, f"END RequestId: {request_id}"))
-            events.append(LogEvent(groups[arch], end,
-                                   report_line(spec.report_style, request_id, duration, spec.memory_mb, init, end)))
-        warm_ms[arch], cold_ms[arch] = np.asarray(ok[False]), np.asarray(ok[True])
-    return SyntheticRun(events, warm_ms, cold_ms, groups, timeouts)
+            events.append(LogEvent(group, end, f"END RequestId: {request_id}"))
+            events.append(LogEvent(group, end,
+                                   report_line(spec.report_style, request_id, duration, memory_mb, init, end)))
+        warm_ms[vid], cold_ms[vid] = np.asarray(ok[False]), np.asarray(ok[True])
+    return SyntheticRun(events, warm_ms, cold_ms, groups, tuple(spec.median_ms), timeouts)

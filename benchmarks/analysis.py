@@ -1,7 +1,7 @@
 """How long the comparison of 100,000 work items takes: from a local log source, and from parsed records alone.
 
 1. From parsed records alone: join, statistics (percentiles, bootstrap CI, Mann–Whitney), cost, the report
-   directory (summary.json, report.md, invocations.csv, four PNG plots) — what every comparison pays after reading.
+   directory (summary.json, report.md, invocations.csv, six PNG plots) — what every comparison pays after reading.
 2. From a local log source: a MiniStack of its own (free loopback port, temp dir, stopped by pid) holds the run's
    log events laid out as MiniStack writes them (one stream per Lambda invocation: START, the EMF documents, END,
    REPORT); the comparison reads them with FilterLogEvents in split windows, parses, joins and writes the report.
@@ -30,6 +30,7 @@ from analysis import (
     Context,
     LineParser,
     LogEvent,
+    SyntheticRun,
     SyntheticSpec,
     TimeWindow,
     compare_run,
@@ -41,7 +42,7 @@ from analysis import (
 )
 from handlers.contract import new_run_id
 from localcloud import ensure_venv
-from stack import FunctionOutputs, StackOutputs
+from stack import StackOutputs
 
 
 class Stopwatch:
@@ -51,12 +52,6 @@ class Stopwatch:
     def lap(self, name: str, started: float) -> float:
         self.laps[name] = time.perf_counter() - started
         return time.perf_counter()
-
-
-def outputs_for(groups: dict[str, str], endpoint: str | None) -> StackOutputs:
-    functions = {arch: FunctionOutputs(f"archbench-synthetic-{arch}", f"q-{arch}", f"d-{arch}", group,
-                                       f"/{arch}/process", 1024, arch) for arch, group in groups.items()}
-    return StackOutputs("us-east-1", endpoint, "http://127.0.0.1", functions)
 
 
 def compare_records(run_id: str, events: list[LogEvent], outputs: StackOutputs, out: Path) -> Stopwatch:
@@ -72,7 +67,7 @@ def compare_records(run_id: str, events: list[LogEvent], outputs: StackOutputs, 
     result = summarize(data, context(outputs))
     started = watch.lap("statistics, cost, verdict", started)
     write_report(result, out)
-    watch.lap("report directory (JSON, Markdown, CSV, 4 PNG)", started)
+    watch.lap("report directory (JSON, Markdown, CSV, 6 PNG)", started)
     return watch
 
 
@@ -105,11 +100,12 @@ def load_into_ministack(logs: Any, events: list[LogEvent]) -> int:
     return len(streams)
 
 
-def compare_from_ministack(run_id: str, events: list[LogEvent], groups: dict[str, str], work: Path) -> Stopwatch:
+def compare_from_ministack(run_id: str, run: SyntheticRun, work: Path) -> Stopwatch:
     """``compare_run`` on the MiniStack's log events: the run has no manifest, so its window is given."""
     ministack = localcloud.start(ensure_venv(), work)
     try:
-        outputs = outputs_for(groups, ministack.endpoint_url)
+        outputs = run.outputs(ministack.endpoint_url)
+        events = run.events
         started = time.perf_counter()
         streams = load_into_ministack(outputs.client("logs"), events)
         print(f"  (loading {len(events):,} events in {streams:,} streams into MiniStack: "
@@ -123,7 +119,7 @@ def compare_from_ministack(run_id: str, events: list[LogEvent], groups: dict[str
         watch.laps[f"read {comparison.lines:,} log events (FilterLogEvents), parse and join"] = comparison.read_s
         watch.laps["statistics, cost, verdict, report directory"] = total - comparison.read_s
         result = comparison.result
-        assert sum(block["invocations"] for block in result.summary["architectures"].values()) == len(result.items)
+        assert sum(block["invocations"] for block in result.summary["variants"].values()) == len(result.items)
         return watch
     finally:
         localcloud.stop(ministack)
@@ -140,7 +136,7 @@ def show(title: str, watch: Stopwatch, skip: tuple[str, ...] = ()) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000, help="work items in all (half per architecture)")
+    parser.add_argument("--items", type=int, default=100_000, help="work items in all (half per variant)")
     parser.add_argument("--batch-size", type=int, default=10, help="work items per Lambda invocation")
     args = parser.parse_args()
     run_id = new_run_id()
@@ -152,10 +148,9 @@ def main() -> int:
           f"(generated in {time.perf_counter() - started:.1f} s)")
     with tempfile.TemporaryDirectory(prefix="archbench-analysis-bench-") as tmp:
         work = Path(tmp)
-        records = compare_records(run_id, run.events, outputs_for(run.log_groups, "http://local"),
-                                  work / "report-records")
+        records = compare_records(run_id, run.events, run.outputs("http://local"), work / "report-records")
         show("1. from parsed records alone", records, skip=("parse lines",))
-        local = compare_from_ministack(run_id, run.events, run.log_groups, work)
+        local = compare_from_ministack(run_id, run, work)
         total = show("2. from a local log source (MiniStack)", local)
     print(f"target ≤ 30 s from the local log source: {'met' if total <= 30 else 'NOT met'} ({total:.1f} s)")
     return 0

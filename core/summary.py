@@ -16,13 +16,37 @@ Stats = TypedDict("Stats", {
 })
 
 
-class MedianComparison(TypedDict):
-    """x86_64 against arm64 on one metric; a ratio above 1 means arm64 is faster."""
+class Interval(TypedDict):
+    """A figure and its 95 % interval ([low, high]; None when there are too few values for one)."""
 
-    x86_over_arm_median_ratio: float | None
-    ratio_ci95: list[float] | None  # [low, high], bootstrap
-    p_value: float | None  # two-sided Mann–Whitney U
-    significant: bool  # the interval excludes 1
+    value: float | None
+    ci95: list[float] | None
+
+
+ComparisonKind = Literal["architecture", "memory", "runtime", "control"]
+# candidate_better / baseline_better: the 95 % interval of the ratio excludes 1; no_difference: it does not;
+# insufficient_data: fewer than two values on a side.
+Verdict = Literal["candidate_better", "baseline_better", "no_difference", "insufficient_data"]
+
+
+class ComparisonRow(TypedDict):
+    """One variant against another on one metric (``analysis.comparisons``).
+
+    ``ratio`` = baseline / candidate (medians for times, means for cost): above 1 the candidate takes less time or
+    money. ``workload`` is None for a metric of the whole run (init durations).
+    """
+
+    kind: ComparisonKind
+    baseline: str  # variant id
+    candidate: str
+    workload: str | None
+    metric: str  # warm_workload_ms | cold_workload_ms | cost_per_million_usd | init_duration_ms
+    ratio: float | None
+    ci95: list[float] | None
+    p_value: float | None  # two-sided Mann–Whitney U (times); None for cost
+    n_baseline: int
+    n_candidate: int
+    verdict: Verdict
 
 
 class Window(TypedDict):
@@ -36,13 +60,29 @@ class WarmOrCold(TypedDict):
     duration_ms: Stats
 
 
-class ArchitectureSummary(TypedDict):
+class Headline(TypedDict):
+    """What the recommendation and the memory curve rank by: warm work items' WorkloadMs (every workload of the
+    run, the same mix for every variant) and the cost per million work items, each with its interval."""
+
+    median_ms: Interval
+    p99_ms: Interval
+    cost_per_million_usd: Interval
+
+
+class VariantSummary(TypedDict):
+    """One variant: what it is (from the stack outputs), then what it measured."""
+
+    architecture: str
+    memory_mb: int | None  # configured
+    runtime: str | None  # configured; the handler's own ``Runtime`` is in ``handler_runtime``
+    role: str  # subject | control
     invocations: int  # work items (EMF documents)
     lambda_invocations: int  # REPORT lines
     errors: int
     cold_starts: int
     host_machine: str | None  # what the handler's ``platform.machine()`` said; several comma-separated
-    memory_mb: float | None
+    handler_runtime: str | None  # what the handler's interpreter said (``Runtime``); several comma-separated
+    reported_memory_mb: float | None  # the REPORT's Memory Size (else the handler's)
     workload_ms: Stats
     handler_ms: Stats
     duration_ms: Stats
@@ -56,6 +96,7 @@ class ArchitectureSummary(TypedDict):
     cost_per_million_usd: float | None
     error_types: dict[str, int]
     failed_invocations: FailedInvocations
+    headline: Headline
 
 
 class FailedInvocations(TypedDict):
@@ -78,7 +119,9 @@ class FailedInvocations(TypedDict):
     init_error_types: dict[str, int]
 
 
-class WorkloadArchitecture(TypedDict):
+class WorkloadVariant(TypedDict):
+    """One workload on one variant."""
+
     n: int
     errors: int
     cold_starts: int
@@ -87,19 +130,26 @@ class WorkloadArchitecture(TypedDict):
     cost_per_million_usd: float | None
 
 
-class WorkloadSummary(MedianComparison):
-    """One workload: each architecture's figures and the warm comparison (its keys inherited), then the cold one."""
-
-    arm64: WorkloadArchitecture
-    x86_64: WorkloadArchitecture
-    basis: str
-    cold: MedianComparison
-    x86_over_arm_cost_ratio: float | None
-
-
 class ColdStarts(TypedDict):
-    init_duration_ms: MedianComparison
     init_source: str  # "REPORT Init Duration" | "handler InitMs"
+
+
+class Choice(TypedDict):
+    """One strategy's pick: ``variant`` when one subject is best beyond doubt, else None and ``tie`` lists every
+    subject whose interval does not separate from the best's (the best first)."""
+
+    variant: str | None
+    tie: list[str]
+    value: Interval  # the best's figure (for balanced: its score, 0–1, lower is better)
+
+
+class Recommendation(TypedDict):
+    """AWS Lambda Power Tuning's three strategies over the subjects (a control twin is never recommended)."""
+
+    basis: str
+    cheapest: Choice  # lowest cost per million work items
+    fastest: Choice  # lowest median warm WorkloadMs
+    balanced: Choice  # lowest 0.5 · cost / max cost + 0.5 · median / max median (Power Tuning's balancedWeight)
 
 
 class Prices(TypedDict):
@@ -129,12 +179,12 @@ class ReconciliationRow(TypedDict):
 
 
 class Reconciled(ReconciliationRow):
-    """Counted: ``lost`` is 0 for every architecture (``ok``) or not (``lost``); its own keys are the totals."""
+    """Counted: ``lost`` is 0 for every variant (``ok``) or not (``lost``); its own keys are the totals."""
 
     status: Literal["ok", "lost"]
     target: str  # sqs | api
-    by_architecture: dict[str, ReconciliationRow]
-    in_dlq_whole_queue: NotRequired[list[str]]  # architectures whose DLQ was too large to read message by message
+    by_variant: dict[str, ReconciliationRow]
+    in_dlq_whole_queue: NotRequired[list[str]]  # variants whose DLQ was too large to read message by message
 
 
 class UnknownReconciliation(TypedDict):
@@ -148,7 +198,7 @@ class UnknownReconciliation(TypedDict):
     in_dlq: None
     in_flight: None
     lost: None
-    by_architecture: dict[str, ReconciliationRow]  # empty
+    by_variant: dict[str, ReconciliationRow]  # empty
 
 
 Reconciliation = Reconciled | UnknownReconciliation
@@ -175,7 +225,7 @@ class Parsing(ParseCountsSummary):
     samples: list[str]  # a few malformed lines, for the report
     reports_other_runs: int  # REPORT lines whose request id has an EMF document of another run: left out
     invocations_without_work_item: int  # REPORT lines with no EMF document of any run, kept and billed
-    reports_unattributed: int  # such lines in a log group of no known architecture: counted only
+    reports_unattributed: int  # such lines in a log group of no known variant: counted only
 
 
 class Findings(TypedDict):
@@ -183,11 +233,15 @@ class Findings(TypedDict):
 
     run_id: str
     source: str  # logs-insights | log-events
-    local_emulation: bool
+    local_emulation: bool  # a local cloud, or a function whose CPU is not its label's
+    local_cloud: bool  # the stack outputs name a local endpoint (MiniStack)
     window: Window
     interrupted: bool | None  # None without a manifest
-    architectures: dict[str, ArchitectureSummary]
-    workloads: dict[str, WorkloadSummary]
+    variants: dict[str, VariantSummary]  # by variant id, in the matrix's order
+    workloads: dict[str, dict[str, WorkloadVariant]]  # workload → variant id → figures
+    comparisons: list[ComparisonRow]
+    memory_curve: dict[str, list[str]]  # "<runtime tag>-<architecture>" → its subjects' ids, smallest memory first
+    recommendation: Recommendation
     cold_starts: ColdStarts
     cost: Cost
     reconciliation: Reconciliation

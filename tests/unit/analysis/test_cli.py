@@ -11,6 +11,7 @@ from analysis.run import SLACK_AFTER_S, SLACK_BEFORE_S, resolve_outputs, resolve
 from core import PROJECT_ROOT
 
 RUN = "20261125T080000Z-3fa2"
+VARIANTS = ("py313-2048-arm64", "py313-2048-x86_64", "py313-2048-x86_64-twin")
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def write_manifest(root, run_id=RUN, outputs=None):
     counts = {"scheduled": 10, "sent": 10, "failed": 0, "retried": 0, "started_late": 0}
     path.write_text(json.dumps({
         "run_id": run_id, "started_at": 1_764_057_600.0, "ended_at": 1_764_057_620.5, "interrupted": False,
-        "config": {"target": "sqs"}, "outputs": outputs or {}, "targets": {"arm64": counts, "x86_64": counts},
+        "config": {"target": "sqs"}, "outputs": outputs or {}, "targets": {vid: counts for vid in VARIANTS},
         "lag_ms": {"p50": 0.4, "p99": 3.1, "max": 12.0}, "achieved_rate_per_s": 0.5}))
 
 
@@ -70,15 +71,18 @@ def test_bad_format_is_an_argparse_error(capsys):
 
 def test_run_with_manifest_uses_its_window_and_its_own_outputs(isolated):
     outputs = {"region": "eu-west-1", "endpoint_url": None, "api_url": "https://api", "functions": {
-        arch: {"name": f"f-{arch}", "queue_url": "q", "dlq_url": "d", "log_group": f"/aws/lambda/f-{arch}",
-               "route": f"/{arch}/process", "memory_mb": 2048, "architecture": arch} for arch in ("arm64", "x86_64")}}
+        vid: {"name": f"f_{vid}", "queue_url": "q", "dlq_url": "d", "log_group": f"/aws/lambda/f_{vid}",
+              "route": f"/{vid}/process", "memory_mb": 2048, "architecture": vid.split("-")[2],
+              "runtime": "python3.13", "role": "control" if vid.endswith("-twin") else "subject"}
+        for vid in VARIANTS}}
     write_manifest(isolated, outputs=outputs)
     run = resolve_run(None, 3600, now=1_764_060_000.0)  # the newest manifest
     assert run.run_id == RUN and run.target == "sqs"
-    assert run.manifest is not None and run.manifest.targets["arm64"].sent == 10
+    assert run.manifest is not None and run.manifest.targets["py313-2048-arm64"].sent == 10
     assert run.window.start_ms == int((1_764_057_600.0 - SLACK_BEFORE_S) * 1000)
     assert run.window.end_ms == int((1_764_057_620.5 + SLACK_AFTER_S) * 1000)
-    assert resolve_outputs(run, None, None).region == "eu-west-1"
+    resolved = resolve_outputs(run, None, None)
+    assert resolved.region == "eu-west-1" and list(resolved.variants) == list(VARIANTS)
 
 
 def test_run_without_manifest_searches_since(isolated):

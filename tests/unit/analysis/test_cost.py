@@ -14,13 +14,16 @@ NAN = math.nan
 def invocations() -> pd.DataFrame:
     return pd.DataFrame([
         # warm arm64 on AWS: 100 ms billed at 1024 MB
-        {"request_id": "a", "architecture": "arm64", "memory_mb": 1024.0, "duration_ms": 99.2,
+        {"request_id": "a", "variant": "py313-1024-arm64", "architecture": "arm64",
+         "memory_mb": 1024.0, "duration_ms": 99.2,
          "billed_duration_ms": 100.0, "init_duration_ms": NAN, "init_ms": NAN, "cold": False},
         # cold x86_64 on AWS: Billed Duration already includes INIT (since 2025-08-01)
-        {"request_id": "b", "architecture": "x86_64", "memory_mb": 2048.0, "duration_ms": 12.3,
+        {"request_id": "b", "variant": "py313-2048-x86_64", "architecture": "x86_64",
+         "memory_mb": 2048.0, "duration_ms": 12.3,
          "billed_duration_ms": 263.0, "init_duration_ms": 250.1, "init_ms": 240.0, "cold": True},
         # cold on MiniStack: whole ms, no Init Duration; the handler measured InitMs
-        {"request_id": "c", "architecture": "x86_64", "memory_mb": NAN, "duration_ms": 12.0,
+        {"request_id": "c", "variant": "py313-512-x86_64", "architecture": "x86_64",
+         "memory_mb": NAN, "duration_ms": 12.0,
          "billed_duration_ms": 12.0, "init_duration_ms": NAN, "init_ms": 300.2, "cold": True},
     ])
 
@@ -47,11 +50,12 @@ def test_billed_duration_reported_or_estimated():
 def test_invocation_cost_by_hand():
     frame = invocations()
     cost = invocation_cost(frame, billed_ms(frame, estimate=False), prices_for("us-east-1"),
-                           configured_memory_mb={"arm64": 1024, "x86_64": 512})
+                           configured_memory_mb={"py313-1024-arm64": 1024, "py313-2048-x86_64": 2048,
+                                                 "py313-512-x86_64": 512})
     request = 0.20 / 1e6
     assert cost[0] == pytest.approx(0.100 * 1.0 * 0.0000133334 + request, rel=1e-12)
     assert cost[1] == pytest.approx(0.263 * 2.0 * 0.0000166667 + request, rel=1e-12)
-    # no memory in the REPORT nor the document: the function's configured 512 MB
+    # no memory in the REPORT nor the document: the variant's configured 512 MB
     assert cost[2] == pytest.approx(0.012 * 0.5 * 0.0000166667 + request, rel=1e-12)
 
 

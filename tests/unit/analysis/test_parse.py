@@ -28,9 +28,11 @@ JSON_REPORT = json.dumps({"time": "2026-11-25T08:00:01.000Z", "type": "platform.
 
 def emf_document(arch: str = "arm64", request_id: str = REQUEST, seq: int = 1, run_id: str = RUN,
                  workload_ms: float | None = 12.3, cold: bool = False) -> str:
-    """An EMF document exactly as aws-embedded-metrics serialises it (the handler's library)."""
+    """An EMF document exactly as aws-embedded-metrics serialises it (the handler's library), of the variant
+    ``py313-1024-<arch>``."""
+    variant = f"py313-1024-{arch}"
     context = MetricsContext(c.NAMESPACE)
-    context.set_dimensions([{c.DIM_ARCHITECTURE: arch, c.DIM_WORKLOAD: "sort"}, {c.DIM_ARCHITECTURE: arch}])
+    context.set_dimensions([{c.DIM_VARIANT: variant, c.DIM_WORKLOAD: "sort"}, {c.DIM_VARIANT: variant}])
     if workload_ms is not None:
         context.put_metric(c.M_WORKLOAD_MS, workload_ms, "Milliseconds")
     context.put_metric(c.M_HANDLER_MS, 13.0, "Milliseconds")
@@ -40,7 +42,8 @@ def emf_document(arch: str = "arm64", request_id: str = REQUEST, seq: int = 1, r
     if cold:
         context.put_metric(c.M_INIT_MS, 310.5, "Milliseconds")
     context.put_metric(c.M_ERRORS, 0 if workload_ms is not None else 1, "Count")
-    for key, value in {c.P_RUN_ID: run_id, c.P_SEQ: seq, c.P_REQUEST_ID: request_id, c.P_MESSAGE_ID: "m-1",
+    for key, value in {c.P_ARCHITECTURE: arch, c.P_RUN_ID: run_id, c.P_SEQ: seq, c.P_REQUEST_ID: request_id,
+                       c.P_MESSAGE_ID: "m-1",
                        c.P_FUNCTION_NAME: f"archbench-dev-{arch}", c.P_FUNCTION_VERSION: "$LATEST",
                        c.P_MEMORY_SIZE_MB: 1024, c.P_RUNTIME: "python3.13", c.P_HOST_MACHINE: "aarch64",
                        c.P_TRIGGER: "sqs", c.P_RESULT_DIGEST: "abc", c.P_ERROR_TYPE: None}.items():
@@ -87,7 +90,8 @@ def test_emf_document_from_aws_embedded_metrics():
     parser = LineParser(RUN)
     parser.feed(emf_document(cold=True) + "\n", 5)
     (item,) = parser.items
-    assert item["run_id"] == RUN and item["architecture"] == "arm64" and item["workload"] == "sort"
+    assert item["run_id"] == RUN and item["variant"] == "py313-1024-arm64" and item["workload"] == "sort"
+    assert item["architecture"] == "arm64"  # the Architecture property, kept as given
     assert item["workload_ms"] == 12.3 and item["init_ms"] == 310.5 and item["cold_start"] == 1
     assert item["seq"] == 1 and item["request_id"] == REQUEST and item["host_machine"] == "aarch64"
     assert item["memory_size_mb"] == 1024
@@ -99,14 +103,16 @@ def test_emf_document_from_the_handler_itself():
     from handlers.environment import FunctionInfo
     from handlers.metrics import ItemOutcome, build_document
 
-    info = FunctionInfo("x86_64", "archbench-dev-x86_64", "$LATEST", 1024, REQUEST, ())
+    info = FunctionInfo("x86_64", "py313-1024-x86_64-twin", "archbench-dev_py313-1024-x86_64-twin", "$LATEST", 1024,
+                        REQUEST, ())
     outcome = ItemOutcome(workload="sort", trigger="api", handler_ms=5.5, run_id=RUN, seq=9, workload_ms=4.25,
                           init_ms=100.0, digest="d1")
     parser = LineParser(RUN)
     for line in build_document(outcome, info, peak_rss=42.0):
         parser.feed(line, 0)
     (item,) = parser.items
-    assert (item["architecture"], item["seq"], item["workload_ms"], item["init_ms"]) == ("x86_64", 9, 4.25, 100.0)
+    assert (item["variant"], item["architecture"]) == ("py313-1024-x86_64-twin", "x86_64")
+    assert (item["seq"], item["workload_ms"], item["init_ms"]) == (9, 4.25, 100.0)
     assert (item["cold_start"], item["errors"], item["trigger"], item["result_digest"]) == (1, 0, "api", "d1")
     assert item["peak_rss_mb"] == 42.0
 
@@ -123,7 +129,7 @@ def test_malformed_lines_are_counted_with_samples_and_never_fatal():
     parser = LineParser(RUN)
     document = json.loads(emf_document())
     parser.feed(json.dumps({**document, c.M_WORKLOAD_MS: "fast"}), 0)
-    parser.feed(json.dumps({**document, c.DIM_ARCHITECTURE: "riscv"}), 0)
+    parser.feed(json.dumps({**document, c.DIM_VARIANT: ""}), 0)
     parser.feed(json.dumps({**document, c.P_SEQ: 1.5}), 0)
     parser.feed('{"_aws": {"Timestamp": 1', 0)  # truncated
     parser.feed('{"type": "platform.report", "record": {"metrics": {}}}', 0)
@@ -132,6 +138,7 @@ def test_malformed_lines_are_counted_with_samples_and_never_fatal():
     assert parser.counts.malformed_emf == 4 and parser.counts.malformed_report == 2
     assert len(parser.items) == 1 and len(parser.counts.samples) == 3
     assert "WorkloadMs is not a number" in parser.counts.samples[0]
+    assert "Variant is ''" in parser.counts.samples[1]
 
 
 def test_join_by_request_id_not_by_stream():

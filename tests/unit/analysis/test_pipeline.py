@@ -13,11 +13,12 @@ from analysis.compare import main
 from analysis.logevents import EMF_FILTER, EVENT_CAP, REPORT_FILTER
 from analysis.render import to_json
 from analysis.summary import Context
-from analysis.synthetic import SyntheticRun, SyntheticSpec, synthetic_run
+from analysis.synthetic import ARM64, X86_64, SyntheticRun, SyntheticSpec, synthetic_run
 from core import EXIT_UNACCOUNTED, RunManifest, TargetCounts, write_manifest
-from stack import FunctionOutputs, StackOutputs
+from stack import StackOutputs
 
 RUN = "20261125T080000Z-3fa2"
+ARM, X86 = ARM64.id, X86_64.id
 ITEMS = 200  # per architecture, 10 per invocation, every 5th invocation cold
 # What this run's comparison said before compare_run existed (the pipeline then lived in analysis.compare).
 KNOWN_VERDICT = (
@@ -40,9 +41,7 @@ def isolated(tmp_path, monkeypatch):
 
 
 def local_stack(run: SyntheticRun) -> StackOutputs:
-    functions = {arch: FunctionOutputs(f"archbench-synthetic-{arch}", f"http://sqs/q-{arch}", f"http://sqs/d-{arch}",
-                                       group, f"/{arch}/process", 1024, arch) for arch, group in run.log_groups.items()}
-    return StackOutputs("us-east-1", "http://127.0.0.1:4566", "http://127.0.0.1:4566/api", functions)
+    return run.outputs("http://127.0.0.1:4566")
 
 
 @pytest.fixture
@@ -73,8 +72,8 @@ def serve_logs(stub: Stubber, run: SyntheticRun, stack: StackOutputs, window: Ti
 
 def serve_empty_queues(stub: Stubber, stack: StackOutputs) -> None:
     attributes = {"Attributes": {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}}
-    for arch in sorted(stack.functions):
-        for url in (stack.functions[arch].queue_url, stack.functions[arch].dlq_url):
+    for fn in stack.variants.values():
+        for url in (fn.queue_url, fn.dlq_url):
             stub.add_response("get_queue_attributes", attributes, {"QueueUrl": url, "AttributeNames": ANY})
 
 
@@ -82,7 +81,7 @@ def record_manifest(run: SyntheticRun, stack: StackOutputs, sent: int) -> None:
     stamps = [event.timestamp_ms for event in run.events]
     write_manifest(RunManifest(run_id=RUN, started_at=min(stamps) / 1000, ended_at=max(stamps) / 1000,
                                interrupted=False, config={"target": "sqs"}, outputs=stack.to_dict(),
-                               targets={arch: TargetCounts(scheduled=sent, sent=sent) for arch in stack.functions}))
+                               targets={vid: TargetCounts(scheduled=sent, sent=sent) for vid in stack.functions}))
 
 
 def iso(ms: int) -> str:
@@ -104,7 +103,7 @@ def test_compare_run_gives_the_known_summary_of_a_run_made_elsewhere(run, client
         window={"start": iso(window.start_ms), "end": iso(window.end_ms), "from_manifest": False}))
     assert to_json(comparison.result.summary) == to_json(expected.summary)
     assert comparison.result.summary["verdict"] == KNOWN_VERDICT
-    assert comparison.result.summary["architectures"]["arm64"]["lambda_invocations"] == ITEMS // 10
+    assert comparison.result.summary["variants"][ARM]["lambda_invocations"] == ITEMS // 10
     assert (comparison.source, comparison.lines, comparison.problem) == ("log-events", len(lines), None)
     assert comparison.directory == tmp_path / "report"
     assert json.loads((comparison.directory / "summary.json").read_text()) == json.loads(to_json(expected.summary))
@@ -121,10 +120,10 @@ def test_compare_run_reconciles_against_the_manifest_and_names_what_is_missing(r
     comparison = compare_run(wait_s=0, plots=False)  # the newest manifest, its own stack outputs
     summary = comparison.result.summary
     assert summary["window"]["from_manifest"] and summary["interrupted"] is False
-    assert summary["reconciliation"]["by_architecture"]["arm64"] == {
+    assert summary["reconciliation"]["by_variant"][ARM] == {
         "sent": ITEMS + 5, "processed": ITEMS, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 5}
-    assert comparison.problem == ("arm64: 5 of 205 messages sent are unaccounted for; "
-                                  "x86_64: 5 of 205 messages sent are unaccounted for")
+    assert comparison.problem == (f"{ARM}: 5 of 205 messages sent are unaccounted for; "
+                                  f"{X86}: 5 of 205 messages sent are unaccounted for")
     assert "do not add up (lost = 10)" in summary["verdict"]
 
 
@@ -139,6 +138,6 @@ def test_the_command_prints_the_summary_and_exits_3_when_messages_are_missing(ru
     report = tmp_path / "reports" / RUN
     assert json.loads(out) == json.loads((report / "summary.json").read_text())
     assert json.loads(out)["reconciliation"]["lost"] == 10
-    assert err.splitlines()[1:] == [f"report: {report}", "messages lost or unaccounted for: arm64: 5 of 205 "
-                                    "messages sent are unaccounted for; x86_64: 5 of 205 messages sent are "
+    assert err.splitlines()[1:] == [f"report: {report}", f"messages lost or unaccounted for: {ARM}: 5 of 205 "
+                                    f"messages sent are unaccounted for; {X86}: 5 of 205 messages sent are "
                                     "unaccounted for"]

@@ -16,14 +16,13 @@ from analysis.parse import (
     parse_text_init_report,
     parse_text_report,
 )
-from analysis.reconcile import _seq_of, unknown
-from analysis.render import architecture_table, markdown, notes, print_table
-from analysis.summary import Context, summarize
-from analysis.synthetic import SyntheticSpec, synthetic_run
+from analysis.reconcile import _seq_of
+from analysis.render import markdown, notes, print_table, variant_table
+from analysis.synthetic import FUNCTION_PREFIX, SyntheticSpec
 from core import prices_for
 from tests.unit.analysis import real_log_lines as real
 from tests.unit.analysis.test_parse import emf_document
-from tests.unit.analysis.test_summary import RUN, outputs
+from tests.unit.analysis.test_summary import ARM, RUN, X86, summarize_synthetic
 
 # line → the fields it must parse to (None: absent from the line).
 TEXT_REPORTS: dict[str, tuple[str, dict[str, object]]] = {
@@ -135,8 +134,8 @@ def test_a_dlq_body_nested_thousands_deep_is_unreadable_not_a_crash():
     assert _seq_of(json.dumps({"run_id": RUN, "seq": 4}), RUN) == 4
 
 
-GROUPS = {"/aws/lambda/archbench-synthetic-arm64": "arm64", "/aws/lambda/archbench-synthetic-x86_64": "x86_64"}
-ARM, X86 = GROUPS
+GROUPS = {f"/aws/lambda/{FUNCTION_PREFIX}_{vid}": vid for vid in (ARM, X86)}  # the synthetic run's log groups
+ARM_GROUP, X86_GROUP = GROUPS
 
 
 def test_reports_are_sorted_by_request_id_in_a_shared_window():
@@ -145,54 +144,46 @@ def test_reports_are_sorted_by_request_id_in_a_shared_window():
     timeout = real.TIMEOUT_AZUL
     orphan_id = timeout.split()[2]
     events = [
-        LogEvent(ARM, 1, emf_document(request_id=mine)),
-        LogEvent(ARM, 2, f"REPORT RequestId: {mine}\tDuration: 12.34 ms\tBilled Duration: 13 ms\t"
+        LogEvent(ARM_GROUP, 1, emf_document(request_id=mine)),
+        LogEvent(ARM_GROUP, 2, f"REPORT RequestId: {mine}\tDuration: 12.34 ms\tBilled Duration: 13 ms\t"
                          "Memory Size: 1024 MB\tMax Memory Used: 80 MB\t"),
-        LogEvent(ARM, 3, emf_document(request_id=theirs, run_id="20261125T090000Z-0000")),
-        LogEvent(ARM, 4, f"REPORT RequestId: {theirs}\tDuration: 5.00 ms\tBilled Duration: 5 ms\t"
+        LogEvent(ARM_GROUP, 3, emf_document(request_id=theirs, run_id="20261125T090000Z-0000")),
+        LogEvent(ARM_GROUP, 4, f"REPORT RequestId: {theirs}\tDuration: 5.00 ms\tBilled Duration: 5 ms\t"
                          "Memory Size: 1024 MB\tMax Memory Used: 80 MB\t"),
-        LogEvent(X86, 5, timeout),
-        LogEvent(X86, 6, real.ERROR_IMPORT_INIT_REPORT),
+        LogEvent(X86_GROUP, 5, timeout),
+        LogEvent(X86_GROUP, 6, real.ERROR_IMPORT_INIT_REPORT),
         LogEvent("/aws/lambda/elsewhere", 7, real.ERROR_IMPORT_REPORT_2),
     ]
     data = build_run_data(events, RUN, GROUPS)
     assert data.reports_other_runs == 1 and data.reports_unattributed == 1
     by_id = data.invocations.set_index("request_id")
     assert list(by_id.index) == [mine, orphan_id]
-    assert by_id.loc[orphan_id, "architecture"] == "x86_64" and by_id.loc[orphan_id, "orphan"]
+    assert by_id.loc[orphan_id, "variant"] == X86 and by_id.loc[orphan_id, "orphan"]
     assert by_id.loc[orphan_id, "status"] == "timeout" and by_id.loc[orphan_id, "failed"]
     assert not by_id.loc[mine, "failed"] and by_id.loc[mine, "status"] == "success"
     (init,) = data.init_reports.to_dict("records")
-    assert (init["architecture"], init["init_status"], init["init_error_type"]) == (
-        "x86_64", "error", "Runtime.ImportModuleError")
+    assert (init["variant"], init["init_status"], init["init_error_type"]) == (
+        X86, "error", "Runtime.ImportModuleError")
 
 
 def test_runtime_done_gives_a_report_without_status_its_status():
     request = "aec7a529-47f9-4090-be01-c9ed91bf83cf"
     report = json.loads(real.JSON_TIMEOUT_REPORT)
     del report["record"]["status"]
-    events = [LogEvent(ARM, 1, real.JSON_TIMEOUT_RUNTIME_DONE), LogEvent(ARM, 2, json.dumps(report))]
+    events = [LogEvent(ARM_GROUP, 1, real.JSON_TIMEOUT_RUNTIME_DONE), LogEvent(ARM_GROUP, 2, json.dumps(report))]
     data = build_run_data(events, RUN, GROUPS)
     assert data.invocations.set_index("request_id").loc[request, "status"] == "timeout"
 
 
-def summarize_run(spec: SyntheticSpec, local: bool = False):
-    run = synthetic_run(spec)
-    data = build_run_data(run.events, spec.run_id, GROUPS)
-    context = Context(source="logs-insights", outputs=outputs(local), reconciliation=unknown("synthetic"),
-                      window={"start": "s", "end": "e", "from_manifest": False}, manifest=None)
-    return run, summarize(data, context)
-
-
 @pytest.mark.parametrize("style", ["aws", "json", "ministack"])
 def test_a_timeout_without_a_work_item_is_counted_billed_and_shown(style):
-    _, clean = summarize_run(SyntheticSpec(RUN, 400, report_style=style))
-    run, result = summarize_run(SyntheticSpec(RUN, 400, report_style=style, timeout_every=8))
+    _, clean = summarize_synthetic(SyntheticSpec(RUN, 400, report_style=style))
+    run, result = summarize_synthetic(SyntheticSpec(RUN, 400, report_style=style, timeout_every=8))
     summary = result.summary
     status = "unknown" if style == "ministack" else "timeout"  # MiniStack's reduced REPORT has no Status
-    for arch in ("arm64", "x86_64"):
-        block, clean_block = summary["architectures"][arch], clean.summary["architectures"][arch]
-        timeouts = run.timeouts[arch]
+    for vid, arch in ((ARM, "arm64"), (X86, "x86_64")):
+        block, clean_block = summary["variants"][vid], clean.summary["variants"][vid]
+        timeouts = run.timeouts[vid]
         assert timeouts == 5
         failed = block["failed_invocations"]
         assert failed["total"] == failed["without_work_item"] == timeouts
@@ -205,20 +196,21 @@ def test_a_timeout_without_a_work_item_is_counted_billed_and_shown(style):
         kept = block["cost_usd"] - orphan_cost
         assert kept == pytest.approx(clean_block["cost_usd"] * (400 - 10 * timeouts) / 400, rel=0.05)
         assert block["lambda_invocations"] == 40 - timeouts and block["invocations"] == 400 - 10 * timeouts
-        assert block["errors"] == 0 and block["duration_ms"]["max"] < 30_000  # distributions: the items' only
+        longest = block["duration_ms"]["max"]
+        assert block["errors"] == 0 and longest is not None and longest < 30_000  # distributions: the items' only
         assert clean_block["failed_invocations"]["total"] == 0
     assert summary["parsing"]["invocations_without_work_item"] == 10
-    assert "10 Lambda invocations failed (arm64: 5 " in summary["verdict"]
-    rows = {row[0]: row[1:] for row in architecture_table(summary).rows}
+    assert f"10 Lambda invocations failed ({ARM}: 5 " in summary["verdict"]
+    rows = {row[0]: row[1:] for row in variant_table(summary).rows}
     assert rows["failed Lambda invocations"] == ["5", "5"]
     assert any("5 without a work item" in note for note in notes(summary))
     assert "| failed Lambda invocations | 5 | 5 |" in markdown(summary)
 
 
 def test_a_clean_run_gains_only_zero_counts_and_one_table_row():
-    _, result = summarize_run(SyntheticSpec(RUN, 200))
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 200))
     summary = result.summary
-    for block in summary["architectures"].values():
+    for block in summary["variants"].values():
         assert block["failed_invocations"] == {"total": 0, "by_status": {}, "error_types": {},
                                                "without_work_item": 0, "billed_duration_ms": 0.0, "cost_usd": 0.0,
                                                "init_failures": 0, "init_error_types": {}}
@@ -229,8 +221,8 @@ def test_a_clean_run_gains_only_zero_counts_and_one_table_row():
 
 
 def test_a_run_whose_every_invocation_timed_out_still_says_so():
-    _, result = summarize_run(SyntheticSpec(RUN, 30, timeout_every=1))
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 30, timeout_every=1))
     verdict = result.summary["verdict"]
     assert verdict.startswith(f"No work items of run {RUN} were found")
-    assert verdict.endswith("; 6 Lambda invocations failed (arm64: 3 timeout; x86_64: 3 timeout).")
-    assert result.summary["architectures"]["arm64"]["cost_usd"] > 0
+    assert verdict.endswith(f"; 6 Lambda invocations failed ({ARM}: 3 timeout; {X86}: 3 timeout).")
+    assert result.summary["variants"][ARM]["cost_usd"] > 0

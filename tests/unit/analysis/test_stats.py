@@ -1,10 +1,19 @@
-"""Statistics on synthetic samples of known distributions: percentiles, the bootstrap CI, Mann–Whitney."""
+"""Statistics on synthetic samples of known distributions: percentiles, the bootstrap CI, Mann–Whitney, the
+cost ratio's CI and the intervals of one quantile and one mean."""
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analysis.stats import Comparison, bootstrap_medians, compare, describe
+from analysis.stats import (
+    Comparison,
+    bootstrap_medians,
+    compare,
+    compare_means,
+    describe,
+    mean_interval,
+    quantile_interval,
+)
 
 
 def interval(result: Comparison) -> tuple[float, float]:
@@ -55,14 +64,14 @@ def test_bootstrap_median_matches_naive_resampling_for_even_n():
 
 
 def test_ratio_ci_covers_the_true_ratio_about_95_percent_of_the_time():
-    """Log-normal samples with medians 10 and 12: the true x86/arm median ratio is 1.2."""
+    """Log-normal samples with medians 10 (candidate) and 12 (baseline): the true baseline/candidate ratio is 1.2."""
     rng = np.random.default_rng(6)
     covered = 0
     trials = 300
     for trial in range(trials):
         arm = rng.lognormal(np.log(10.0), 0.3, 200)
         x86 = rng.lognormal(np.log(12.0), 0.3, 200)
-        low, high = interval(compare(arm, x86, draws=2000, seed=trial))
+        low, high = interval(compare(x86, arm, draws=2000, seed=trial))
         covered += low <= 1.2 <= high
     assert 0.90 <= covered / trials <= 0.985
 
@@ -76,17 +85,50 @@ def test_mann_whitney_p_values_are_calibrated_under_the_null():
 
 def test_a_real_difference_is_significant_and_a_null_one_is_not():
     rng = np.random.default_rng(8)
-    faster_arm = compare(rng.lognormal(np.log(10), 0.2, 500), rng.lognormal(np.log(12), 0.2, 500))
+    faster_arm = compare(candidate=rng.lognormal(np.log(10), 0.2, 500), baseline=rng.lognormal(np.log(12), 0.2, 500))
     assert faster_arm.significant and faster_arm.p_value is not None and faster_arm.p_value < 1e-10
     assert faster_arm.ratio == pytest.approx(1.2, rel=0.05) and interval(faster_arm)[0] > 1.0
     same = compare(rng.lognormal(np.log(10), 0.2, 500), rng.lognormal(np.log(10), 0.2, 500))
     assert interval(same)[0] < 1.0 < interval(same)[1] and not same.significant
-    faster_x86 = compare(rng.lognormal(np.log(12), 0.2, 500), rng.lognormal(np.log(10), 0.2, 500))
+    faster_x86 = compare(candidate=rng.lognormal(np.log(12), 0.2, 500), baseline=rng.lognormal(np.log(10), 0.2, 500))
     assert faster_x86.significant and interval(faster_x86)[1] < 1.0
 
 
 def test_compare_is_seeded_and_needs_two_values_per_side():
     data = np.random.default_rng(9).normal(10, 1, 50)
     assert compare(data, data + 1) == compare(data, data + 1)
-    too_few = compare([1.0], [1.0, 2.0])
+    too_few = compare([1.0, 2.0], [1.0])
     assert too_few.ratio is None and too_few.ci95 is None and not too_few.significant
+
+
+def test_the_cost_ratio_interval_covers_the_true_ratio_about_95_percent_of_the_time():
+    """Exponential per-item costs with means 2.0 (baseline) and 1.6 (candidate): the true ratio is 1.25."""
+    rng = np.random.default_rng(10)
+    covered = 0
+    for _ in range(400):
+        low, high = interval(compare_means(rng.exponential(2.0, 300), rng.exponential(1.6, 300)))
+        covered += low <= 1.25 <= high
+    assert 0.92 <= covered / 400 <= 0.98
+    same = compare_means(rng.exponential(1.0, 300), rng.exponential(1.0, 300))
+    assert same.p_value is None and compare_means([1.0], [1.0, 2.0]).ratio is None
+
+
+def test_a_quantile_interval_covers_the_true_quantile_about_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    truth = {0.5: 0.0, 0.99: float(sps.norm.ppf(0.99))}
+    for q, true in truth.items():
+        covered = 0
+        for _ in range(300):
+            value, ci = quantile_interval(rng.normal(size=1000), q)
+            assert ci is not None and value is not None and ci[0] <= value <= ci[1]
+            covered += ci[0] <= true <= ci[1]
+        assert 0.92 <= covered / 300 <= 0.99, q
+
+
+def test_too_few_values_give_no_interval():
+    assert quantile_interval([], 0.5) == (None, None)
+    assert quantile_interval(np.arange(20.0), 0.99)[1] is None  # 20 values cannot bound a p99
+    assert quantile_interval(np.arange(20.0), 0.5)[1] is not None
+    assert mean_interval([3.0]) == (3.0, None)
+    mean, ci = mean_interval(np.random.default_rng(12).normal(5.0, 1.0, 10_000))
+    assert ci is not None and ci[0] < 5.0 < ci[1] and ci[1] - ci[0] < 0.1 and mean == pytest.approx(5.0, abs=0.05)

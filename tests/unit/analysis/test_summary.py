@@ -11,26 +11,22 @@ from analysis.reconcile import unknown
 from analysis.render import markdown, print_table, to_json
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
-from analysis.synthetic import SyntheticRun, SyntheticSpec, synthetic_run
+from analysis.synthetic import ARM64, X86_64, SyntheticRun, SyntheticSpec, synthetic_run
 from core import Reconciliation
-from stack import FunctionOutputs, StackOutputs
 
 RUN = "20261125T080000Z-3fa2"
 STAT_KEYS = {"p50", "p90", "p99", "mean", "stdev"}
-
-
-def outputs(local: bool) -> StackOutputs:
-    functions = {arch: FunctionOutputs(f"archbench-synthetic-{arch}", f"q-{arch}", f"d-{arch}",
-                                       f"/aws/lambda/archbench-synthetic-{arch}", f"/{arch}/process", 1024, arch)
-                 for arch in ("arm64", "x86_64")}
-    return StackOutputs("us-east-1", "http://127.0.0.1:4566" if local else None, "https://api", functions)
+ARM, X86 = ARM64.id, X86_64.id
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
 
 def summarize_synthetic(spec: SyntheticSpec, local: bool = False,
                         reconciliation: Reconciliation | None = None) -> tuple[SyntheticRun, Result]:
+    """The run's summary against its own stack outputs (log groups attribute the invocations without an item)."""
     run = synthetic_run(spec)
-    data = build_run_data(run.events, spec.run_id)
-    context = Context(source="log-events" if local else "logs-insights", outputs=outputs(local),
+    outputs = run.outputs(LOCAL_ENDPOINT if local else None)
+    data = build_run_data(run.events, spec.run_id, {fn.log_group: vid for vid, fn in outputs.functions.items()})
+    context = Context(source="log-events" if local else "logs-insights", outputs=outputs,
                       reconciliation=reconciliation or unknown("synthetic"),
                       window={"start": "s", "end": "e", "from_manifest": False}, manifest=None)
     return run, summarize(data, context)
@@ -45,52 +41,65 @@ def aws_run() -> tuple[SyntheticRun, Result]:
 def test_summary_follows_the_json_contract(aws_run):
     _, result = aws_run
     summary = json.loads(to_json(result.summary))
-    assert {"run_id", "source", "local_emulation", "architectures", "workloads", "reconciliation",
-            "verdict"} <= set(summary)
-    for arch in ("arm64", "x86_64"):
-        block = summary["architectures"][arch]
-        assert {"invocations", "lambda_invocations", "errors", "cold_starts", "host_machine",
-                "cost_per_million_usd"} <= set(block)
+    assert {"run_id", "source", "local_emulation", "local_cloud", "variants", "workloads", "comparisons",
+            "memory_curve", "recommendation", "reconciliation", "verdict"} <= set(summary)
+    assert list(summary["variants"]) == [ARM, X86]
+    for vid, arch in ((ARM, "arm64"), (X86, "x86_64")):
+        block = summary["variants"][vid]
+        assert (block["architecture"], block["memory_mb"], block["runtime"], block["role"]) == (
+            arch, 1024, "python3.13", "subject")
+        assert {"invocations", "lambda_invocations", "errors", "cold_starts", "host_machine", "handler_runtime",
+                "cost_per_million_usd", "headline"} <= set(block)
         for metric in ("workload_ms", "duration_ms", "billed_duration_ms", "init_duration_ms", "peak_rss_mb"):
             assert STAT_KEYS | {"p99.9"} <= set(block[metric])
         assert block["invocations"] == 3000 and block["lambda_invocations"] == 300
         assert block["errors"] == len(range(100, 3000, 101))
     for name in ("sort", "noop"):
-        workload = summary["workloads"][name]
-        assert {"n", "workload_ms"} <= set(workload["arm64"]) and {"n", "workload_ms"} <= set(workload["x86_64"])
-        assert {"x86_over_arm_median_ratio", "ratio_ci95", "p_value"} <= set(workload)
+        assert all({"n", "workload_ms"} <= set(summary["workloads"][name][vid]) for vid in (ARM, X86))
+    rows = {(row["kind"], row["workload"], row["metric"]): row for row in summary["comparisons"]}
+    assert set(rows) == {("architecture", w, m) for w in ("noop", "sort")
+                         for m in ("warm_workload_ms", "cost_per_million_usd")} | {
+        ("architecture", None, "init_duration_ms")}
+    for row in rows.values():
+        assert set(row) == {"kind", "baseline", "candidate", "workload", "metric", "ratio", "ci95", "p_value",
+                            "n_baseline", "n_candidate", "verdict"}
+        assert (row["baseline"], row["candidate"]) == (X86, ARM)
+    assert summary["memory_curve"] == {"py313-arm64": [ARM], "py313-x86_64": [X86]}
+    assert set(summary["recommendation"]) == {"basis", "cheapest", "fastest", "balanced"}
     assert {"sent", "processed", "failed", "in_dlq", "in_flight", "lost"} <= set(summary["reconciliation"])
     assert isinstance(summary["verdict"], str) and summary["verdict"].endswith(".")
 
 
 def test_warm_percentiles_are_exact_and_cold_starts_apart(aws_run):
     run, result = aws_run
-    for arch in ("arm64", "x86_64"):
-        warm = result.summary["architectures"][arch]["warm"]["workload_ms"]
-        expected = np.percentile(run.warm_ms[arch], [50, 90, 99, 99.9])
+    for vid in (ARM, X86):
+        warm = result.summary["variants"][vid]["warm"]["workload_ms"]
+        expected = np.percentile(run.warm_ms[vid], [50, 90, 99, 99.9])
         assert [warm["p50"], warm["p90"], warm["p99"], warm["p99.9"]] == pytest.approx(expected, rel=1e-12)
-        cold = result.summary["architectures"][arch]["cold"]["workload_ms"]
-        assert cold["n"] == run.cold_ms[arch].size == 15
+        cold = result.summary["variants"][vid]["cold"]["workload_ms"]
+        assert cold["n"] == run.cold_ms[vid].size == 15
         assert cold["p50"] > 10 * warm["p99.9"] / 3  # 30× slower cold items never leak into warm figures
-        assert result.summary["architectures"][arch]["cold_starts"] == 15  # 300 invocations, every 20th cold
+        assert result.summary["variants"][vid]["cold_starts"] == 15  # 300 invocations, every 20th cold
 
 
 def test_aws_verdict_names_the_faster_architecture(aws_run):
     _, result = aws_run
     summary = result.summary
     assert not summary["local_emulation"] and summary["cost"]["billed_duration"] == "reported"
-    sort = summary["workloads"]["sort"]
-    assert sort["significant"] and sort["ratio_ci95"][0] < 1.2 < sort["ratio_ci95"][1]
+    (sort,) = [row for row in summary["comparisons"]
+               if (row["workload"], row["metric"]) == ("sort", "warm_workload_ms")]
+    assert sort["verdict"] == "candidate_better" and sort["ci95"][0] < 1.2 < sort["ci95"][1]
     assert "arm64 ran sort 1.2" in summary["verdict"] and "arm64 cost" in summary["verdict"]
     assert summary["cold_starts"]["init_source"] == "REPORT Init Duration"
-    init = summary["architectures"]["x86_64"]["init_duration_ms"]
+    init = summary["variants"][X86]["init_duration_ms"]
     assert 270 <= init["p50"] <= 330
 
 
 def test_no_significant_difference_when_the_ci_crosses_one():
-    _, result = summarize_synthetic(SyntheticSpec(RUN, 400, median_ms={"arm64": 10.0, "x86_64": 10.0}, seed=3))
-    low, high = result.summary["workloads"]["sort"]["ratio_ci95"] or [1.0, 1.0]
-    assert low < 1.0 < high
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 400, median_ms={ARM64: 10.0, X86_64: 10.0}, seed=3))
+    (sort,) = [row for row in result.summary["comparisons"] if row["metric"] == "warm_workload_ms"]
+    low, high = sort["ci95"] or [1.0, 1.0]
+    assert low < 1.0 < high and sort["verdict"] == "no_difference"
     assert "no significant difference on sort" in result.summary["verdict"]
 
 
@@ -102,7 +111,7 @@ def test_local_run_says_it_is_emulation_and_estimates_billing():
     assert summary["verdict"].startswith("Local emulation — both functions ran on the host's x86_64 CPU, so this "
                                          "is functional, not architectural, evidence")
     assert summary["cold_starts"]["init_source"] == "handler InitMs"
-    assert summary["architectures"]["arm64"]["host_machine"] == "x86_64"
+    assert summary["variants"][ARM]["host_machine"] == "x86_64"
 
 
 def test_a_mislabelled_cpu_on_aws_is_still_called_emulation():
@@ -113,16 +122,16 @@ def test_a_mislabelled_cpu_on_aws_is_still_called_emulation():
 def test_lost_messages_reach_the_verdict_and_the_table():
     lost: Reconciliation = {
         "status": "lost", "target": "sqs", "sent": 200, "processed": 190, "failed": 0, "in_dlq": 0, "in_flight": 0,
-        "lost": 10, "by_architecture": {
-            "arm64": {"sent": 100, "processed": 90, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 10},
-            "x86_64": {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}}}
+        "lost": 10, "by_variant": {
+            ARM: {"sent": 100, "processed": 90, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 10},
+            X86: {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}}}
     _, result = summarize_synthetic(SyntheticSpec(RUN, 100), reconciliation=lost)
     assert "do not add up (lost = 10)" in result.summary["verdict"]
     console = Console(record=True, width=200)
     print_table(result.summary, console)
     text = console.export_text()
-    assert "Messages lost or unaccounted for" in text and "arm64: 10 of 100 messages sent" in text
-    assert "| arm64 | 100 | 90 | 0 | 0 | 0 | 10 |" in markdown(result.summary)
+    assert "Messages lost or unaccounted for" in text and f"{ARM}: 10 of 100 messages sent" in text
+    assert f"| {ARM} | 100 | 90 | 0 | 0 | 0 | 10 |" in markdown(result.summary)
 
 
 def test_report_directory_has_every_file(tmp_path, aws_run):
@@ -130,13 +139,14 @@ def test_report_directory_has_every_file(tmp_path, aws_run):
     assert isinstance(result, Result)
     directory = write_report(result, tmp_path / "report")
     names = {path.name for path in directory.iterdir()}
-    plots = {"latency_cdf.png", "latency_over_time.png", "cold_start_init.png", "cost_per_million.png"}
+    plots = {"latency_cdf.png", "latency_over_time.png", "cold_start_init.png", "cost_per_million.png",
+             "cost_vs_duration.png", "memory_curve.png"}
     assert {"summary.json", "report.md", "invocations.csv"} | plots == names
     for plot in plots:
         assert (directory / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((directory / "summary.json").read_text())["run_id"] == RUN
     csv_lines = (directory / "invocations.csv").read_text().splitlines()
-    assert len(csv_lines) == 6001 and csv_lines[0].startswith("run_id,architecture,workload,seq")
+    assert len(csv_lines) == 6001 and csv_lines[0].startswith("run_id,variant,architecture,workload,seq")
     report = (directory / "report.md").read_text()
     assert result.summary["verdict"] in report and "![latency_cdf.png](latency_cdf.png)" in report
 

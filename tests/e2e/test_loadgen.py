@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from core import local_outputs_path, read_manifest
-from handlers.contract import DIM_VARIANT, P_SEQ, P_TRIGGER, new_run_id
+from handlers.contract import DIM_VARIANT, M_COLD_START, M_INIT_MS, P_SEQ, P_TRIGGER, new_run_id
 from loadgen import LoadRequest, Profile, TargetName, WorkloadShare, plan_load, run_load
 from loadgen.cli import main
 from stack import StackOutputs
@@ -73,3 +73,21 @@ def test_the_command_drives_the_real_queues_and_sums_up(local_cloud: StackOutput
     assert "AWS cost guard" not in out  # a local cloud costs nothing
     documents = wait_for_all(local_cloud, run_id, expected=10)
     assert all(sorted(int(d[P_SEQ]) for d in docs) == list(range(10)) for docs in documents.values())
+
+
+def test_the_cold_profile_gives_every_variant_a_fresh_environment_each_round(
+        local_cloud: StackOutputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--profile cold --count N``: every round's configuration update replaces MiniStack's warm worker, so every
+    variant logs N work items, each a cold start with its init time."""
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path))
+    run_id, rounds = new_run_id(), 3
+    code = main(["--profile", "cold", "--count", str(rounds), "--workload", "noop", "--run-id", run_id,
+                 "--outputs", str(local_outputs_path())])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    documents = wait_for_all(local_cloud, run_id, expected=rounds)
+    for variant, docs in documents.items():
+        assert sorted(int(d[P_SEQ]) for d in docs) == list(range(rounds)), f"{variant}: {len(docs)} items"
+        assert [d[M_COLD_START] for d in docs] == [1] * rounds, f"{variant}: a round found a warm environment"
+        assert all(float(d[M_INIT_MS]) > 0 for d in docs)

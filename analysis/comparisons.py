@@ -6,30 +6,31 @@ steps: where it bends is where the money is); in every (architecture, memory) ce
 older one (baseline the older); each control twin against the subject it copies (the measured noise floor). Only
 subjects are paired, except in the control rows.
 
-The method is chosen here and nowhere else (``METHODS``), so that issue 14 can swap it: today the warm work items'
-median ratio with a bootstrap CI and a Mann–Whitney p-value (``stats.compare``), and the ratio of the mean cost per
-work item with a delta-method CI (``stats.compare_means``).
+The unit is the execution environment, not the work item: items that share an environment share its speed, so
+every metric is first reduced to one figure per environment (``analysis.clustered``) — the median of its warm
+successful items, their p90 and p99, the mean cost per item — and two variants are compared on those figures with a
+Welch t interval on the log scale. A run with rounds (``loadgen --rounds``) compares the per-round figures pairwise
+instead (the rounds are randomised interleaved trials). Init durations are one per environment already. Each row is
+then decided by ``analysis.decision`` (margin, minimum units, recorded resolution, local emulation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations, pairwise
-from typing import Any
 
 import pandas as pd
 
-from analysis import stats
-from core import ComparisonKind, ComparisonRow, Verdict
+from analysis import clustered
+from analysis.decision import Decision, decide
+from core import ComparisonKind, ComparisonRow
 from stack import Variant
 
-# metric → how two samples of it are compared
-METHODS: dict[str, Callable[[Any, Any], stats.Comparison]] = {
-    "warm_workload_ms": stats.compare,
-    "cost_per_million_usd": stats.compare_means,
-    "init_duration_ms": stats.compare,
-}
+# metric → the per-environment statistic of the warm items' WorkloadMs (the cost and init rows are built apart)
+WARM_METRICS = {"warm_workload_ms": "median", "warm_p90_ms": "p90", "warm_p99_ms": "p99"}
+SAME_CPU_METRIC = "warm_workload_ms_largest_cpu"  # the architecture row again, within each side's commonest CPU
+TAIL_OR_COST = {"warm_p90_ms", "warm_p99_ms", "cost_per_million_usd"}  # descriptive below DESCRIPTIVE_BELOW units
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class Pair:
     kind: ComparisonKind
     baseline: str  # variant id
     candidate: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How the rows are decided: the equivalence margin, and whether every function ran on one host CPU."""
+
+    margin: float
+    local: bool
 
 
 def pairs(variants: Iterable[Variant]) -> list[Pair]:
@@ -59,42 +68,84 @@ def pairs(variants: Iterable[Variant]) -> list[Pair]:
     return found
 
 
-def verdict_of(comparison: stats.Comparison) -> Verdict:
-    if comparison.ratio is None or comparison.ci95 is None:
-        return "insufficient_data"
-    if not comparison.significant:
-        return "no_difference"
-    return "candidate_better" if comparison.ratio > 1 else "baseline_better"
+def has_rounds(items: pd.DataFrame) -> bool:
+    """At least two rounds were run: the workload rows are then per round."""
+    return "round" in items and items["round"].dropna().nunique() >= 2
 
 
-def row(pair: Pair, workload: str | None, metric: str, baseline: Any, candidate: Any) -> ComparisonRow:
-    result = METHODS[metric](baseline, candidate)
-    return {"kind": pair.kind, "baseline": pair.baseline, "candidate": pair.candidate, "workload": workload,
-            "metric": metric, "ratio": result.ratio, "ci95": list(result.ci95) if result.ci95 else None,
-            "p_value": result.p_value, "n_baseline": result.n_baseline, "n_candidate": result.n_candidate,
-            "verdict": verdict_of(result)}
-
-
-def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame,
-                     invocations: pd.DataFrame) -> list[ComparisonRow]:
-    """Per pair: per workload the warm WorkloadMs and the cost per work item, then the init durations."""
+def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invocations: pd.DataFrame,
+                     rule: Rule) -> list[ComparisonRow]:
+    """Per pair: per workload the warm WorkloadMs (median, p90, p99 per environment) and the cost per work item,
+    the median within the commonest CPU model where a side ran on several, then the init durations."""
     ok = items[~items["error"]]
     warm = ok[~ok["cold"]]
+    rounds = has_rounds(warm)
     init = invocations.dropna(subset=["init_used_ms"])
     rows: list[ComparisonRow] = []
     for pair in pairs(variants.values()):
         for workload in sorted(set(items["workload"])):
-            rows.append(row(pair, workload, "warm_workload_ms", *(
-                _sample(warm, "workload_ms", side, workload) for side in (pair.baseline, pair.candidate))))
-            rows.append(row(pair, workload, "cost_per_million_usd", *(
-                _sample(items, "cost_usd", side, workload) * 1e6 for side in (pair.baseline, pair.candidate))))
-        rows.append(row(pair, None, "init_duration_ms", *(
-            _sample(init, "init_used_ms", side) for side in (pair.baseline, pair.candidate))))
+            sides = [_of(warm, side, workload) for side in (pair.baseline, pair.candidate)]
+            quantum = clustered.quantum(pd.concat([side["workload_ms"] for side in sides]))
+            for metric, statistic in WARM_METRICS.items():
+                estimate = (_per_round(sides, statistic) if rounds and statistic == "median"
+                            else _per_environment(sides, "workload_ms", statistic))
+                rows.append(_row(pair, workload, metric, estimate, rule, quantum))
+            if pair.kind == "architecture" and any(_cpu_models(side) > 1 for side in sides):
+                same_cpu = [_largest_cpu_group(side) for side in sides]
+                rows.append(_row(pair, workload, SAME_CPU_METRIC,
+                                 _per_environment(same_cpu, "workload_ms", "median"), rule, quantum))
+            costs = [_of(items, side, workload).assign(cost_per_million=lambda f: f["cost_usd"] * 1e6)
+                     for side in (pair.baseline, pair.candidate)]
+            rows.append(_row(pair, workload, "cost_per_million_usd",
+                             _per_environment(costs, "cost_per_million", "mean"), rule, None))
+        base_init, cand_init = (clustered.units(_of(init, side)["init_used_ms"])
+                                for side in (pair.baseline, pair.candidate))
+        rows.append(_row(pair, None, "init_duration_ms",
+                         clustered.welch_ratio(base_init, cand_init, unit="cold starts"), rule,
+                         clustered.quantum(init["init_used_ms"])))
     return rows
 
 
-def _sample(frame: pd.DataFrame, column: str, variant: str, workload: str | None = None) -> pd.Series:
+def _per_environment(sides: list[pd.DataFrame], column: str, statistic: str) -> clustered.Estimate:
+    base, cand = (clustered.per_environment(side[column], side["environment"], statistic) for side in sides)
+    return clustered.welch_ratio(base, cand)
+
+
+def _per_round(sides: list[pd.DataFrame], statistic: str) -> clustered.Estimate:
+    base, cand = (clustered.per_round(side["workload_ms"], side["round"], side["environment"], statistic)
+                  for side in sides)
+    return clustered.paired_ratio(base, cand)
+
+
+def _row(pair: Pair, workload: str | None, metric: str, estimate: clustered.Estimate, rule: Rule,
+         quantum: float | None) -> ComparisonRow:
+    decision: Decision = decide(estimate, kind=pair.kind, margin=rule.margin, local=rule.local, quantum=quantum)
+    smaller_side = min(estimate.n_baseline, estimate.n_candidate)
+    return {"kind": pair.kind, "baseline": pair.baseline, "candidate": pair.candidate, "workload": workload,
+            "metric": metric, "unit": estimate.unit, "ratio": estimate.ratio,
+            "ci95": list(estimate.ci95) if estimate.ci95 else None,
+            "n_baseline": estimate.n_baseline, "n_candidate": estimate.n_candidate,
+            "excluded_baseline": estimate.excluded_baseline, "excluded_candidate": estimate.excluded_candidate,
+            "spread_baseline": estimate.spread_baseline, "spread_candidate": estimate.spread_candidate,
+            "mde": estimate.mde, "descriptive": metric in TAIL_OR_COST and smaller_side < clustered.DESCRIPTIVE_BELOW,
+            "verdict": decision.verdict, "reason": decision.reason}
+
+
+def _of(frame: pd.DataFrame, variant: str, workload: str | None = None) -> pd.DataFrame:
     mask = frame["variant"] == variant
     if workload is not None:
         mask &= frame["workload"] == workload
-    return frame.loc[mask, column]
+    return frame.loc[mask]
+
+
+def _cpu_models(frame: pd.DataFrame) -> int:
+    return int(frame["cpu_model"].dropna().nunique()) if "cpu_model" in frame else 0
+
+
+def _largest_cpu_group(frame: pd.DataFrame) -> pd.DataFrame:
+    """The items of the environments that ran on this side's commonest CPU model (by environments, not items)."""
+    per_environment = frame.drop_duplicates("environment")["cpu_model"].dropna()
+    if per_environment.empty:
+        return frame
+    largest = per_environment.value_counts().index[0]
+    return frame[frame["cpu_model"] == largest]

@@ -5,6 +5,12 @@ An SQS batch is one Lambda invocation (one REPORT line) for up to ``batchSize`` 
 by the EMF ``RequestId`` property — never by log stream (MiniStack may file a document in the next invocation's
 stream). Durations and cost are per invocation; workload times are per work item.
 
+Each work item also names its **execution environment** (one Lambda process, the unit of analysis: its items share
+its host and its warm-up), in the text column ``environment``: the document's ``EnvironmentId``, else its
+``LogStream`` property, else the log stream the event was filed in (one stream per environment on AWS), else ``""``
+(unknown: a document from before issue 14 read from a file without streams). ``cpu_model`` (text) and ``round``
+(``Int64``, ``<NA>`` outside rounds) come from the document as the handler wrote them.
+
 REPORT lines carry no run id, and the window may hold other runs' invocations. A REPORT line is therefore sorted
 by its request id: with an EMF document of this run it is this run's invocation; with an EMF document of another
 run (or of none: an unreadable request) it is that run's and is left out (``reports_other_runs``); with no EMF
@@ -65,7 +71,7 @@ def build_run_data(events: Iterable[LogEvent], run_id: str, log_groups: Mapping[
     """Parse and join one run's events; ``log_groups`` maps a log group to its variant id (for the orphans)."""
     parser = LineParser(run_id)
     for event in events:
-        parser.feed(event.message, event.timestamp_ms, event.log_group)
+        parser.feed(event.message, event.timestamp_ms, event.log_group, event.log_stream)
     return from_records(run_id, parser.items, parser.reports, parser.counts, log_groups=log_groups,
                         init_reports=parser.init_reports, runtime_done=parser.runtime_done,
                         foreign_request_ids=parser.foreign_request_ids)
@@ -83,6 +89,7 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
          "timestamp_ms": "int64"})
     for column in ("workload", "request_id"):
         item_frame[column] = item_frame[column].fillna("unknown" if column == "workload" else "")
+    item_frame["environment"] = _environment(item_frame)
     item_frame["cold"] = item_frame["cold_start"].fillna(0).to_numpy() >= 0.5
     item_frame["error"] = item_frame["errors"].fillna(0).to_numpy() >= 0.5
     item_frame = item_frame.sort_values("timestamp_ms", kind="stable", ignore_index=True)
@@ -125,6 +132,15 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
         duplicate_reports=int(duplicated.sum()), init_reports=init_frame,
         reports_other_runs=int(foreign.sum()), reports_unattributed=unattributed,
     )
+
+
+def _environment(items: pd.DataFrame) -> pd.Series:
+    """The first non-empty of ``environment_id``, ``log_stream`` and ``event_log_stream``; ``""`` when none is."""
+    names = pd.Series("", index=items.index, dtype=object)
+    for column in ("event_log_stream", "log_stream", "environment_id"):  # last wins: the most specific name
+        given = items[column].notna() & (items[column].astype(str) != "")
+        names = names.mask(given, items[column])
+    return names.astype(str)
 
 
 def _with_runtime_done(reports: pd.DataFrame, runtime_done: list[dict]) -> pd.DataFrame:

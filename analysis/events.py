@@ -17,6 +17,7 @@ class LogEvent(NamedTuple):
     log_group: str
     timestamp_ms: int
     message: str
+    log_stream: str = ""  # FilterLogEvents ``logStreamName`` / Logs Insights ``@logStream``: one per environment
 
 
 class TimeWindow(NamedTuple):

@@ -33,9 +33,10 @@ def build_query(run_id: str, window: TimeWindow) -> str:
     ``platform.initReport`` and ``platform.runtimeDone`` record (text or JSON format) in the window.
 
     The millisecond bounds live in the query (``toMillis``) because ``startTime``/``endTime`` are whole seconds.
+    ``@logStream`` (a system field of every log event) names the execution environment when a document does not.
     """
     return (
-        "fields toMillis(@timestamp) as tsMs, @message, @log"
+        "fields toMillis(@timestamp) as tsMs, @message, @log, @logStream"
         f" | filter tsMs >= {window.start_ms} and tsMs <= {window.end_ms}"
         " | filter @message like /\"RunId\"/ or @message like /^REPORT RequestId/"
         " or @message like /^INIT_REPORT/"
@@ -143,4 +144,5 @@ def _row_event(row: list[dict[str, str]]) -> LogEvent:
     log = fields.get("@log", "")
     # @log is "<account id>:<log group>"; keep the group only.
     group = log.split(":", 1)[1] if ":" in log else log
-    return LogEvent(group, int(float(fields.get("tsMs", "0"))), fields.get("@message", ""))
+    return LogEvent(group, int(float(fields.get("tsMs", "0"))), fields.get("@message", ""),
+                    fields.get("@logStream", ""))

@@ -64,7 +64,8 @@ class LogEventsSource:
             self._keep(group, batch, events)
 
     def _keep(self, group: str, batch: list[dict[str, Any]], events: list[LogEvent]) -> None:
-        events.extend(LogEvent(group, int(event["timestamp"]), event["message"]) for event in batch)
+        events.extend(LogEvent(group, int(event["timestamp"]), event["message"], event.get("logStreamName", ""))
+                      for event in batch)
         self._progress(f"log events: {len(events):,} lines read ({self.calls} calls)")
 
     def _read(self, group: str, pattern: str, window: TimeWindow) -> tuple[list[dict[str, Any]], bool]:

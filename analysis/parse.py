@@ -2,14 +2,17 @@
 kind, never fatal.
 
 EMF documents (one per work item) are read by the names in ``handlers.contract``; the ``Variant`` dimension says
-whose a document is (the ``Architecture`` property is kept as the handler gave it). REPORT lines come in AWS's text
-format (``REPORT RequestId: …\\tDuration: 12.34 ms\\tBilled Duration: 13 ms\\t…\\tInit Duration: 250.10 ms``),
-MiniStack's reduced one (whole ms, no Init Duration) and the JSON log format (``"type": "platform.report"``). Text
-fields are read by their exact label, left to right, so ``Duration`` is never read out of ``Restore Duration`` or
-``Billed Restore Duration``; tab- and space-separated lines, a ``Status``/``Error Type`` tail (2023+) and the
-``XRAY TraceId`` line that follows in the same event all parse. ``INIT_REPORT`` lines and ``platform.initReport``
-records carry no request id: they are kept with their log group. ``platform.runtimeDone`` records are kept for the
-status and error type they give their request.
+whose a document is (the ``Architecture`` property is kept as the handler gave it). ``EnvironmentId``,
+``LogStream`` and ``CpuModel`` (text) and ``Round`` (an integer, absent outside rounds) say which execution
+environment and trial ran it; the log stream the event was filed in is kept beside them (``event_log_stream``).
+
+REPORT lines come in AWS's text format (``REPORT RequestId: …\\tDuration: 12.34 ms\\tBilled Duration: 13 ms\\t…
+\\tInit Duration: 250.10 ms``), MiniStack's reduced one (whole ms, no Init Duration) and the JSON log format
+(``"type": "platform.report"``). Text fields are read by their exact label, left to right, so ``Duration`` is never
+read out of ``Restore Duration`` or ``Billed Restore Duration``; tab- and space-separated lines, a
+``Status``/``Error Type`` tail (2023+) and the ``XRAY TraceId`` line that follows in the same event all parse.
+``INIT_REPORT`` lines and ``platform.initReport`` records carry no request id: they are kept with their log group.
+``platform.runtimeDone`` records are kept for the status and error type they give their request.
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ TEXT_COLUMNS = {
     c.P_FUNCTION_VERSION: "function_version", c.P_RUNTIME: "runtime", c.P_HOST_MACHINE: "host_machine",
     c.P_TRIGGER: "trigger", c.P_RESULT_DIGEST: "result_digest", c.P_ERROR_TYPE: "error_type",
     c.DIM_WORKLOAD: "workload", c.P_ARCHITECTURE: "architecture",
+    c.P_ENVIRONMENT_ID: "environment_id", c.P_LOG_STREAM: "log_stream", c.P_CPU_MODEL: "cpu_model",
 }
-INT_COLUMNS = {c.P_SEQ: "seq", c.P_MEMORY_SIZE_MB: "memory_size_mb"}
+INT_COLUMNS = {c.P_SEQ: "seq", c.P_MEMORY_SIZE_MB: "memory_size_mb", c.P_ROUND: "round"}
+# ``event_log_stream``: the stream the log event itself was filed in (``LogEvent.log_stream``), not a document field.
 EMF_COLUMNS = ["run_id", "variant", "timestamp_ms", *METRIC_COLUMNS.values(), *TEXT_COLUMNS.values(),
-               *INT_COLUMNS.values()]
+               *INT_COLUMNS.values(), "event_log_stream"]
 REPORT_COLUMNS = ["request_id", "report_ms", "duration_ms", "billed_duration_ms", "report_memory_mb",
                   "max_memory_used_mb", "init_duration_ms", "report_status", "restore_duration_ms",
                   "billed_restore_duration_ms", "report_error_type", "trace_id", "log_group"]
@@ -253,18 +258,18 @@ class LineParser:
         self.runtime_done: list[dict[str, Any]] = []
         self.foreign_request_ids: set[str] = set()
 
-    def feed(self, message: str, timestamp_ms: int, log_group: str = "") -> None:
+    def feed(self, message: str, timestamp_ms: int, log_group: str = "", log_stream: str = "") -> None:
         line = message.strip()
         if line.startswith("REPORT RequestId"):
             self._add(line, "report", lambda: parse_text_report(line, timestamp_ms, log_group))
         elif line.startswith("INIT_REPORT"):
             self._add(line, "init_report", lambda: parse_text_init_report(line, timestamp_ms, log_group))
         elif line.startswith("{"):
-            self._feed_json(line, timestamp_ms, log_group)
+            self._feed_json(line, timestamp_ms, log_group, log_stream)
         else:
             self.counts.ignored += 1
 
-    def _feed_json(self, line: str, timestamp_ms: int, log_group: str) -> None:
+    def _feed_json(self, line: str, timestamp_ms: int, log_group: str, log_stream: str) -> None:
         kind = ("emf" if '"_aws"' in line else "report" if "platform.report" in line
                 else "init_report" if "platform.initReport" in line
                 else "runtime_done" if "platform.runtimeDone" in line else None)
@@ -279,7 +284,7 @@ class LineParser:
         if not isinstance(document, dict):
             self.counts.ignored += 1
         elif "_aws" in document:
-            self._add_emf(line, document, timestamp_ms)
+            self._add_emf(line, document, timestamp_ms, log_stream)
         elif document.get("type") == "platform.report":
             self._add(line, "report", lambda: parse_json_report(document, timestamp_ms, log_group))
         elif document.get("type") == "platform.initReport":
@@ -289,7 +294,7 @@ class LineParser:
         else:
             self.counts.ignored += 1
 
-    def _add_emf(self, line: str, document: dict[str, Any], timestamp_ms: int) -> None:
+    def _add_emf(self, line: str, document: dict[str, Any], timestamp_ms: int, log_stream: str) -> None:
         if document.get(c.P_RUN_ID) != self.run_id:  # another run's, or one the handler could not attribute
             self.counts.other_runs += 1
             request_id = document.get(c.P_REQUEST_ID)
@@ -301,6 +306,7 @@ class LineParser:
         except Malformed as exc:
             self.counts.note_malformed("emf", line, str(exc))
             return
+        record["event_log_stream"] = log_stream
         self.counts.emf_documents += 1
         self.items.append(record)
 

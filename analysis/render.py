@@ -14,8 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from analysis.reconcile import FIELDS, describe_problem
-from analysis.verdict import fmt_p
-from core import Interval, Stats, Summary, VariantSummary
+from core import Interval, Method, Stats, Summary, VariantSummary
 
 Percentile = Literal["p50", "p90", "p99", "p99.9"]
 WARM_PERCENTILES: tuple[Percentile, ...] = ("p50", "p90", "p99", "p99.9")
@@ -114,21 +113,56 @@ def _mean_sd(block: Stats) -> str:
     return f"{num(block['mean'])} ± {num(block['stdev'])}"
 
 
-VERDICTS = {"candidate_better": "candidate", "baseline_better": "baseline", "no_difference": "no difference",
-            "insufficient_data": "too few values"}
-METRICS = {"warm_workload_ms": "warm ms", "cost_per_million_usd": "$/M", "init_duration_ms": "init ms"}
+METRICS = {"warm_workload_ms": "warm median", "warm_p90_ms": "warm p90", "warm_p99_ms": "warm p99",
+           "warm_workload_ms_largest_cpu": "warm median, commonest CPU", "cost_per_million_usd": "$/M",
+           "init_duration_ms": "init"}
 
 
 def comparison_table(summary: Summary) -> TextTable:
-    """One row per comparison: ratio = baseline / candidate, above 1 the candidate takes less."""
+    """One row per comparison, over environments (or rounds): ratio = baseline / candidate, above 1 the candidate
+    takes less; the decision in words."""
     rows = [[row["kind"], row["baseline"], row["candidate"], row["workload"] or "(all)", METRICS[row["metric"]],
-             num(row["ratio"], 3), _interval(row["ci95"], 3), fmt_p(row["p_value"]) if row["p_value"] is not None
-             else "–", f"{row['n_baseline']:,} / {row['n_candidate']:,}", VERDICTS[row["verdict"]]]
+             num(row["ratio"], 3), _interval(row["ci95"], 3),
+             f"{row['n_baseline']:,} / {row['n_candidate']:,} {row['unit']}",
+             f"±{row['mde']:.1%}" if row["mde"] is not None else "–",
+             row["reason"] + (" (descriptive)" if row["descriptive"] else "")]
             for row in summary["comparisons"]]
-    header = ["kind", "baseline", "candidate", "workload", "metric", "base/cand", "95 % CI", "Mann–Whitney",
-              "n base / cand", "better"]
-    return TextTable("Comparisons (ratio = baseline / candidate: above 1 the candidate is faster or cheaper)",
-                     header, rows)
+    header = ["kind", "baseline", "candidate", "workload", "metric", "base/cand", "95 % CI", "units",
+              "detectable", "decision"]
+    return TextTable("Comparisons (one figure per execution environment; ratio = baseline / candidate: above 1 the "
+                     "candidate is faster or cheaper)", header, rows)
+
+
+def environment_table(summary: Summary) -> TextTable:
+    """Per variant its execution environments: the unit every comparison counts."""
+    rows = []
+    for vid, block in summary["variants"].items():
+        env = block["environments"]
+        cpus = ", ".join(f"{name} {n}" for name, n in env["cpu_models"]["environments"].items()) or "–"
+        rows.append([vid, num(env["count"]), num(env["kept"]), num(env["excluded"]),
+                     f"{env['spread']:.1%}" if env["spread"] is not None else "–",
+                     num(env["items_per_environment"]["p50"], 0), cpus, num(env["rounds"])])
+    method = summary["method"]
+    return TextTable(f"Execution environments (kept: {method['min_items_per_environment']}+ warm successful items; "
+                     "spread: sd of the log medians)",
+                     ["variant", "environments", "kept", "left out", "spread", "items each, p50", "CPU models",
+                      "rounds"], rows)
+
+
+def stability_table(summary: Summary) -> TextTable:
+    """Per variant: latency at the end against the start, memory growth per environment, scaling."""
+    rows = []
+    for vid, block in summary["variants"].items():
+        trend, growth = block["stability"]["trend"], block["stability"]["memory_growth"]
+        scaling = block["stability"].get("scaling")
+        rows.append([vid, f"{num(trend['ratio'], 3)} ({_interval(trend['ci95'], 3)})" + (" ⚠" if trend["warning"]
+                                                                                        else ""),
+                     f"{growth['growing']} / {growth['environments']}, median {num(growth['median_growth_mb'], 1)} MB"
+                     + (" ⚠" if growth["warning"] else ""),
+                     num(scaling["spearman"], 2) if scaling else "–"])
+    return TextTable("Over the run (trend = last part / first part of the warm latency; memory = environments whose "
+                     "peak RSS grew)", ["variant", "trend", "memory growth", "latency ~ environments (Spearman)"],
+                     rows)
 
 
 def recommendation_table(summary: Summary) -> TextTable:
@@ -185,9 +219,28 @@ def reconciliation_table(summary: Summary) -> TextTable:
     return TextTable(f"Reconciliation ({rec['status']}, target {rec['target']})", header, rows)
 
 
+def decision_rule(method: Method) -> str:
+    """The rule every comparison was decided by, in one paragraph (the report states it)."""
+    interval = ("one figure per round and a paired t 95 % interval of the per-round log differences"
+                if method["unit"] == "rounds" else
+                "one figure per execution environment and a Welch t 95 % interval on the log scale")
+    text = (f"Decision rule: {interval}; a winner only with "
+            f"{method['min_units']}+ units a side, the interval entirely outside the ±{method['margin'] * 100:g} % "
+            "equivalence margin, a difference of at least two recorded quanta, and not a local run; otherwise "
+            f"equivalent, inconclusive (with the detectable effect), below resolution or no verdict. Environments "
+            f"with fewer than {method['min_items_per_environment']} warm items are left out; tail and cost intervals "
+            f"under {method['descriptive_below']} units a side are descriptive.")
+    if method["noise_floor_ok"] is False:
+        text += (" The A/A twin was not equivalent in " + ", ".join(method["flagged_cells"])
+                 + ": the noise floor is wider than the method assumes there, and those verdicts are flagged.")
+    return text
+
+
 def notes(summary: Summary) -> list[str]:
     """Caveats the reader must see next to the numbers."""
-    out = []
+    out = [decision_rule(summary["method"])]
+    if summary["method"]["recommend_rounds"]:
+        out.append(f"Too few environments: {summary['method']['recommend_rounds']}.")
     if summary["local_emulation"]:
         out.append("Local emulation: every function ran on the host CPU (see HostMachine); the timings show the "
                    "pipeline works, not how Graviton compares with x86.")
@@ -232,8 +285,9 @@ def notes(summary: Summary) -> list[str]:
 
 
 def tables(summary: Summary) -> list[TextTable]:
-    return [variant_table(summary), comparison_table(summary), memory_curve_table(summary),
-            recommendation_table(summary), reconciliation_table(summary)]
+    return [variant_table(summary), environment_table(summary), comparison_table(summary),
+            memory_curve_table(summary), recommendation_table(summary), stability_table(summary),
+            reconciliation_table(summary)]
 
 
 def print_table(summary: Summary, console: Console) -> None:

@@ -1,4 +1,5 @@
-"""``reports/<run_id>/``: summary.json, report.md, invocations.csv and the PNG plots of one comparison.
+"""``reports/<run_id>/``: summary.json, report.md, index.html, invocations.csv and the PNG plots of one
+comparison.
 
 The reports root is ``core.paths.reports_dir()``; ``--out DIR`` replaces the whole path.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.html import Plot, html_page
 from analysis.plots import write_plots
 from analysis.render import markdown, to_json
 from analysis.summary import Result
@@ -28,4 +30,6 @@ def write_report(result: Result, out_dir: Path | None = None, plots: bool = True
     result.items[CSV_COLUMNS].to_csv(directory / "invocations.csv", index=False)
     names = write_plots(directory, result.summary, result.items, result.invocations) if plots else []
     (directory / "report.md").write_text(markdown(result.summary, names))
+    embedded = [Plot(name, (directory / name).read_bytes()) for name in names]
+    (directory / "index.html").write_text(html_page(result.summary, embedded), encoding="utf-8")
     return directory

@@ -16,19 +16,25 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from analysis import clustered, stats
 from analysis import cost as costs
-from analysis import stats
-from analysis.comparisons import compare_variants
+from analysis.comparisons import Rule, compare_variants, has_rounds
 from analysis.dataset import RunData
+from analysis.decision import DEFAULT_MARGIN
 from analysis.parse import SUCCESS
 from analysis.recommend import recommend
+from analysis.stability import stability
 from analysis.verdict import verdict
 from core import (
+    ComparisonRow,
+    Environments,
     Findings,
     Headline,
     Interval,
+    Method,
     Parsing,
     Reconciliation,
     RunManifest,
@@ -51,6 +57,12 @@ class Context:
     reconciliation: Reconciliation
     window: Window
     manifest: RunManifest | None
+    margin: float = DEFAULT_MARGIN  # the equivalence margin, ± relative (``--margin``)
+
+    @property
+    def profile(self) -> str | None:
+        """The load profile (sustained, burst, ramp, cold) when the manifest says."""
+        return str(self.manifest.config.get("profile")) if self.manifest else None
 
 
 def is_local_emulation(items: pd.DataFrame, outputs: StackOutputs) -> bool:
@@ -97,6 +109,8 @@ def summarize(data: RunData, context: Context) -> Result:
         for vid in variant_ids
     }
     matrix = {vid: fn.variant for vid, fn in configured.items()}
+    local = is_local_emulation(items, outputs)
+    comparisons = compare_variants(matrix, items, invocations, Rule(context.margin, local))
     counts = data.counts.to_dict()
     parsing: Parsing = {
         "emf_documents": counts["emf_documents"], "other_runs": counts["other_runs"], "reports": counts["reports"],
@@ -113,14 +127,15 @@ def summarize(data: RunData, context: Context) -> Result:
     findings: Findings = {
         "run_id": data.run_id,
         "source": context.source,
-        "local_emulation": is_local_emulation(items, outputs),
+        "local_emulation": local,
         "local_cloud": outputs.is_local,
         "window": context.window,
         "interrupted": context.manifest.interrupted if context.manifest else None,
         "variants": variants,
         "workloads": {name: {vid: _workload_variant(group[group["variant"] == vid]) for vid in variant_ids}
                       for name, group in items.groupby("workload", sort=True)},
-        "comparisons": compare_variants(matrix, items, invocations),
+        "comparisons": comparisons,
+        "method": method(comparisons, variants, rounds=has_rounds(items), margin=context.margin),
         "memory_curve": memory_curve(matrix.values()),
         "recommendation": recommend(variants),
         "cold_starts": {"init_source": "REPORT Init Duration" if invocations["init_duration_ms"].notna().any()
@@ -140,6 +155,45 @@ def memory_curve(variants: Iterable[Variant]) -> dict[str, list[str]]:
     for variant in sorted((v for v in variants if not v.is_control), key=Variant.sort_key):
         curve.setdefault(f"{runtime_tag(variant.runtime)}-{variant.architecture}", []).append(variant.id)
     return curve
+
+
+def method(comparisons: list[ComparisonRow], variants: dict[str, VariantSummary], *, rounds: bool,
+           margin: float) -> Method:
+    """The decision rule as applied: what it needs, whether the A/A twins passed, and advice when the run had too
+    few environments for any verdict."""
+    controls = [row for row in comparisons if row["kind"] == "control" and row["metric"] == "warm_workload_ms"]
+    failed = [row for row in controls if row["verdict"] != "equivalent"]
+    flagged = list(dict.fromkeys(f"{variants[row['baseline']]['runtime']} {variants[row['baseline']]['memory_mb']} MB"
+                                 for row in failed if row["baseline"] in variants))
+    kept = [block["environments"]["kept"] for block in variants.values() if block["role"] == "subject"]
+    advice = None
+    if not rounds and kept and min(kept) < clustered.MIN_UNITS:
+        advice = (f"only {min(kept)} execution environment{'s' if min(kept) != 1 else ''} with "
+                  f"{clustered.MIN_ITEMS}+ warm items on the smallest side: run the load with --rounds 10 (every "
+                  f"round gives every variant fresh environments) for a verdict")
+    return {"margin": margin, "min_units": clustered.MIN_UNITS, "min_items_per_environment": clustered.MIN_ITEMS,
+            "descriptive_below": clustered.DESCRIPTIVE_BELOW, "unit": "rounds" if rounds else "environments",
+            "noise_floor_ok": (not failed) if controls else None, "flagged_cells": flagged,
+            "recommend_rounds": advice}
+
+
+def _environments(warm: pd.DataFrame) -> Environments:
+    """The variant's execution environments as the comparisons see them (warm successful items, known
+    environment), the spread measured on its commonest workload."""
+    known = warm[warm["environment"] != ""]
+    sizes = known.groupby("environment").size()
+    spread = None
+    if not known.empty:
+        commonest = known[known["workload"] == known["workload"].mode().iloc[0]]
+        medians = clustered.per_environment(commonest["workload_ms"], commonest["environment"]).values
+        spread = float(np.std(np.log(medians), ddof=1)) if medians.size > 1 else None
+    cpu = known.drop_duplicates("environment")["cpu_model"].fillna("unknown").value_counts()
+    kept = int((sizes >= clustered.MIN_ITEMS).sum())
+    return {"count": len(sizes), "kept": kept, "excluded": len(sizes) - kept, "spread": spread,
+            "items_per_environment": stats.describe(sizes.to_numpy()),
+            "cpu_models": {"environments": {str(name): int(n) for name, n in cpu.items()},
+                           "largest": str(cpu.index[0]) if len(cpu) else None},
+            "rounds": int(known["round"].dropna().nunique())}
 
 
 def _init_values(invocations: pd.DataFrame) -> pd.Series:
@@ -199,6 +253,8 @@ def _variant(vid: str, context: Context, items: pd.DataFrame, all_invocations: p
             "init_error_types": _counts(failed_inits["init_error_type"].fillna(failed_inits["init_status"])),
         },
         "headline": _headline(warm["workload_ms"], items["cost_usd"], cost_per_million),
+        "environments": _environments(warm),
+        "stability": stability(items, context.margin, context.profile),
     }
 
 

@@ -1,22 +1,20 @@
-"""The short answer: which architecture was faster and cheaper in each (runtime, memory) cell, how sure we are,
-what the noise floor was, and which variant to pick.
+"""The short answer: per (runtime, memory) cell what the architectures' comparison decided, how sure it is, what the
+noise floor was, what changed over the run, and which variant to pick.
 
-A winner is named only when the 95 % interval of the ratio excludes 1, otherwise "no significant difference". A
-local run says first, plainly, that every function ran on the host CPU: functional evidence that the pipeline
-works, not evidence about Graviton versus x86.
+Every clause follows its row's decision (``analysis.decision``): a winner only with enough environments (or rounds),
+an interval clear of the equivalence margin and of the recorded resolution, on a run that was not local emulation;
+otherwise the row says exactly why not ("equivalent within ±2 %", "inconclusive — this run could detect about
+±6 %", "no verdict: only 3 environments", …). A local run says first, plainly, that every function ran on the host
+CPU. An A/A twin that is not equivalent to its sibling flags every verdict of its cell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core import Choice, ComparisonRow, Findings, VariantSummary
+from core import Choice, ComparisonRow, Findings, Method, VariantSummary, WorkloadVariant
 
-
-def fmt_p(p_value: float | None) -> str:
-    if p_value is None:
-        return "p n/a"
-    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+WINNERS = ("candidate_better", "baseline_better")
 
 
 class Labels:
@@ -36,46 +34,60 @@ class Labels:
             return ""
         return f"at {block['runtime']} {block['memory_mb']} MB, "
 
+    def cell_name(self, vid: str) -> str:
+        block = self._variants.get(vid)
+        return f"{block['runtime']} {block['memory_mb']} MB" if block else vid
 
-def workload_clause(row: ComparisonRow, label: Labels) -> str:
-    return label.cell(row["candidate"]) + _workload_clause(row, label)
+
+def figures(row: ComparisonRow) -> str:
+    """"ratio 1.12, 95 % CI 1.08–1.16, 12 / 12 environments" — what every clause cites."""
+    sizes = f"{row['n_baseline']} / {row['n_candidate']} {row['unit']}"
+    if row["ratio"] is None or row["ci95"] is None:
+        return sizes
+    low, high = row["ci95"]
+    return f"ratio {row['ratio']:.2f}, 95 % CI {low:.2f}–{high:.2f}, {sizes}"
 
 
-def _workload_clause(row: ComparisonRow, label: Labels) -> str:
+def workload_clause(row: ComparisonRow, label: Labels, flagged: bool = False) -> str:
     base, cand, name = label(row["baseline"]), label(row["candidate"]), row["workload"]
-    ratio, ci = row["ratio"], row["ci95"]
-    if ratio is None or ci is None:
-        return (f"not enough warm work items to compare {name} ({cand} {row['n_candidate']}, "
-                f"{base} {row['n_baseline']})")
-    interval = f"{base}/{cand} median ratio {ratio:.2f}, 95 % CI {ci[0]:.2f}–{ci[1]:.2f}, {fmt_p(row['p_value'])}"
-    if row["verdict"] == "no_difference":
-        return f"no significant difference on {name} ({interval})"
-    if ratio > 1:
-        return f"{cand} ran {name} {ratio:.2f}× as fast as {base} ({interval})"
-    return f"{base} ran {name} {1 / ratio:.2f}× as fast as {cand} ({interval})"
+    ratio = row["ratio"]
+    if row["verdict"] in WINNERS and ratio is not None:
+        faster, slower, times = (cand, base, ratio) if row["verdict"] == "candidate_better" else (base, cand, 1 / ratio)
+        text = f"{faster} ran {name} {times:.2f}× as fast as {slower} ({figures(row)})"
+    else:
+        text = f"{name}: {row['reason']} ({figures(row)})"
+    if flagged:
+        text += " [flagged: the A/A twin of this cell was not equivalent]"
+    return label.cell(row["candidate"]) + text
 
 
-def cost_clause(baseline: str, candidate: str, variants: Mapping[str, VariantSummary], label: Labels,
-                estimated: bool) -> str | None:
-    base, cand = (variants[vid]["cost_per_million_usd"] if vid in variants else None for vid in (baseline, candidate))
-    if not base or not cand:
-        return None
-    cheaper, dearer = (candidate, baseline) if cand <= base else (baseline, candidate)
-    saving = abs(base - cand) / max(base, cand) * 100
-    kind = "estimated " if estimated else ""
-    return (f"{label.cell(candidate)}{label(cheaper)} cost {saving:.0f} % less than {label(dearer)} per million "
-            f"work items ({kind}${min(base, cand):.2f} vs ${max(base, cand):.2f})")
+def cost_clause(row: ComparisonRow, workloads: Mapping[str, Mapping[str, WorkloadVariant]], label: Labels,
+                estimated: bool) -> str:
+    """The cost per million work items of one workload on an architecture pair: who is cheaper only when its row
+    names a winner."""
+    name = row["workload"] or ""
+    per_variant = workloads.get(name, {})
+    base, cand = (per_variant[vid]["cost_per_million_usd"] if vid in per_variant else None
+                  for vid in (row["baseline"], row["candidate"]))
+    descriptive = ", descriptive" if row["descriptive"] else ""
+    if row["verdict"] in WINNERS and base and cand:
+        cheaper, dearer = ((row["candidate"], row["baseline"]) if row["verdict"] == "candidate_better"
+                           else (row["baseline"], row["candidate"]))
+        saving = abs(base - cand) / max(base, cand) * 100
+        kind = "estimated " if estimated else ""
+        return (f"{label.cell(row['candidate'])}{label(cheaper)} cost {saving:.0f} % less than {label(dearer)} per "
+                f"million {name} items ({kind}${min(base, cand):.2f} vs ${max(base, cand):.2f}; {figures(row)}"
+                f"{descriptive})")
+    return f"{label.cell(row['candidate'])}cost per million {name} items: {row['reason']} ({figures(row)})"
 
 
 def control_clause(row: ComparisonRow) -> str:
     """The A/A twin against its sibling: the difference the benchmark measures between identical functions."""
-    ratio, ci = row["ratio"], row["ci95"]
-    if ratio is None or ci is None:
-        return f"too few work items to measure the noise floor on {row['workload']}"
-    outcome = ("within the noise" if row["verdict"] == "no_difference"
-               else "a difference between identical functions: read the other differences with care")
-    return (f"the A/A twin of {row['baseline']} ran {row['workload']} at a median ratio of {ratio:.2f} "
-            f"(95 % CI {ci[0]:.2f}–{ci[1]:.2f}, {outcome})")
+    if row["verdict"] == "equivalent":
+        return (f"the A/A twin of {row['baseline']} is equivalent to it on {row['workload']} within the margin "
+                f"({figures(row)}): the noise floor holds")
+    return (f"the A/A twin of {row['baseline']} on {row['workload']}: {row['reason']} ({figures(row)}), so the "
+            f"noise floor is wider than the method assumes or unmeasured: every verdict of this cell is flagged")
 
 
 def choice_text(strategy: str, choice: Choice) -> str:
@@ -103,6 +115,24 @@ def failure_clause(variants: Mapping[str, VariantSummary]) -> str | None:
     return f"{total} Lambda invocation{'s' if total != 1 else ''} failed ({'; '.join(parts)})"
 
 
+def stability_clauses(variants: Mapping[str, VariantSummary], margin: float) -> list[str]:
+    """Warnings from over the run: a variant slower at the end than at the start, environments whose memory grew."""
+    out = []
+    for vid, block in variants.items():
+        trend, growth = block["stability"]["trend"], block["stability"]["memory_growth"]
+        if trend["warning"] and trend["ratio"] is not None and trend["ci95"]:
+            out.append(f"{vid} slowed down over the run: the last part ran at {trend['ratio']:.2f}× the first's "
+                       f"latency (95 % CI {trend['ci95'][0]:.2f}–{trend['ci95'][1]:.2f}, beyond ±{margin * 100:g} %)")
+        if growth["warning"]:
+            out.append(f"the peak memory of {vid} grew in {growth['growing']} of {growth['environments']} "
+                       f"environments (median +{growth['median_growth_mb'] or 0:.1f} MB): a leak?")
+    return out
+
+
+def method_clauses(method: Method) -> list[str]:
+    return [method["recommend_rounds"]] if method["recommend_rounds"] else []
+
+
 def verdict(summary: Findings) -> str:
     variants = summary["variants"]
     total = sum(block["invocations"] for block in variants.values())
@@ -112,17 +142,22 @@ def verdict(summary: Findings) -> str:
         return (f"No work items of run {summary['run_id']} were found in the logs, so there is nothing to "
                 f"compare{found}.")
     label = Labels(variants)
-    warm = [row for row in summary["comparisons"] if row["metric"] == "warm_workload_ms"
-            and (row["n_baseline"] or row["n_candidate"])]  # not all-failed
-    clauses = [workload_clause(row, label) for row in warm if row["kind"] == "architecture"]
+    method = summary["method"]
+    flagged = set(method["flagged_cells"])
+    rows = summary["comparisons"]
+    architecture = [row for row in rows if row["kind"] == "architecture"]
+    clauses = [workload_clause(row, label, label.cell_name(row["candidate"]) in flagged)
+               for row in architecture if row["metric"] == "warm_workload_ms"]
     estimated = summary["cost"]["billed_duration"] == "estimated"
-    cells = dict.fromkeys((row["baseline"], row["candidate"]) for row in warm if row["kind"] == "architecture")
-    clauses += [clause for pair in cells if (clause := cost_clause(*pair, variants, label, estimated))]
-    clauses += [control_clause(row) for row in warm if row["kind"] == "control"]
+    clauses += [cost_clause(row, summary["workloads"], label, estimated) for row in architecture
+                if row["metric"] == "cost_per_million_usd"]
+    clauses += [control_clause(row) for row in rows if row["kind"] == "control" and row["metric"] == "warm_workload_ms"]
     recommendation = summary["recommendation"]
-    if any(row["kind"] in ("memory", "runtime") for row in summary["comparisons"]):  # more than one cell
+    if any(row["kind"] in ("memory", "runtime") for row in rows):  # more than one cell
         clauses.append("recommended: " + "; ".join(
             choice_text(strategy, recommendation[strategy]) for strategy in ("cheapest", "fastest", "balanced")))
+    clauses += stability_clauses(variants, method["margin"])
+    clauses += method_clauses(method)
     if failures:
         clauses.append(failures)
     reconciliation = summary["reconciliation"]

@@ -3,7 +3,8 @@
 Runs live in ``core.paths.runs_dir()``. ``targets`` holds one ``TargetCounts`` per driven variant, keyed by its
 variant id (the keys of ``outputs["functions"]``): read its architecture, memory, runtime and role with
 ``stack.StackOutputs.from_dict(manifest.outputs)``. ``sent`` counts requests SQS accepted (or the API answered,
-with any status); ``failed`` those never accepted after retries; ``scheduled`` = sent + failed.
+with any status); ``failed`` those never accepted after retries; ``scheduled`` = sent + failed. ``rounds`` is
+there only for ``loadgen --rounds R`` with R > 1 (older manifests and runs of one round have none).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from core.cli import UserError
 from core.files import write_json_atomic
@@ -51,6 +52,28 @@ class TargetCounts:
                    http_status={str(k): int(v) for k, v in status.items()} if status is not None else None)
 
 
+class RoundRecord(TypedDict):
+    """One round of ``loadgen --rounds``: its items carry ``Round`` = ``index`` and ran on environments made for
+    it; ``order`` is its seeded order of function updates; ``settled`` is false when some variant had not processed
+    its items before the next round's update (or the run stopped): they may have run on that round's environments.
+    """
+
+    index: int  # 0-based, as in the work request's ``round``
+    started_at: float  # epoch s: its schedule's t=0, once its updates had finished
+    ended_at: float  # epoch s: settled, timed out or stopped
+    order: list[str]  # variant ids
+    settled: bool
+
+
+def _round_record(data: Any) -> RoundRecord:
+    """One entry of ``rounds``; ``settled`` must be a JSON boolean (``"false"`` would read as true)."""
+    if not isinstance(data["settled"], bool):
+        raise ValueError(f"a round's settled must be true or false, got {data['settled']!r}")
+    return RoundRecord(index=int(data["index"]), started_at=float(data["started_at"]),
+                       ended_at=float(data["ended_at"]), order=[str(v) for v in data["order"]],
+                       settled=bool(data["settled"]))
+
+
 @dataclass
 class RunManifest:
     run_id: str
@@ -62,6 +85,7 @@ class RunManifest:
     targets: dict[str, TargetCounts]  # variant id → counts (a subset of outputs["functions"] with --variants)
     lag_ms: dict[str, float] = field(default_factory=lambda: {"p50": 0.0, "p99": 0.0, "max": 0.0})
     achieved_rate_per_s: float = 0.0
+    rounds: list[RoundRecord] | None = None  # ``loadgen --rounds R`` with R > 1
 
     @property
     def target(self) -> str:
@@ -69,7 +93,7 @@ class RunManifest:
         return str(self.config.get("target", "sqs"))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "run_id": self.run_id,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
@@ -80,6 +104,9 @@ class RunManifest:
             "lag_ms": self.lag_ms,
             "achieved_rate_per_s": self.achieved_rate_per_s,
         }
+        if self.rounds is not None:
+            data["rounds"] = [dict(record) for record in self.rounds]
+        return data
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "manifest") -> RunManifest:
@@ -98,6 +125,7 @@ class RunManifest:
                          for variant, counts in data["targets"].items()},
                 lag_ms={str(k): float(v) for k, v in data["lag_ms"].items()},
                 achieved_rate_per_s=float(data["achieved_rate_per_s"]),
+                rounds=None if data.get("rounds") is None else [_round_record(r) for r in data["rounds"]],
             )
         except KeyError as exc:
             raise ManifestError(f"{source}: missing field {exc.args[0]!r}") from None

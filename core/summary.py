@@ -24,29 +24,118 @@ class Interval(TypedDict):
 
 
 ComparisonKind = Literal["architecture", "memory", "runtime", "control"]
-# candidate_better / baseline_better: the 95 % interval of the ratio excludes 1; no_difference: it does not;
-# insufficient_data: fewer than two values on a side.
-Verdict = Literal["candidate_better", "baseline_better", "no_difference", "insufficient_data"]
+# The decision rule's outcomes (``analysis.decision``), exactly one per comparison:
+# candidate_better / baseline_better: ≥ 5 units a side, the 95 % interval of the ratio entirely outside the
+#   equivalence margin, a difference of at least two recorded quanta, and not a local run;
+# equivalent: the interval entirely inside the margin; inconclusive: neither (``mde`` says what the run could
+#   detect); below_resolution: outside the margin but under two recorded quanta; too_few_units: fewer than 5
+#   environments (or rounds) on a side; local_emulation: a winner (any winner, on an architecture row any
+#   outcome) on a local run, where every function runs on the host CPU; insufficient_data: no interval at all.
+Verdict = Literal["candidate_better", "baseline_better", "equivalent", "inconclusive", "below_resolution",
+                  "too_few_units", "local_emulation", "insufficient_data"]
+Unit = Literal["environments", "rounds", "cold starts"]
 
 
 class ComparisonRow(TypedDict):
-    """One variant against another on one metric (``analysis.comparisons``).
+    """One variant against another on one metric (``analysis.comparisons``), over units, not items: one figure per
+    execution environment (its median, p90, p99 or mean cost), or per round when the run has rounds.
 
-    ``ratio`` = baseline / candidate (medians for times, means for cost): above 1 the candidate takes less time or
-    money. ``workload`` is None for a metric of the whole run (init durations).
+    ``ratio`` = baseline / candidate, the ratio of the geometric means of the units' figures (exp of the difference
+    of the mean logs): above 1 the candidate takes less time or money. ``ci95`` is the Welch t interval on the log
+    scale (rounds: the paired t interval of the per-round log differences, R − 1 degrees of freedom). ``workload``
+    is None for a metric of the whole run (init durations).
     """
 
     kind: ComparisonKind
     baseline: str  # variant id
     candidate: str
     workload: str | None
-    metric: str  # warm_workload_ms | cold_workload_ms | cost_per_million_usd | init_duration_ms
+    metric: str  # warm_workload_ms | warm_p90_ms | warm_p99_ms | cost_per_million_usd | init_duration_ms
+    unit: Unit
     ratio: float | None
     ci95: list[float] | None
-    p_value: float | None  # two-sided Mann–Whitney U (times); None for cost
-    n_baseline: int
+    n_baseline: int  # units kept
     n_candidate: int
+    excluded_baseline: int  # environments left out: fewer than 5 items
+    excluded_candidate: int
+    spread_baseline: float | None  # sd of the units' log figures: ≈ the relative spread between environments
+    spread_candidate: float | None
+    mde: float | None  # the relative difference this run could detect (80 % power, 5 % two-sided), e.g. 0.04
+    descriptive: bool  # fewer than 30 units a side on a tail percentile or cost: the interval is indicative only
     verdict: Verdict
+    reason: str  # the decision in words, e.g. "equivalent within ±2 %" or "no verdict: only 3 environments"
+
+
+class CpuModelSplit(TypedDict):
+    """How many environments of a variant ran on each CPU model (``CpuModel``), largest group first."""
+
+    environments: dict[str, int]
+    largest: str | None
+
+
+class Environments(TypedDict):
+    """A variant's execution environments: the unit of analysis."""
+
+    count: int  # environments with at least one warm successful item
+    kept: int  # with at least 5 such items: the ones the comparisons use
+    excluded: int
+    spread: float | None  # sd of the log medians of the kept environments
+    items_per_environment: Stats
+    cpu_models: CpuModelSplit
+    rounds: int  # distinct rounds seen (0: the run had none)
+
+
+class Trend(TypedDict):
+    """Latency across the run: the last part against the first (late / early, above 1 the end is slower)."""
+
+    ratio: float | None
+    ci95: list[float] | None
+    unit: str  # environments | items
+    n: int
+    warning: bool  # the end is slower than the start beyond the margin
+
+
+class MemoryGrowth(TypedDict):
+    """``PeakRssMb`` over each environment's life: a leak shows as growth in most long-lived environments."""
+
+    environments: int  # long enough to measure
+    growing: int  # whose peak RSS rose over its life
+    median_growth_mb: float | None  # last minus first peak RSS, the median over those environments
+    max_growth_mb: float | None
+    warning: bool
+
+
+class ScalingPoint(TypedDict):
+    active_environments: int
+    n: int
+    p50_ms: float
+
+
+class Scaling(TypedDict):
+    """Burst and ramp profiles: warm latency against the number of environments active at the time."""
+
+    points: list[ScalingPoint]
+    spearman: float | None  # rank correlation of latency with active environments
+    p_value: float | None
+
+
+class Stability(TypedDict):
+    trend: Trend
+    memory_growth: MemoryGrowth
+    scaling: NotRequired[Scaling]  # only for burst and ramp profiles
+
+
+class Method(TypedDict):
+    """The decision rule as applied, for the report to state."""
+
+    margin: float  # ±, relative, e.g. 0.02
+    min_units: int  # per side, for a winner
+    min_items_per_environment: int
+    descriptive_below: int  # units a side under which a tail or cost interval is indicative only
+    unit: Unit  # what the workload comparisons of this run are over
+    noise_floor_ok: bool | None  # every A/A twin row equivalent (None: no twin)
+    flagged_cells: list[str]  # "<runtime> <memory> MB" cells whose twin was not equivalent
+    recommend_rounds: str | None  # advice when the run had too few environments, else None
 
 
 class Window(TypedDict):
@@ -97,6 +186,8 @@ class VariantSummary(TypedDict):
     error_types: dict[str, int]
     failed_invocations: FailedInvocations
     headline: Headline
+    environments: Environments
+    stability: Stability
 
 
 class FailedInvocations(TypedDict):
@@ -232,7 +323,7 @@ class Findings(TypedDict):
     """Everything but the verdict, which is written from these."""
 
     run_id: str
-    source: str  # logs-insights | log-events
+    source: str  # logs-insights | log-events | log-files
     local_emulation: bool  # a local cloud, or a function whose CPU is not its label's
     local_cloud: bool  # the stack outputs name a local endpoint (MiniStack)
     window: Window
@@ -240,6 +331,7 @@ class Findings(TypedDict):
     variants: dict[str, VariantSummary]  # by variant id, in the matrix's order
     workloads: dict[str, dict[str, WorkloadVariant]]  # workload → variant id → figures
     comparisons: list[ComparisonRow]
+    method: Method
     memory_curve: dict[str, list[str]]  # "<runtime tag>-<architecture>" → its subjects' ids, smallest memory first
     recommendation: Recommendation
     cold_starts: ColdStarts

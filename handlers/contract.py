@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 # --- work request (SQS body, HTTP API body, direct invoke event) -------------------------------------------------
-REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at")
+REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at", "round")
 # Free-form: a letter or digit, then up to 63 letters, digits, '.', '_' or '-' (``fullmatch``: no trailing newline).
 # One run id can be a substring of another (``base`` of ``baseline-1024``): the log filters match substrings, so
 # analysis keeps only the documents whose ``RunId`` equals the run id exactly.
@@ -31,9 +31,14 @@ class WorkRequest:
     iterations: int = 1
     seed: int = 0
     sent_at: float = 0.0
+    round: int | None = None  # ``loadgen --rounds``: which randomised interleaved trial (0-based); None outside rounds
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        """The body loadgen sends; ``round`` only when the run has rounds (the body stays what it was otherwise)."""
+        body = asdict(self)
+        if self.round is None:
+            del body["round"]
+        return json.dumps(body, separators=(",", ":"))
 
 
 def is_run_id(value: object) -> bool:
@@ -79,6 +84,11 @@ P_HOST_MACHINE = "HostMachine"
 P_TRIGGER = "Trigger"  # sqs | api | direct
 P_RESULT_DIGEST = "ResultDigest"
 P_ERROR_TYPE = "ErrorType"
+# The execution environment, once per process: the unit of analysis (items of one environment share its speed).
+P_ENVIRONMENT_ID = "EnvironmentId"  # a random id made at import
+P_LOG_STREAM = "LogStream"  # context.log_stream_name: one stream per environment on AWS
+P_CPU_MODEL = "CpuModel"  # x86: /proc/cpuinfo ``model name``; arm64: ``CPU implementer`` + ``CPU part``
+P_ROUND = "Round"  # the work request's ``round``, only when it has one
 
 TRIGGER_SQS = "sqs"
 TRIGGER_API = "api"

@@ -1,10 +1,12 @@
-"""What the handler knows about where it runs: the function's identity, cold start, init time and peak RSS."""
+"""What the handler knows about where it runs: the function's identity, the execution environment (its id, log
+stream and CPU model: the unit of analysis), cold start, init time and peak RSS."""
 
 from __future__ import annotations
 
 import os
 import platform
 import resource
+import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -17,7 +19,39 @@ UNSET_ARCHITECTURE = "unset"
 HOST_MACHINE = platform.machine()
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 _STATUS_FILE = "/proc/self/status"
+_CPUINFO_FILE = "/proc/cpuinfo"
 _status_fd: int | None = None
+UNKNOWN_CPU = "unknown"  # no /proc/cpuinfo (macOS, a sandbox without /proc), or neither field in it
+
+
+def cpu_model(cpuinfo: str) -> str:
+    """The CPU model as ``/proc/cpuinfo`` names it: x86's ``model name``; on arm64, which has none, ``CPU
+    implementer:CPU part`` (Graviton2 ``0x41:0xd0c`` Neoverse N1, Graviton3 ``0x41:0xd40`` V1, Graviton4
+    ``0x41:0xd4f`` V2). Environments of one function may land on different CPUs, which is why it is recorded."""
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields.setdefault(key.strip(), value.strip())
+    if fields.get("model name"):
+        return fields["model name"]
+    if fields.get("CPU implementer") and fields.get("CPU part"):
+        return f"{fields['CPU implementer']}:{fields['CPU part']}"
+    return UNKNOWN_CPU
+
+
+def _read_cpu_model() -> str:
+    """Once per process, at import: the first processor's block is enough (every vCPU of a host is alike)."""
+    try:
+        with open(_CPUINFO_FILE, encoding="utf-8", errors="replace") as cpuinfo:
+            return cpu_model(cpuinfo.read(4096))
+    except OSError:
+        return UNKNOWN_CPU
+
+
+# The execution environment (one process): made once at import, stamped on every EMF document.
+ENVIRONMENT_ID = secrets.token_hex(8)
+CPU_MODEL = _read_cpu_model()
 
 
 @dataclass(frozen=True)
@@ -31,6 +65,7 @@ class FunctionInfo:
     memory_size_mb: int | None
     request_id: str
     allowed_workloads: tuple[str, ...]
+    log_stream: str = ""  # context.log_stream_name: one stream per execution environment on AWS
 
     @classmethod
     def from_context(cls, context: Any) -> FunctionInfo:
@@ -48,6 +83,8 @@ class FunctionInfo:
             memory_size_mb=int(memory) if memory else None,
             request_id=getattr(context, "aws_request_id", None) or "",
             allowed_workloads=allowed,
+            log_stream=(getattr(context, "log_stream_name", None)
+                        or env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")),
         )
 
 

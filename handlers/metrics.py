@@ -18,7 +18,7 @@ from aws_embedded_metrics.logger.metrics_context import MetricsContext
 from aws_embedded_metrics.serializers.log_serializer import LogSerializer
 
 from handlers import contract as c
-from handlers.environment import HOST_MACHINE, RUNTIME, FunctionInfo, peak_rss_mb
+from handlers.environment import CPU_MODEL, ENVIRONMENT_ID, HOST_MACHINE, RUNTIME, FunctionInfo, peak_rss_mb
 
 # aws-embedded-metrics 3.5.0 cannot serialise its own Unit enum: units are passed as strings.
 MILLISECONDS = "Milliseconds"
@@ -42,6 +42,7 @@ class ItemOutcome:
     init_ms: float | None = None  # set on exactly one item per execution environment: its cold start
     digest: str | None = None
     error_type: str | None = None
+    round: int | None = None  # the request's ``round``; only then is the ``Round`` property written
 
     @property
     def failed(self) -> bool:
@@ -79,7 +80,12 @@ def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float) ->
         c.P_TRIGGER: outcome.trigger,
         c.P_RESULT_DIGEST: outcome.digest,
         c.P_ERROR_TYPE: outcome.error_type,
+        c.P_ENVIRONMENT_ID: ENVIRONMENT_ID,
+        c.P_LOG_STREAM: info.log_stream,
+        c.P_CPU_MODEL: CPU_MODEL,
     }
+    if outcome.round is not None:
+        properties[c.P_ROUND] = outcome.round
     for key, value in properties.items():
         context.set_property(key, value)
     return LogSerializer.serialize(context)

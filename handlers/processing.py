@@ -90,7 +90,8 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
                         started, info, queue, common, status=FAILED)
 
     identity: dict[str, Any] = {"workload": request.workload, "run_id": request.run_id, "seq": request.seq,
-                                "queue_lag_ms": queue.lag_ms(request) if queue else None, **common}
+                                "round": request.round, "queue_lag_ms": queue.lag_ms(request) if queue else None,
+                                **common}
     workload = WORKLOADS[request.workload]
 
     def run() -> tuple[float, str]:

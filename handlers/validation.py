@@ -28,6 +28,7 @@ ERROR_CODES = (INVALID_JSON, INVALID_TYPE, INVALID_VALUE, MISSING_FIELD, UNKNOWN
 RUNTIME_BASELINE_MB = 64  # the interpreter, the runtime and the handler before any workload (Lambda: ~40 MB)
 MAX_SEQ = 2**63 - 1
 MAX_SEED = 2**63 - 1
+MAX_ROUND = 100_000  # loadgen's rounds are a handful to a few hundred; the bound keeps EMF values sane
 REQUIRED_FIELDS = ("run_id", "seq", "workload")
 
 
@@ -51,7 +52,8 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
 
     ``memory_mb`` (the function's memory size, when known) refuses a size whose estimated peak would not fit: an
     OOM-killed invocation fails its whole SQS batch, not just the oversized item.
-    ``size`` defaults to the workload's default size, ``iterations`` to 1, ``seed`` and ``sent_at`` to 0.
+    ``size`` defaults to the workload's default size, ``iterations`` to 1, ``seed`` and ``sent_at`` to 0;
+    ``round`` is optional (``None`` when absent: a run without rounds), an integer 0 … ``MAX_ROUND`` when given.
     """
     data = _as_mapping(obj)
     unknown = sorted(set(data) - set(REQUEST_FIELDS))
@@ -82,8 +84,9 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
     iterations = _bounded_int(data, "iterations", 1, workload.max_iterations, 1)
     seed = _bounded_int(data, "seed", 0, MAX_SEED, 0)
     sent_at = _sent_at(data)
+    trial = _bounded_int(data, "round", 0, MAX_ROUND) if "round" in data else None
     return WorkRequest(run_id=run_id, seq=seq, workload=name, size=size, iterations=iterations, seed=seed,
-                       sent_at=sent_at)
+                       sent_at=sent_at, round=trial)
 
 
 def find_workload(name: str) -> Workload:

@@ -48,9 +48,11 @@ EXAMPLES = """examples:
   python -m loadgen --rate 50/s --duration 1m --profile poisson --seed 3
   python -m loadgen --rate 30/s --duration 1m --workload sort:3,noop:1 --dry-run
   python -m loadgen --profile cold --count 10 --workload noop            10 forced cold starts per variant
+  python -m loadgen --rate 20/s --duration 10m --rounds 10               10 rounds of 1 min, fresh environments each
 
---profile cold changes an environment variable (ARCHBENCH_COLD_ROUND) on every variant's function before each
-round, so it needs lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration on them.
+--profile cold and --rounds change an environment variable (ARCHBENCH_COLD_ROUND, ARCHBENCH_ROUND) on every
+variant's function before each round, so they need lambda:GetFunctionConfiguration and
+lambda:UpdateFunctionConfiguration on them.
 """
 
 
@@ -67,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sustained (even spacing), burst, ramp, poisson, or cold: --count rounds, each a "
                              "configuration update of every function, then one request to each (default: sustained)")
     parser.add_argument("--count", type=int, help="cold: rounds, i.e. forced cold starts per variant, 1–1000")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="split --duration into this many equal rounds, 1–100, each on fresh execution "
+                             "environments (every function's configuration updated before it, in a --seed shuffled "
+                             "order, and its requests processed before the next); needs "
+                             "lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration; not with "
+                             "cold (default: 1, no update)")
     parser.add_argument("--ramp-from", default="0/s", help="ramp: the start rate (default: 0/s)")
     parser.add_argument("--burst-interval", default="10s",
                         help="burst: time between bursts; each burst is rate × interval requests (default: 10s)")
@@ -136,6 +144,9 @@ def _request(args: argparse.Namespace) -> LoadRequest:
 def _profile(args: argparse.Namespace) -> Profile:
     """The cold profile takes --count; every other one --rate and --duration."""
     if args.profile == "cold":
+        if args.rounds != 1:
+            raise UsageError("--rounds is not for --profile cold: its --count N already gives every request a fresh "
+                             "execution environment")
         if args.rate is not None or args.duration is not None:
             raise UsageError("--profile cold takes --count N, not --rate or --duration")
         if args.count is None:
@@ -147,7 +158,7 @@ def _profile(args: argparse.Namespace) -> Profile:
         raise UsageError(f"--profile {args.profile} needs --rate and --duration (e.g. --rate 50/s --duration 1m)")
     return Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
                    start_rate_per_s=parse_rate(args.ramp_from, allow_zero=True),
-                   burst_interval_s=parse_duration(args.burst_interval), seed=args.seed)
+                   burst_interval_s=parse_duration(args.burst_interval), seed=args.seed, rounds=args.rounds)
 
 
 def _variant_ids(text: str) -> tuple[str, ...]:
@@ -180,12 +191,20 @@ def _print_plan(load: LoadPlan) -> None:
                  "burst": f"{profile.burst_size} at once every {profile.burst_interval_s:g} s"}[profile.kind]
         print(f"run {plan.run_id}: {plan.total} requests per variant to {len(load.variants)} variants via "
               f"{load.target}, {load.request.rate_text} for {profile.duration_s:g} s, {shape}")
+    if plan.rounds > 1:
+        sizes = [len(plan.round_window(r).seqs) for r in range(plan.rounds)]
+        spread = str(sizes[0]) if min(sizes) == max(sizes) else f"{min(sizes)}–{max(sizes)}"
+        print(f"run {plan.run_id}: {plan.rounds} rounds of {profile.round_s:g} s ({spread} requests each), each on "
+              "fresh execution environments: every function's environment updated (ARCHBENCH_ROUND) in a shuffled "
+              "order, then the round's requests sent and processed before the next round")
     print(f"run {plan.run_id}: variants {', '.join(load.variants)}")
     print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {load.senders} senders per variant")
 
 
 def _print_cost(estimate: CostEstimate, max_cost: float) -> None:
-    print(f"AWS cost guard: {estimate.invocations} work items (Lambda invocations at most); estimated "
+    rounds = f" in {estimate.rounds} rounds, each on new environments whose init time is not priced" \
+        if estimate.rounds > 1 else ""
+    print(f"AWS cost guard: {estimate.invocations} work items (Lambda invocations at most){rounds}; estimated "
           f"${estimate.total_usd:.4f} (Lambda ${estimate.lambda_usd:.4f} + messaging ${estimate.messaging_usd:.4f}); "
           f"threshold ${max_cost:g}")
 

@@ -3,7 +3,9 @@
 List prices from the one table, ``core.pricing`` (us-east-1's: the cost guard does not know the region yet).
 Every work item is assumed to be its own invocation (SQS batches make it fewer) and to take ``ASSUMED_MS`` per
 iteration at the workload's default size, scaled linearly with size: deliberately pessimistic. Every variant
-gets every request, each billed at its own memory size and its architecture's GB-second price.
+gets every request, each billed at its own memory size and its architecture's GB-second price. With ``--rounds``
+each round starts on new execution environments; their init time is not priced (the configuration updates
+themselves are free API calls), so the estimate names the rounds instead.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class CostEstimate:
     invocations: int  # work items across all variants
     lambda_usd: float
     messaging_usd: float  # SQS requests or HTTP API requests
+    rounds: int = 1  # ``--rounds``: each one on fresh execution environments
 
     @property
     def total_usd(self) -> float:
@@ -56,7 +59,8 @@ def estimate_cost(plan: Plan, target: str, variants: Iterable[Variant], default_
         messaging = per_variant_requests * len(variants) * SQS_PER_REQUEST_USD
     else:
         messaging = plan.total * len(variants) * HTTP_API_PER_REQUEST_USD
-    return CostEstimate(invocations=plan.total * len(variants), lambda_usd=lambda_usd, messaging_usd=messaging)
+    return CostEstimate(invocations=plan.total * len(variants), lambda_usd=lambda_usd, messaging_usd=messaging,
+                        rounds=plan.rounds)
 
 
 def _size_factor(size: int, default_size: int) -> float:

@@ -9,12 +9,22 @@ import numpy as np
 from core import UsageError
 from handlers.contract import WorkRequest
 from loadgen.parsing import WorkloadShare
-from loadgen.schedule import Profile, due_times
+from loadgen.schedule import Profile, due_times, split_rounds
+
+
+@dataclass(frozen=True)
+class RoundWindow:
+    """One round's part of the plan: its seqs, and where its schedule starts in the plan's time."""
+
+    index: int
+    seqs: range
+    offset_s: float
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Seq ``i`` is due ``due[i]`` s after the start and runs ``mix[workload_index[i]]``."""
+    """Seq ``i`` is due ``due[i]`` s after the start and runs ``mix[workload_index[i]]``; round ``r`` holds the
+    seqs ``round_bounds[r]`` up to ``round_bounds[r + 1]``."""
 
     run_id: str
     profile: Profile
@@ -23,16 +33,35 @@ class Plan:
     seed: int
     due: np.ndarray
     workload_index: np.ndarray
+    round_bounds: np.ndarray
 
     @property
     def total(self) -> int:
         """Requests per architecture."""
         return len(self.due)
 
+    @property
+    def rounds(self) -> int:
+        return len(self.round_bounds) - 1
+
+    @property
+    def whole_window(self) -> RoundWindow:
+        """Every seq from the schedule's t=0: what a run without rounds releases."""
+        return RoundWindow(index=0, seqs=range(self.total), offset_s=0.0)
+
+    def round_window(self, index: int) -> RoundWindow:
+        return RoundWindow(index=index, seqs=range(int(self.round_bounds[index]), int(self.round_bounds[index + 1])),
+                           offset_s=index * self.profile.round_s)
+
+    def round_of(self, seq: int) -> int:
+        return int(np.searchsorted(self.round_bounds, seq, side="right")) - 1
+
     def request(self, seq: int, sent_at: float) -> WorkRequest:
+        """The body of ``seq``; it names its round only in a run of several (one round sends today's body)."""
         share = self.mix[int(self.workload_index[seq])]
         return WorkRequest(run_id=self.run_id, seq=seq, workload=share.name, size=int(share.size or 0),
-                           iterations=self.iterations, seed=self.seed, sent_at=sent_at)
+                           iterations=self.iterations, seed=self.seed, sent_at=sent_at,
+                           round=self.round_of(seq) if self.rounds > 1 else None)
 
     def counts_by_workload(self) -> dict[str, int]:
         counts = np.bincount(self.workload_index, minlength=len(self.mix))
@@ -44,7 +73,8 @@ def build_plan(run_id: str, profile: Profile, mix: tuple[WorkloadShare, ...], it
     """Fix the schedule and the workload of every seq; the mix must already have its sizes resolved."""
     due = due_times(profile)
     return Plan(run_id=run_id, profile=profile, mix=mix, iterations=iterations, seed=seed, due=due,
-                workload_index=assign_workloads(len(due), [s.weight for s in mix], seed))
+                workload_index=assign_workloads(len(due), [s.weight for s in mix], seed),
+                round_bounds=split_rounds(profile, due))
 
 
 def assign_workloads(total: int, weights: list[float], seed: int) -> np.ndarray:

@@ -73,9 +73,10 @@ def plain_line(snapshot: Snapshot, plan: Plan) -> str:
 def render(snapshot: Snapshot, plan: Plan, target: str) -> Group:
     """One frame: a header line, a row per variant, the latest error if any."""
     elapsed = snapshot.elapsed_s
-    duration = plan.profile.duration_s
+    window_s = plan.profile.round_s  # the whole duration without rounds
     position = (_position(snapshot, plan) if plan.profile.kind == "cold"
-                else f"{min(elapsed, duration):6.1f}/{duration:g} s  due {snapshot.dispatched}/{plan.total}")
+                else f"{_round(snapshot, plan)}{min(elapsed, window_s):6.1f}/{window_s:g} s  "
+                     f"due {snapshot.dispatched}/{plan.total}")
     header = Text.assemble(
         (f"run {plan.run_id}", "bold"),
         f"  {plan.profile.kind} → {target}  {position}"
@@ -85,8 +86,9 @@ def render(snapshot: Snapshot, plan: Plan, target: str) -> Group:
     for column in ("variant", "sent", "target /s", "achieved /s", "behind", f"late >{LATE_AFTER_S * 1000:g} ms",
                    "retried", "errors"):
         table.add_column(column, justify="left" if column == "variant" else "right")
-    # After the schedule ends, the last senders catch up on the same window; cold rounds follow no schedule.
-    window = elapsed if plan.profile.kind == "cold" else min(elapsed, duration)
+    # After the schedule ends, the last senders catch up on the same window; cold rounds follow no schedule; the
+    # pauses between rounds (updates, settling) are not sending time.
+    window = elapsed if plan.profile.kind == "cold" else snapshot.offset_s + min(elapsed, window_s)
     target_rate = snapshot.dispatched / window if window > 0 else 0.0
     for variant, view in snapshot.variants.items():
         achieved = view.sent / window if window > 0 else 0.0
@@ -100,11 +102,18 @@ def render(snapshot: Snapshot, plan: Plan, target: str) -> Group:
 
 
 def _position(snapshot: Snapshot, plan: Plan) -> str:
-    """How far the run is: its time and the requests due so far, or the cold round."""
+    """How far the run is: its round, its time and the requests due so far, or the cold round."""
     if plan.profile.kind == "cold":
         return f"round {snapshot.dispatched}/{plan.total}"
-    return (f"{snapshot.elapsed_s:.0f}/{plan.profile.duration_s:g} s, due "
+    return (f"{_round(snapshot, plan)}{snapshot.elapsed_s:.0f}/{plan.profile.round_s:g} s, due "
             f"{snapshot.dispatched}/{plan.total}")
+
+
+def _round(snapshot: Snapshot, plan: Plan) -> str:
+    """``round 2/3: `` (counted from 1) while ``--rounds`` runs; nothing for a run of one round."""
+    if plan.rounds == 1 or snapshot.round_index is None:
+        return ""
+    return f"round {snapshot.round_index + 1}/{plan.rounds}: "
 
 
 def _warn(count: int) -> Text:

@@ -27,10 +27,15 @@ def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, st
     with stats.lock:
         targets = {variant: replace(s, http_status=dict(s.http_status or {}) if api else None)
                    for variant, s in stats.variants.items()}
+        rounds = [replace(r) for r in stats.rounds]
     achieved = stats.achieved_rate_per_s(plan.profile.duration_s)
-    return RunManifest(run_id=plan.run_id, started_at=started_at, ended_at=time.time(),
+    ended_at = time.time()  # also the end of a round a second Ctrl-C abandoned
+    return RunManifest(run_id=plan.run_id, started_at=started_at, ended_at=ended_at,
                        interrupted=interrupted, config=full_config, outputs=outputs.to_dict(),
-                       targets=targets, lag_ms=stats.lag_summary_ms(), achieved_rate_per_s=round(achieved, 3))
+                       targets=targets, lag_ms=stats.lag_summary_ms(), achieved_rate_per_s=round(achieved, 3),
+                       rounds=[{"index": r.index, "started_at": r.started_at,
+                                "ended_at": ended_at if r.ended_at is None else r.ended_at, "order": list(r.order),
+                                "settled": r.settled} for r in rounds] if plan.rounds > 1 else None)
 
 
 def write_requests(stats: RunStats, path: Path) -> None:
@@ -66,5 +71,9 @@ def print_summary(manifest: RunManifest, stats: RunStats) -> None:
         pace = f"achieved {manifest.achieved_rate_per_s:g}/s of {manifest.config['rate']}"
     print(f"run {run_id}: {state}; {pace}; send lag p50 {lag['p50']:g} ms, p99 {lag['p99']:g} ms, "
           f"max {lag['max']:g} ms")
+    if manifest.rounds is not None:
+        unsettled = [str(r["index"]) for r in manifest.rounds if not r["settled"]]
+        print(f"run {run_id}: {len(manifest.rounds)} of {manifest.config['rounds']} rounds, each on fresh execution "
+              f"environments; " + (f"not settled: round {', '.join(unsettled)}" if unsettled else "all settled"))
     print(f"run {run_id}: manifest {run_dir(run_id) / MANIFEST_NAME}")
     print(f"next: python -m analysis.compare --run-id {run_id}")

@@ -15,9 +15,11 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from core import RunManifest, run_dir, write_manifest
-from loadgen.cold import FunctionRecycler, RecycleError, run_cold
+from loadgen.cold import COLD_ROUND_VAR, run_cold
 from loadgen.planning import LoadPlan
+from loadgen.recycle import FunctionRecycler, RecycleError
 from loadgen.report import build_manifest, write_requests
+from loadgen.rounds import ROUND_VAR, run_rounds
 from loadgen.runner import linger_s, run_schedule
 from loadgen.stats import RunStats
 from loadgen.targets import open_target
@@ -34,17 +36,16 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     ``interrupted``. A ``KeyboardInterrupt`` after ``stop`` abandons what no sender had taken and the manifest is
     still written; one without ``stop`` propagates and nothing is written.
 
-    The cold profile (``loadgen.cold``) first checks that every function can be read, then runs its rounds; a
-    function update that fails mid-run ends the run with an interrupted manifest and a ``RecycleError``.
+    The cold profile (``loadgen.cold``) and ``--rounds`` (``loadgen.rounds``) first check that every function can
+    be read, then run their rounds; a function update that fails mid-run ends the run with an interrupted manifest
+    and a ``RecycleError``.
     """
     if stats is None:
         stats = RunStats(load.variants)
     elif tuple(stats.variants) != load.variants:
         raise ValueError(f"stats count {tuple(stats.variants)}, the plan sends to {load.variants}")
-    recycler = None
-    if load.request.profile.kind == "cold":
-        recycler = FunctionRecycler(outputs.client("lambda"),
-                                    {variant: outputs.functions[variant].name for variant in load.variants})
+    recycler = _recycler(load, outputs)
+    if recycler is not None:
         recycler.check()
     target = open_target(load, outputs, stats, notice)
     linger = linger_s(load.plan, load.target)
@@ -52,8 +53,11 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     failure: RecycleError | None = None
     try:
         with live or nullcontext():
-            if recycler is not None:
+            if recycler is not None and load.request.profile.kind == "cold":
                 run_cold(load.plan, target, load.variants, stats, recycler, stop=stop)
+            elif recycler is not None:
+                run_rounds(load.plan, target, load.variants, stats, recycler, senders=load.senders, linger=linger,
+                           stop=stop)
             else:
                 run_schedule(load.plan, target, load.variants, stats, senders=load.senders, linger=linger,
                              stop=stop)
@@ -72,6 +76,17 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     if failure is not None:
         raise RecycleError(f"{failure}; the run stopped, what was sent is in {path}")
     return manifest
+
+
+def _recycler(load: LoadPlan, outputs: StackOutputs) -> FunctionRecycler | None:
+    """What gives every function fresh environments: for the cold profile and for ``--rounds``; None otherwise."""
+    kind = load.request.profile.kind
+    if kind != "cold" and load.plan.rounds == 1:
+        return None
+    variable, option = (COLD_ROUND_VAR, "--profile cold") if kind == "cold" else (ROUND_VAR, "--rounds")
+    return FunctionRecycler(outputs.client("lambda"),
+                            {variant: outputs.functions[variant].name for variant in load.variants},
+                            variable=variable, needed_by=option)
 
 
 def _config(load: LoadPlan, linger: float) -> dict[str, Any]:

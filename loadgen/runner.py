@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
-from loadgen.plan import Plan
+from loadgen.plan import Plan, RoundWindow
 from loadgen.stats import RunStats
 
 SQS_CALL_S = 0.05  # a SendMessageBatch round trip on AWS (~5–10 ms locally): sizes the SQS senders
@@ -61,8 +61,9 @@ def senders_per_variant(plan: Plan, target: str) -> int:
     return int(min(cap, max(4, math.ceil(wanted))))
 
 
-def release_orders(variants: tuple[str, ...], seed: int) -> Iterator[tuple[str, ...]]:
-    """The order in which each release hands its requests to the variants: a new seeded shuffle every release."""
+def release_orders(variants: tuple[str, ...], seed: int | str) -> Iterator[tuple[str, ...]]:
+    """The order in which each release hands its requests to the variants: a new seeded shuffle every release
+    (a ``str`` seed gives a stream of its own from the same ``--seed``, e.g. the rounds' update orders)."""
     rng = random.Random(seed)
     order = list(variants)
     while True:
@@ -121,8 +122,10 @@ def send_guarded(target: Target, stats: RunStats, variant: str, seqs: list[int],
 
 def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: RunStats, *,
                  senders: int, linger: float, stop: threading.Event,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-    """Release every planned request at its due time (or until ``stop`` is set), then wait for the senders.
+                 clock: Callable[[], float] = time.monotonic, window: RoundWindow | None = None,
+                 orders: Iterator[tuple[str, ...]] | None = None) -> None:
+    """Release every planned request (of ``window``: one round) at its due time (or until ``stop`` is set), then
+    wait for the senders. ``orders`` continues one stream of release orders across rounds.
 
     On ``stop`` (the first Ctrl-C) requests already released are still sent, so scheduled = sent + failed, and
     ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain abandons the ones no
@@ -140,10 +143,11 @@ def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: R
                for variant in variants for i in range(senders)]
     for thread in threads:
         thread.start()
+    window = window or plan.whole_window
     start = clock()
-    stats.mark_start(start)
+    stats.mark_start(start, offset_s=window.offset_s)
     try:
-        release_schedule(plan, released, stats, stop, start, clock)
+        release_schedule(plan, released, stats, stop, start, clock, window=window, orders=orders)
     finally:
         for queue in released.values():
             queue.close()
@@ -156,22 +160,26 @@ def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: R
 
 
 def release_schedule(plan: Plan, released: Mapping[str, Releasable], stats: RunStats, stop: threading.Event,
-                     start: float, clock: Callable[[], float]) -> None:
+                     start: float, clock: Callable[[], float], *, window: RoundWindow | None = None,
+                     orders: Iterator[tuple[str, ...]] | None = None) -> None:
     """Hand every variant's queue each due request (seq, due monotonic time), at its due time, in the order of
-    ``release_orders`` (seeded by the plan's seed); until the end or ``stop``."""
-    due, total, next_seq = plan.due, len(plan.due), 0
-    orders = release_orders(tuple(released), plan.seed)
-    while next_seq < total and not stop.is_set():
-        now = clock() - start
+    ``orders`` (default: ``release_orders`` seeded by the plan's seed); until the end or ``stop``. ``start`` is
+    the moment the window (default: the whole plan) begins."""
+    window = window or plan.whole_window
+    offset, due = window.offset_s, plan.due
+    next_seq, end = window.seqs.start, window.seqs.stop
+    orders = orders or release_orders(tuple(released), plan.seed)
+    while next_seq < end and not stop.is_set():
+        now = clock() - start + offset
         first = next_seq
-        while next_seq < total and due[next_seq] <= now:
+        while next_seq < end and due[next_seq] <= now:
             next_seq += 1
         if next_seq > first:
-            items = [(seq, start + float(due[seq])) for seq in range(first, next_seq)]
+            items = [(seq, start + float(due[seq]) - offset) for seq in range(first, next_seq)]
             for variant in next(orders):
                 released[variant].put(items)
             stats.mark_dispatched(next_seq - first)
-        if next_seq < total:
-            stop.wait(max(0.0, float(due[next_seq]) - (clock() - start)))
-    if next_seq < total:
+        if next_seq < end:
+            stop.wait(max(0.0, float(due[next_seq]) - offset - (clock() - start)))
+    if next_seq < end:
         stats.mark_stopped(clock())

@@ -20,6 +20,8 @@ _EPS = 1e-9  # so that 0.1/s × 30 s counts as 3, not 2.9999999
 MAX_REQUESTS = 20_000_000
 # Cold rounds in one run: each waits for a configuration update of every function (seconds on AWS).
 MAX_COLD_ROUNDS = 1000
+# ``--rounds``: each round also waits for an update of every function, then for its requests to be processed.
+MAX_ROUNDS = 100
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class Profile:
     poisson:   a Poisson process of ``rate`` conditioned on exactly ``rate × duration`` arrivals (seeded).
     cold:      ``count`` rounds, each released when every function has a fresh execution environment (not by
                time: ``loadgen.cold``); the rate and the duration do not apply and are 0.
+
+    ``rounds`` (not cold) splits the duration into that many equal windows, each run on fresh execution
+    environments (``loadgen.rounds``): randomised multiple interleaved trials, so that one lucky or unlucky
+    environment weighs as one of several, not as the whole run.
     """
 
     kind: str
@@ -41,10 +47,16 @@ class Profile:
     burst_interval_s: float = 10.0
     seed: int = 0
     count: int = 0  # cold: rounds
+    rounds: int = 1  # the other profiles: 1 is one window on whatever environments are warm
 
     def __post_init__(self) -> None:
         if self.kind not in PROFILES:
             raise UsageError(f"profile {self.kind!r} is not one of {', '.join(PROFILES)}")
+        if self.kind == "cold" and self.rounds != 1:
+            raise UsageError("--rounds is not for --profile cold: its --count already gives every request a fresh "
+                             "execution environment")
+        if not 1 <= self.rounds <= MAX_ROUNDS:
+            raise UsageError(f"--rounds must be 1–{MAX_ROUNDS}, got {self.rounds}")
         if self.kind == "cold":
             if not 1 <= self.count <= MAX_COLD_ROUNDS:
                 raise UsageError(f"--count must be 1–{MAX_COLD_ROUNDS} cold rounds, got {self.count}")
@@ -95,7 +107,14 @@ class Profile:
             config.update(burst_interval_s=self.burst_interval_s, burst_size=self.burst_size)
         if self.kind == "cold":
             config["count"] = self.count
+        if self.rounds > 1:
+            config["rounds"] = self.rounds
         return config
+
+    @property
+    def round_s(self) -> float:
+        """How long each round's schedule lasts."""
+        return self.duration_s / self.rounds
 
 
 def due_times(profile: Profile) -> np.ndarray:
@@ -112,6 +131,22 @@ def due_times(profile: Profile) -> np.ndarray:
         return _ramp(profile.start_rate_per_s, profile.rate_per_s, profile.duration_s, count)
     rng = np.random.default_rng(profile.seed)
     return np.sort(rng.uniform(0.0, profile.duration_s, count))
+
+
+def split_rounds(profile: Profile, due: np.ndarray) -> np.ndarray:
+    """The first seq of each round, then the total (``rounds + 1`` entries): round ``r`` holds the requests due
+    in ``[r, r + 1) × round_s``, so the rounds last the same time even when the requests do not divide evenly (a
+    ramp's last request, due at the very end, belongs to the last round). A round with no request is refused."""
+    if profile.rounds == 1:
+        return np.array([0, len(due)], dtype=np.int64)
+    boundaries = np.arange(1, profile.rounds, dtype=np.float64) * profile.round_s - _EPS
+    bounds = np.concatenate(([0], np.searchsorted(due, boundaries, side="left"), [len(due)])).astype(np.int64)
+    empty = np.flatnonzero(np.diff(bounds) == 0)
+    if len(empty):
+        raise UsageError(f"--rounds {profile.rounds} leaves round {int(empty[0])} ({profile.round_s:g} s) without a "
+                         f"request: {len(due)} per variant cannot fill {profile.rounds} rounds; lower --rounds or "
+                         "raise --rate or --duration")
+    return bounds
 
 
 def _ramp(start: float, end: float, duration: float, count: int) -> np.ndarray:

@@ -28,6 +28,18 @@ class RequestRecord:
     lag_ms: float
 
 
+@dataclass(slots=True)
+class RoundState:
+    """One round of ``--rounds``: its update order, when its schedule started and ended (epoch s), whether
+    every variant had processed its requests before the next round's update."""
+
+    index: int
+    order: tuple[str, ...]  # the seeded shuffled order of its functions' updates
+    started_at: float
+    ended_at: float | None = None
+    settled: bool = False
+
+
 class RunStats:
     """Thread-safe accumulation of counts and schedule lag across all senders."""
 
@@ -43,14 +55,27 @@ class RunStats:
         self.records: list[RequestRecord] = []
         self.started_mono = clock()
         self.last_start_mono = self.started_mono
+        self.offset_s = 0.0  # schedule time before ``started_mono``: the earlier rounds'
         self.stopped_mono: float | None = None  # when a stop cut the schedule short
         self.last_error: str | None = None
         self._error_kinds: set[str] = set()
         self._first_errors: deque[str] = deque()  # the first error of each kind, until taken
+        self.rounds: list[RoundState] = []  # ``--rounds`` only
 
-    def mark_start(self, now: float) -> None:
-        """The schedule's t=0 (monotonic): lag and achieved rate are measured from here."""
+    def begin_round(self, index: int, order: tuple[str, ...], started_at: float) -> None:
+        with self.lock:
+            self.rounds.append(RoundState(index=index, order=order, started_at=started_at))
+
+    def end_round(self, ended_at: float, settled: bool) -> None:
+        with self.lock:
+            self.rounds[-1].ended_at = ended_at
+            self.rounds[-1].settled = settled
+
+    def mark_start(self, now: float, offset_s: float = 0.0) -> None:
+        """The schedule's t=0 (monotonic), or a round's: ``offset_s`` of the schedule came before it (earlier
+        rounds). The achieved rate is measured over the schedule's time, not over the pauses between rounds."""
         self.started_mono = self.last_start_mono = now
+        self.offset_s = offset_s
 
     def mark_stopped(self, now: float) -> None:
         """The schedule was cut short here (monotonic): the achieved rate is measured up to this moment."""
@@ -118,10 +143,12 @@ class RunStats:
             variants = {variant: VariantView(s.sent, s.failed, s.retried, s.started_late, _errors(s))
                         for variant, s in self.variants.items()}
             dispatched = self.dispatched
+            current_round = self.rounds[-1].index if self.rounds else None
         elapsed = self.clock() - self.started_mono
         p50, p99 = (np.percentile(recent, [50, 99]) * 1000.0) if len(recent) else (0.0, 0.0)
-        return Snapshot(elapsed_s=elapsed, dispatched=dispatched, variants=variants, lag_p50_ms=float(p50),
-                        lag_p99_ms=float(p99), last_error=self.last_error)
+        return Snapshot(elapsed_s=elapsed, offset_s=self.offset_s, dispatched=dispatched, variants=variants,
+                        lag_p50_ms=float(p50), lag_p99_ms=float(p99), last_error=self.last_error,
+                        round_index=current_round)
 
     def lag_summary_ms(self) -> dict[str, float]:
         """Exact p50/p99/max of intended-vs-actual send time over every request of the run."""
@@ -139,9 +166,9 @@ class RunStats:
         """Mean over variants of sent / sending time; sending time is the planned duration, stretched if
         the last request started after it, or cut short by a stop."""
         if self.stopped_mono is not None:
-            window = self.stopped_mono - self.started_mono
+            window = self.offset_s + self.stopped_mono - self.started_mono
         else:
-            window = max(duration_s, self.last_start_mono - self.started_mono)
+            window = max(duration_s, self.offset_s + self.last_start_mono - self.started_mono)
         with self.lock:
             sent = [s.sent for s in self.variants.values()]
         return sum(sent) / len(sent) / window if window > 0 else 0.0
@@ -173,9 +200,11 @@ class VariantView:
 class Snapshot:
     """A consistent view for the live display."""
 
-    elapsed_s: float
+    elapsed_s: float  # since the schedule's (or the round's) t=0
+    offset_s: float  # schedule time before that t=0: the earlier rounds'
     dispatched: int
     variants: dict[str, VariantView]
     lag_p50_ms: float
     lag_p99_ms: float
     last_error: str | None
+    round_index: int | None = None  # the round in progress (``--rounds``), 0-based

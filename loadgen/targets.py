@@ -12,8 +12,8 @@ from collections.abc import Callable
 from core import UserError
 from loadgen.api import ApiTarget
 from loadgen.clients import api_signer, preflight_queues, sqs_client
-from loadgen.cold import SettlingTarget
 from loadgen.planning import LoadPlan
+from loadgen.recycle import SettlingTarget
 from loadgen.sqs import SqsTarget
 from loadgen.stats import RunStats
 from stack import StackOutputs

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the arm64 layer verification needs (`python -m layers verify --arch arm64`):
-# qemu-user-static runs an aarch64 Python on this x86_64 host, debootstrap fetches the Debian roots it runs from.
+# Debian packages the tests need: the arm64 layer verification (`python -m layers verify --arch arm64`) —
+# qemu-user-static runs an aarch64 Python on this x86_64 host, debootstrap fetches the Debian roots it runs from —
+# and chromium, the headless browser the HTML report is opened in (tests/e2e/test_html_report.py; CI never skips it).
 # Idempotent and quiet: does nothing when all are installed; prints apt's output only if it fails. Needs root.
 set -euo pipefail
 
-packages=(qemu-user-static debootstrap debian-archive-keyring)
+packages=(qemu-user-static debootstrap debian-archive-keyring chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from core import local_outputs_path, read_manifest
-from handlers.contract import DIM_VARIANT, M_COLD_START, M_INIT_MS, P_SEQ, P_TRIGGER, new_run_id
+from handlers.contract import (
+    DIM_VARIANT,
+    M_COLD_START,
+    M_INIT_MS,
+    P_ENVIRONMENT_ID,
+    P_ROUND,
+    P_SEQ,
+    P_TRIGGER,
+    new_run_id,
+)
 from loadgen import LoadRequest, Profile, TargetName, WorkloadShare, plan_load, run_load
 from loadgen.cli import main
 from stack import StackOutputs
@@ -91,3 +100,31 @@ def test_the_cold_profile_gives_every_variant_a_fresh_environment_each_round(
         assert sorted(int(d[P_SEQ]) for d in docs) == list(range(rounds)), f"{variant}: {len(docs)} items"
         assert [d[M_COLD_START] for d in docs] == [1] * rounds, f"{variant}: a round found a warm environment"
         assert all(float(d[M_INIT_MS]) > 0 for d in docs)
+
+
+def test_rounds_give_every_variant_new_environments_each_round(
+        local_cloud: StackOutputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--rounds 3``: each round's update replaces MiniStack's workers, so no environment serves two rounds, each
+    round starts cold, every item names its round, and the manifest records three settled rounds."""
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path))
+    run_id, rounds, per_round = new_run_id(), 3, 2
+    code = main(["--rate", "2/s", "--duration", "3s", "--rounds", str(rounds), "--workload", "noop",
+                 "--run-id", run_id, "--outputs", str(local_outputs_path())])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"run {run_id}: 3 of 3 rounds, each on fresh execution environments; all settled" in out
+    manifest = read_manifest(run_id)
+    assert manifest.rounds is not None and [r["index"] for r in manifest.rounds] == [0, 1, 2]
+    assert all(r["settled"] and sorted(r["order"]) == sorted(local_cloud.variants) for r in manifest.rounds)
+
+    documents = wait_for_all(local_cloud, run_id, expected=rounds * per_round)
+    for variant, docs in documents.items():
+        assert sorted(int(d[P_SEQ]) for d in docs) == list(range(rounds * per_round)), f"{variant}: {len(docs)} items"
+        assert all(d[P_ROUND] == int(d[P_SEQ]) // per_round for d in docs), f"{variant}: an item without its round"
+        environments = [{d[P_ENVIRONMENT_ID] for d in docs if d[P_ROUND] == r} for r in range(rounds)]
+        for r, seen in enumerate(environments):
+            others = set().union(*(environments[:r] + environments[r + 1:]))
+            assert seen and not seen & others, f"{variant}: round {r} shares an environment with another round"
+        for r in range(rounds):
+            assert any(d[M_COLD_START] == 1 for d in docs if d[P_ROUND] == r), f"{variant}: round {r} found it warm"

@@ -20,12 +20,9 @@ from stack import StackOutputs
 RUN = "20261125T080000Z-3fa2"
 ARM, X86 = ARM64.id, X86_64.id
 ITEMS = 200  # per architecture, 10 per invocation, every 5th invocation cold
-# What this run's comparison said before compare_run existed (the pipeline then lived in analysis.compare).
-KNOWN_VERDICT = (
-    "Local emulation — both functions ran on the host's aarch64 and x86_64 CPU, so this is functional, not "
-    "architectural, evidence: arm64 ran noop 1.22× as fast as x86_64 (x86_64/arm64 median ratio 1.22, 95 % CI "
-    "1.15–1.31, p < 0.001); arm64 ran sort 1.23× as fast as x86_64 (x86_64/arm64 median ratio 1.23, 95 % CI "
-    "1.17–1.32, p < 0.001); arm64 cost 32 % less than x86_64 per million work items (estimated $0.23 vs $0.33).")
+# A local run (MiniStack's REPORT lines, every CPU one host's): no architecture is named, whatever the ratio.
+LOCAL_PREFIX = ("Local emulation — both functions ran on the host's aarch64 and x86_64 CPU, so this is functional, "
+                "not architectural, evidence: noop: no architectural verdict: local emulation (ratio ")
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +99,9 @@ def test_compare_run_gives_the_known_summary_of_a_run_made_elsewhere(run, client
         reconciliation=unknown("no run manifest on this machine: the run was made elsewhere"),
         window={"start": iso(window.start_ms), "end": iso(window.end_ms), "from_manifest": False}))
     assert to_json(comparison.result.summary) == to_json(expected.summary)
-    assert comparison.result.summary["verdict"] == KNOWN_VERDICT
+    verdict = comparison.result.summary["verdict"]
+    assert verdict.startswith(LOCAL_PREFIX) and "sort: no architectural verdict: local emulation" in verdict
+    assert "as fast as" not in verdict and "cost 32 % less" not in verdict  # no winner named
     assert comparison.result.summary["variants"][ARM]["lambda_invocations"] == ITEMS // 10
     assert (comparison.source, comparison.lines, comparison.problem) == ("log-events", len(lines), None)
     assert comparison.directory == tmp_path / "report"

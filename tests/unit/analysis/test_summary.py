@@ -7,12 +7,13 @@ import pytest
 from rich.console import Console
 
 from analysis.dataset import build_run_data
+from analysis.decision import DEFAULT_MARGIN
 from analysis.reconcile import unknown
 from analysis.render import markdown, print_table, to_json
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
 from analysis.synthetic import ARM64, X86_64, SyntheticRun, SyntheticSpec, synthetic_run
-from core import Reconciliation
+from core import ComparisonRow, Reconciliation
 
 RUN = "20261125T080000Z-3fa2"
 STAT_KEYS = {"p50", "p90", "p99", "mean", "stdev"}
@@ -20,15 +21,15 @@ ARM, X86 = ARM64.id, X86_64.id
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
 
-def summarize_synthetic(spec: SyntheticSpec, local: bool = False,
-                        reconciliation: Reconciliation | None = None) -> tuple[SyntheticRun, Result]:
+def summarize_synthetic(spec: SyntheticSpec, local: bool = False, reconciliation: Reconciliation | None = None,
+                        margin: float = DEFAULT_MARGIN) -> tuple[SyntheticRun, Result]:
     """The run's summary against its own stack outputs (log groups attribute the invocations without an item)."""
     run = synthetic_run(spec)
     outputs = run.outputs(LOCAL_ENDPOINT if local else None)
     data = build_run_data(run.events, spec.run_id, {fn.log_group: vid for vid, fn in outputs.functions.items()})
     context = Context(source="log-events" if local else "logs-insights", outputs=outputs,
                       reconciliation=reconciliation or unknown("synthetic"),
-                      window={"start": "s", "end": "e", "from_manifest": False}, manifest=None)
+                      window={"start": "s", "end": "e", "from_manifest": False}, manifest=None, margin=margin)
     return run, summarize(data, context)
 
 
@@ -58,12 +59,20 @@ def test_summary_follows_the_json_contract(aws_run):
         assert all({"n", "workload_ms"} <= set(summary["workloads"][name][vid]) for vid in (ARM, X86))
     rows = {(row["kind"], row["workload"], row["metric"]): row for row in summary["comparisons"]}
     assert set(rows) == {("architecture", w, m) for w in ("noop", "sort")
-                         for m in ("warm_workload_ms", "cost_per_million_usd")} | {
+                         for m in ("warm_workload_ms", "warm_p90_ms", "warm_p99_ms", "cost_per_million_usd")} | {
         ("architecture", None, "init_duration_ms")}
     for row in rows.values():
-        assert set(row) == {"kind", "baseline", "candidate", "workload", "metric", "ratio", "ci95", "p_value",
-                            "n_baseline", "n_candidate", "verdict"}
+        assert set(row) == set(ComparisonRow.__annotations__)
         assert (row["baseline"], row["candidate"]) == (X86, ARM)
+        assert row["unit"] == ("cold starts" if row["metric"] == "init_duration_ms" else "environments")
+    # 300 invocations, a new environment every 20: 15 environments a side, each with 200 items (half of them sort)
+    assert rows[("architecture", "sort", "warm_workload_ms")]["n_baseline"] == 15
+    assert rows[("architecture", "sort", "warm_p99_ms")]["descriptive"]  # under 30 environments a side
+    for vid in (ARM, X86):
+        environments = summary["variants"][vid]["environments"]
+        assert (environments["count"], environments["kept"], environments["rounds"]) == (15, 15, 0)
+        assert set(summary["variants"][vid]["stability"]) == {"trend", "memory_growth"}  # no profile: no scaling
+    assert summary["method"]["unit"] == "environments" and summary["method"]["noise_floor_ok"] is None
     assert summary["memory_curve"] == {"py313-arm64": [ARM], "py313-x86_64": [X86]}
     assert set(summary["recommendation"]) == {"basis", "cheapest", "fastest", "balanced"}
     assert {"sent", "processed", "failed", "in_dlq", "in_flight", "lost"} <= set(summary["reconciliation"])
@@ -95,12 +104,33 @@ def test_aws_verdict_names_the_faster_architecture(aws_run):
     assert 270 <= init["p50"] <= 330
 
 
-def test_no_significant_difference_when_the_ci_crosses_one():
-    _, result = summarize_synthetic(SyntheticSpec(RUN, 400, median_ms={ARM64: 10.0, X86_64: 10.0}, seed=3))
+def test_identical_architectures_over_many_environments_are_equivalent_within_the_margin():
+    spec = SyntheticSpec(RUN, 6000, median_ms={ARM64: 10.0, X86_64: 10.0}, environments=30,
+                         environment_spread=0.005, seed=3)
+    _, result = summarize_synthetic(spec)
     (sort,) = [row for row in result.summary["comparisons"] if row["metric"] == "warm_workload_ms"]
-    low, high = sort["ci95"] or [1.0, 1.0]
-    assert low < 1.0 < high and sort["verdict"] == "no_difference"
-    assert "no significant difference on sort" in result.summary["verdict"]
+    low, high = sort["ci95"] or [0.0, 0.0]
+    assert 1 / 1.02 < low < 1.0 < high < 1.02 and sort["verdict"] == "equivalent"
+    assert "sort: equivalent within ±2 %" in result.summary["verdict"]
+
+
+def test_a_true_difference_over_too_few_environments_is_no_verdict_with_advice():
+    _, result = summarize_synthetic(SyntheticSpec(RUN, 400, environments=3, seed=3))  # arm64 truly 1.2× as fast
+    (sort,) = [row for row in result.summary["comparisons"] if row["metric"] == "warm_workload_ms"]
+    assert sort["verdict"] == "too_few_units" and sort["reason"] == "no verdict: only 3 environments"
+    advice = result.summary["method"]["recommend_rounds"]
+    assert advice and "--rounds" in advice and advice in result.summary["verdict"]
+
+
+def test_a_run_with_rounds_is_compared_round_by_round():
+    spec = SyntheticSpec(RUN, 2400, environments=2, rounds=6, seed=5)
+    _, result = summarize_synthetic(spec)
+    (sort,) = [row for row in result.summary["comparisons"] if row["metric"] == "warm_workload_ms"]
+    assert (sort["unit"], sort["n_baseline"], sort["n_candidate"]) == ("rounds", 6, 6)
+    low, high = sort["ci95"] or [0.0, 0.0]
+    assert sort["verdict"] == "candidate_better" and low < 1.2 < high
+    assert result.summary["method"]["unit"] == "rounds" and result.summary["method"]["recommend_rounds"] is None
+    assert result.summary["variants"][ARM]["environments"]["rounds"] == 6
 
 
 def test_local_run_says_it_is_emulation_and_estimates_billing():
@@ -141,7 +171,7 @@ def test_report_directory_has_every_file(tmp_path, aws_run):
     names = {path.name for path in directory.iterdir()}
     plots = {"latency_cdf.png", "latency_over_time.png", "cold_start_init.png", "cost_per_million.png",
              "cost_vs_duration.png", "memory_curve.png"}
-    assert {"summary.json", "report.md", "invocations.csv"} | plots == names
+    assert {"summary.json", "report.md", "invocations.csv", "index.html"} | plots == names
     for plot in plots:
         assert (directory / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((directory / "summary.json").read_text())["run_id"] == RUN

@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from handlers.contract import (
     TRIGGERS,
     WorkRequest,
 )
-from handlers.environment import LocalContext
+from handlers.environment import LocalContext, cpu_model
 from handlers.logs import ERROR_RECORD_TYPE
 from handlers.workloads import WORKLOADS, Workload
 
@@ -319,7 +320,8 @@ def test_allowed_workloads_env_refuses_others(monkeypatch: pytest.MonkeyPatch,
 
 # --- the EMF document ---------------------------------------------------------------------------------------
 EXPECTED_PROPERTIES = {"Architecture", "RunId", "Seq", "RequestId", "MessageId", "FunctionName", "FunctionVersion",
-                       "MemorySizeMb", "Runtime", "HostMachine", "Trigger", "ResultDigest", "ErrorType"}
+                       "MemorySizeMb", "Runtime", "HostMachine", "Trigger", "ResultDigest", "ErrorType",
+                       "EnvironmentId", "LogStream", "CpuModel"}
 
 
 def test_emf_document_has_exactly_the_contract_fields(capsys: pytest.CaptureFixture[str]) -> None:
@@ -348,6 +350,25 @@ def test_emf_document_has_exactly_the_contract_fields(capsys: pytest.CaptureFixt
                    "ErrorType": None}
     assert doc["HostMachine"] == platform.machine()
     assert doc["Runtime"] == f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert doc["LogStream"] == CONTEXT.log_stream_name
+    assert doc["CpuModel"] == cpu_model(Path("/proc/cpuinfo").read_text()) != "unknown"
+
+
+def test_every_document_of_the_process_names_the_same_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    app.handler(sqs_event(json.dumps(request(80)), "not json"), CONTEXT)
+    app.handler(request(81), LocalContext(log_stream_name="2025/11/25/[$LATEST]0123456789abcdef0123456789abcdef"))
+    docs, _ = printed(capsys)
+    assert len({d["EnvironmentId"] for d in docs}) == 1 and len(docs) == 3
+    assert [d["LogStream"] for d in docs] == ["local", "local", "2025/11/25/[$LATEST]0123456789abcdef0123456789abcdef"]
+
+
+def test_round_is_a_property_only_when_the_request_has_one(capsys: pytest.CaptureFixture[str]) -> None:
+    app.handler(request(82, round=4), CONTEXT)
+    app.handler(request(83), CONTEXT)
+    app.handler(request(84, round=-1), CONTEXT)  # refused: a failed item with its code, no Round
+    docs, _ = printed(capsys)
+    assert [d.get("Round", "absent") for d in docs] == [4, "absent", "absent"]
+    assert docs[2]["ErrorType"] == "out_of_bounds"
 
 
 def test_peak_rss_is_this_process_high_water_mark() -> None:

@@ -41,6 +41,12 @@ def test_optional_fields_take_their_defaults() -> None:
     assert (request.size, request.iterations, request.seed, request.sent_at) == (5_000, 1, 0, 0.0)
 
 
+def test_round_is_optional_and_kept_when_given() -> None:
+    assert parse_work_request(GOOD).round is None
+    assert parse_work_request({**GOOD, "round": 3}).round == 3
+    assert parse_work_request(WorkRequest(**GOOD, round=0).to_json()).round == 0
+
+
 def test_integer_sent_at_becomes_a_float() -> None:
     assert parse_work_request({**GOOD, "sent_at": 1764057600}).sent_at == 1764057600.0
 
@@ -78,6 +84,11 @@ BAD_REQUESTS = [
     ('{"run_id": "20261125T080000Z-3fa2", "seq": 1, "workload": "sort", "sent_at": Infinity}', OUT_OF_BOUNDS,
      "finite"),
     ({**GOOD, "sent_at": -1}, OUT_OF_BOUNDS, "'sent_at'"),
+    ({**GOOD, "round": -1}, OUT_OF_BOUNDS, "'round' is -1, outside 0–100000"),
+    ({**GOOD, "round": 100_001}, OUT_OF_BOUNDS, "'round' is 100001"),
+    ({**GOOD, "round": 1.0}, INVALID_TYPE, "'round' must be an integer, got number"),
+    ({**GOOD, "round": None}, INVALID_TYPE, "'round' must be an integer, got null"),
+    ({**GOOD, "round": False}, INVALID_TYPE, "'round' must be an integer, got boolean"),
 ]
 
 

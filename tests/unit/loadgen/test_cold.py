@@ -14,7 +14,8 @@ from botocore.stub import ANY, Stubber
 from core import read_manifest, run_dir
 from loadgen import LoadRequest, Profile, WorkloadShare, plan_load, run_load
 from loadgen.cli import main
-from loadgen.cold import COLD_ROUND_VAR, FunctionRecycler, RecycleError
+from loadgen.cold import COLD_ROUND_VAR
+from loadgen.recycle import FunctionRecycler, RecycleError
 from loadgen.sqs import SqsTarget
 from loadgen.stats import RunStats
 from stack import StackOutputs
@@ -79,7 +80,7 @@ def cold_load(outputs: StackOutputs, count: int) -> Any:
 
 @pytest.fixture(autouse=True)
 def quick_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("loadgen.cold.UPDATE_POLL_S", 0)
+    monkeypatch.setattr("loadgen.recycle.UPDATE_POLL_S", 0)
 
 
 def test_each_round_recycles_every_function_before_its_requests_go_out(api: str, lam) -> None:
@@ -146,7 +147,7 @@ def test_a_refused_update_names_the_permissions(lam) -> None:
                              http_status_code=403)
     with pytest.raises(RecycleError, match="needs lambda:GetFunctionConfiguration and "
                                            "lambda:UpdateFunctionConfiguration"):
-        FunctionRecycler(client, {"v": "f"}).recycle("r-0")
+        FunctionRecycler(client, {"v": "f"}, variable=COLD_ROUND_VAR, needed_by="--profile cold").recycle("r-0")
 
 
 def test_a_failed_update_mid_run_stops_it_and_still_writes_the_manifest(api: str, lam) -> None:

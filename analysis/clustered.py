@@ -151,6 +151,17 @@ def paired_ratio(baseline: Mapping[int, float], candidate: Mapping[int, float]) 
     return _estimate("rounds", rows, base_logs, cand_logs, excluded)
 
 
+def geometric_interval(units: Units) -> tuple[float | None, tuple[float, float] | None]:
+    """One variant's units on their own: the geometric mean and its one-sample t interval on the logs (what the
+    memory curve and the recommendation rank). No interval below two units."""
+    logs = np.log(units.values)
+    rows = _paired_rows(logs[np.newaxis, :])  # the one-sample t interval of the mean log
+    mean, half_width = float(rows.log_ratio[0]), float(rows.half_width[0])
+    if not np.isfinite(half_width):
+        return _geometric_mean(logs), None
+    return float(np.exp(mean)), (float(np.exp(mean - half_width)), float(np.exp(mean + half_width)))
+
+
 @dataclass(frozen=True)
 class _Rows:
     """Log-scale t intervals, one per row (one comparison each): NaN where a row has fewer than two units."""

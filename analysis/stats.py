@@ -1,5 +1,8 @@
-"""Exact sample statistics; a baseline/candidate median ratio with a bootstrap 95 % CI and a Mann–Whitney U test;
-a ratio of means with a normal-approximation CI (cost); distribution-free intervals of one quantile and one mean.
+"""Exact sample statistics, and the item-level rule the verdict used before issue 14: a baseline/candidate median
+ratio with a bootstrap 95 % CI and a Mann–Whitney U test over individual work items. That rule treats items of one
+execution environment as independent and names a winner in up to 78 % of A/A runs; the comparisons now use
+``analysis.clustered``. It stays here as the baseline that ``benchmarks/calibration.py`` and the calibration test
+measure the new rule against.
 
 Percentiles are exact sample percentiles with linear interpolation (numpy's default), computed from every
 record. The bootstrap draws the median of each resample directly from its order-statistic distribution (see
@@ -97,47 +100,3 @@ def compare(baseline: Any, candidate: Any, draws: int = BOOTSTRAP_DRAWS, seed: i
     low, high = np.nanpercentile(ratios, [tail, 100.0 - tail])
     p_value = float(sps.mannwhitneyu(base, cand, alternative="two-sided").pvalue)
     return Comparison(int(base.size), int(cand.size), base_median / cand_median, (float(low), float(high)), p_value)
-
-
-def compare_means(baseline: Any, candidate: Any) -> Comparison:
-    """Mean ratio baseline/candidate with a delta-method 95 % CI (the log ratio's standard error from each
-    side's standard error of the mean): cheap for any n, and costs are sums, so their means are what is billed."""
-    base, cand = _finite(baseline), _finite(candidate)
-    if base.size < 2 or cand.size < 2 or base.mean() <= 0 or cand.mean() <= 0:
-        return Comparison(int(base.size), int(cand.size), None, None, None)
-    ratio = float(base.mean() / cand.mean())
-    log_se = float(np.sqrt(_relative_se(base) ** 2 + _relative_se(cand) ** 2))
-    z = float(sps.norm.ppf(0.5 + CONFIDENCE / 2.0))
-    return Comparison(int(base.size), int(cand.size), ratio,
-                      (ratio * float(np.exp(-z * log_se)), ratio * float(np.exp(z * log_se))), None)
-
-
-def _relative_se(values: np.ndarray) -> float:
-    return float(values.std(ddof=1) / np.sqrt(values.size) / values.mean())
-
-
-def quantile_interval(values: Any, q: float) -> tuple[float | None, tuple[float, float] | None]:
-    """The ``q`` quantile and its distribution-free 95 % interval: the order statistics whose ranks bound the
-    binomial(n, q) count of values below the quantile. No interval when n is too small for one."""
-    data = np.sort(_finite(values))
-    n = data.size
-    if n == 0:
-        return None, None
-    value = float(np.percentile(data, q * 100.0))
-    tail = (1.0 - CONFIDENCE) / 2.0
-    low_rank, high_rank = int(sps.binom.ppf(tail, n, q)), int(sps.binom.ppf(1.0 - tail, n, q)) + 1
-    if low_rank < 1 or high_rank > n:
-        return value, None
-    return value, (float(data[low_rank - 1]), float(data[high_rank - 1]))
-
-
-def mean_interval(values: Any) -> tuple[float | None, tuple[float, float] | None]:
-    """The mean and its normal-approximation 95 % interval (None below two values)."""
-    data = _finite(values)
-    if data.size == 0:
-        return None, None
-    mean = float(data.mean())
-    if data.size < 2:
-        return mean, None
-    half = float(sps.norm.ppf(0.5 + CONFIDENCE / 2.0)) * float(data.std(ddof=1)) / float(np.sqrt(data.size))
-    return mean, (mean - half, mean + half)

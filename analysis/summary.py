@@ -252,24 +252,29 @@ def _variant(vid: str, context: Context, items: pd.DataFrame, all_invocations: p
             "init_failures": len(failed_inits),
             "init_error_types": _counts(failed_inits["init_error_type"].fillna(failed_inits["init_status"])),
         },
-        "headline": _headline(warm["workload_ms"], items["cost_usd"], cost_per_million),
+        "headline": _headline(warm, items, cost_per_million),
         "environments": _environments(warm),
         "stability": stability(items, context.margin, context.profile),
     }
 
 
-def _headline(warm_ms: pd.Series, item_cost: pd.Series, cost_per_million: float | None) -> Headline:
-    """Median and p99 warm WorkloadMs with their order-statistic intervals; the cost per million with the interval
-    of the mean cost per work item, scaled to it (the total also bills invocations without a work item)."""
-    median, median_ci = stats.quantile_interval(warm_ms, 0.5)
-    p99, p99_ci = stats.quantile_interval(warm_ms, 0.99)
-    mean, mean_ci = stats.mean_interval(item_cost)
-    cost: Interval = {"value": cost_per_million, "ci95": None}
-    if cost_per_million is not None and mean and mean_ci:
-        cost["ci95"] = [cost_per_million * mean_ci[0] / mean, cost_per_million * mean_ci[1] / mean]
-    return {"median_ms": {"value": median, "ci95": list(median_ci) if median_ci else None},
-            "p99_ms": {"value": p99, "ci95": list(p99_ci) if p99_ci else None},
-            "cost_per_million_usd": cost}
+def _headline(warm: pd.DataFrame, items: pd.DataFrame, cost_per_million: float | None) -> Headline:
+    """Over environments, like the comparisons: the geometric mean of the environments' median and p99 warm
+    WorkloadMs, and of their mean cost per work item (scaled to the variant's cost per million, which also bills
+    the invocations without a work item), each with its one-sample t interval."""
+    def over_environments(frame: pd.DataFrame, column: str, statistic: str) -> Interval:
+        value, ci = clustered.geometric_interval(
+            clustered.per_environment(frame[column], frame["environment"], statistic))
+        return {"value": value, "ci95": list(ci) if ci else None}
+
+    cost = over_environments(items, "cost_usd", "mean")
+    if cost_per_million is not None and cost["value"]:
+        scale = cost_per_million / cost["value"]
+        cost = {"value": cost_per_million, "ci95": [bound * scale for bound in cost["ci95"]] if cost["ci95"] else None}
+    else:
+        cost = {"value": cost_per_million, "ci95": None}
+    return {"median_ms": over_environments(warm, "workload_ms", "median"),
+            "p99_ms": over_environments(warm, "workload_ms", "p99"), "cost_per_million_usd": cost}
 
 
 def _cold_starts(items: pd.DataFrame) -> int:

@@ -12,6 +12,7 @@ from typing import Literal
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from analysis.reconcile import FIELDS, describe_problem
 from core import Interval, Method, Stats, Summary, VariantSummary
@@ -306,9 +307,9 @@ def print_table(summary: Summary, console: Console) -> None:
     problem = describe_problem(summary["reconciliation"])
     if problem:
         console.print(Panel(f"[bold]Messages lost or unaccounted for:[/] {problem}", style="bold red"))
-    for note in notes(summary):
-        console.print(f"[dim]• {note}[/]", highlight=False)
-    console.print(Panel(summary["verdict"], title="verdict", title_align="left"))
+    for note in notes(summary):  # Text, not markup: a note or the verdict may quote "[…]" from the logs
+        console.print(Text(f"• {note}", style="dim"), highlight=False)
+    console.print(Panel(Text(summary["verdict"]), title="verdict", title_align="left"))
 
 
 def markdown(summary: Summary, plots: list[str] | None = None) -> str:

@@ -15,6 +15,11 @@ from collections.abc import Mapping
 from core import Choice, ComparisonRow, Findings, Method, VariantSummary, WorkloadVariant
 
 WINNERS = ("candidate_better", "baseline_better")
+UNMEASURED = "; the noise floor is unmeasured, so the verdicts of those cells are flagged"
+WIDER = "; the noise floor is wider than the method assumes, so the verdicts of those cells are flagged"
+CONTROL_TAILS = {"equivalent": "; the noise floor holds", "too_few_units": UNMEASURED, "insufficient_data": UNMEASURED,
+                 "inconclusive": WIDER, "below_resolution": WIDER, "candidate_better": WIDER, "baseline_better": WIDER,
+                 "local_emulation": WIDER}
 
 
 class Labels:
@@ -34,6 +39,13 @@ class Labels:
             return ""
         return f"at {block['runtime']} {block['memory_mb']} MB, "
 
+    def place(self, row: ComparisonRow) -> str:
+        """"sort", or "sort at python3.13 1024 MB" when the matrix has several cells."""
+        block = self._variants.get(row["candidate"])
+        if not self._several_cells or block is None:
+            return row["workload"] or "init"
+        return f"{row['workload'] or 'init'} at {block['runtime']} {block['memory_mb']} MB"
+
     def cell_name(self, vid: str) -> str:
         block = self._variants.get(vid)
         return f"{block['runtime']} {block['memory_mb']} MB" if block else vid
@@ -48,46 +60,47 @@ def figures(row: ComparisonRow) -> str:
     return f"ratio {row['ratio']:.2f}, 95 % CI {low:.2f}–{high:.2f}, {sizes}"
 
 
-def workload_clause(row: ComparisonRow, label: Labels, flagged: bool = False) -> str:
-    base, cand, name = label(row["baseline"]), label(row["candidate"]), row["workload"]
-    ratio = row["ratio"]
-    if row["verdict"] in WINNERS and ratio is not None:
-        faster, slower, times = (cand, base, ratio) if row["verdict"] == "candidate_better" else (base, cand, 1 / ratio)
-        text = f"{faster} ran {name} {times:.2f}× as fast as {slower} ({figures(row)})"
-    else:
-        text = f"{name}: {row['reason']} ({figures(row)})"
-    if flagged:
-        text += " [flagged: the A/A twin of this cell was not equivalent]"
-    return label.cell(row["candidate"]) + text
+def winner_clause(row: ComparisonRow, label: Labels, flagged: bool) -> str:
+    """"arm64 ran sort 1.20× as fast as x86_64 (ratio 1.20, 95 % CI 1.17–1.22, 15 / 15 environments)"."""
+    base, cand, ratio = label(row["baseline"]), label(row["candidate"]), row["ratio"] or 1.0
+    faster, slower, times = (cand, base, ratio) if row["verdict"] == "candidate_better" else (base, cand, 1 / ratio)
+    text = (f"{label.cell(row['candidate'])}{faster} ran {row['workload']} {times:.2f}× as fast as {slower} "
+            f"({figures(row)})")
+    return text + (" (flagged: the A/A twin of this cell was not equivalent)" if flagged else "")
 
 
-def cost_clause(row: ComparisonRow, workloads: Mapping[str, Mapping[str, WorkloadVariant]], label: Labels,
-                estimated: bool) -> str:
-    """The cost per million work items of one workload on an architecture pair: who is cheaper only when its row
-    names a winner."""
+def cost_winner_clause(row: ComparisonRow, workloads: Mapping[str, Mapping[str, WorkloadVariant]], label: Labels,
+                       estimated: bool) -> str:
+    """"arm64 cost 32 % less than x86_64 per million sort items (…)": the cost row of a pair that names a winner."""
     name = row["workload"] or ""
     per_variant = workloads.get(name, {})
     base, cand = (per_variant[vid]["cost_per_million_usd"] if vid in per_variant else None
                   for vid in (row["baseline"], row["candidate"]))
-    descriptive = ", descriptive" if row["descriptive"] else ""
-    if row["verdict"] in WINNERS and base and cand:
-        cheaper, dearer = ((row["candidate"], row["baseline"]) if row["verdict"] == "candidate_better"
-                           else (row["baseline"], row["candidate"]))
-        saving = abs(base - cand) / max(base, cand) * 100
+    cheaper, dearer = ((row["candidate"], row["baseline"]) if row["verdict"] == "candidate_better"
+                       else (row["baseline"], row["candidate"]))
+    prices = ""
+    if base and cand:
         kind = "estimated " if estimated else ""
-        return (f"{label.cell(row['candidate'])}{label(cheaper)} cost {saving:.0f} % less than {label(dearer)} per "
-                f"million {name} items ({kind}${min(base, cand):.2f} vs ${max(base, cand):.2f}; {figures(row)}"
-                f"{descriptive})")
-    return f"{label.cell(row['candidate'])}cost per million {name} items: {row['reason']} ({figures(row)})"
+        prices = f"{kind}${min(base, cand):.2f} vs ${max(base, cand):.2f}; "
+    ratio = row["ratio"] or 1.0
+    saving = 1 - min(ratio, 1 / ratio)  # the cheaper side's cost below the dearer's, as a share of the dearer's
+    return (f"{label.cell(row['candidate'])}{label(cheaper)} cost {saving * 100:.0f} % less than {label(dearer)} "
+            f"per million {name} items ({prices}{figures(row)}{', descriptive' if row['descriptive'] else ''})")
 
 
-def control_clause(row: ComparisonRow) -> str:
-    """The A/A twin against its sibling: the difference the benchmark measures between identical functions."""
-    if row["verdict"] == "equivalent":
-        return (f"the A/A twin of {row['baseline']} is equivalent to it on {row['workload']} within the margin "
-                f"({figures(row)}): the noise floor holds")
-    return (f"the A/A twin of {row['baseline']} on {row['workload']}: {row['reason']} ({figures(row)}), so the "
-            f"noise floor is wider than the method assumes or unmeasured: every verdict of this cell is flagged")
+def grouped_clauses(what: str, rows: list[ComparisonRow], label: Labels,
+                    tails: Mapping[str, str] | None = None) -> list[str]:
+    """Rows that name no winner, one clause per reason: "warm latency — equivalent within ±2 %: sort (ratio 1.00,
+    95 % CI 0.99–1.01, 30 / 30 environments)". The figures are given while a clause names at most two places."""
+    groups: dict[str, list[ComparisonRow]] = {}
+    for row in rows:
+        groups.setdefault(row["reason"], []).append(row)
+    out = []
+    for reason, members in groups.items():
+        with_figures = len(members) <= 2
+        places = ", ".join(label.place(row) + (f" ({figures(row)})" if with_figures else "") for row in members)
+        out.append(f"{what} — {reason}: {places}{(tails or {}).get(members[0]['verdict'], '')}")
+    return out
 
 
 def choice_text(strategy: str, choice: Choice) -> str:
@@ -146,12 +159,17 @@ def verdict(summary: Findings) -> str:
     flagged = set(method["flagged_cells"])
     rows = summary["comparisons"]
     architecture = [row for row in rows if row["kind"] == "architecture"]
-    clauses = [workload_clause(row, label, label.cell_name(row["candidate"]) in flagged)
-               for row in architecture if row["metric"] == "warm_workload_ms"]
+    warm = [row for row in architecture if row["metric"] == "warm_workload_ms"]
+    cost = [row for row in architecture if row["metric"] == "cost_per_million_usd"]
     estimated = summary["cost"]["billed_duration"] == "estimated"
-    clauses += [cost_clause(row, summary["workloads"], label, estimated) for row in architecture
-                if row["metric"] == "cost_per_million_usd"]
-    clauses += [control_clause(row) for row in rows if row["kind"] == "control" and row["metric"] == "warm_workload_ms"]
+    clauses = [winner_clause(row, label, label.cell_name(row["candidate"]) in flagged)
+               for row in warm if row["verdict"] in WINNERS]
+    clauses += grouped_clauses("warm latency", [row for row in warm if row["verdict"] not in WINNERS], label)
+    clauses += [cost_winner_clause(row, summary["workloads"], label, estimated)
+                for row in cost if row["verdict"] in WINNERS]
+    clauses += grouped_clauses("cost per million", [row for row in cost if row["verdict"] not in WINNERS], label)
+    controls = [row for row in rows if row["kind"] == "control" and row["metric"] == "warm_workload_ms"]
+    clauses += grouped_clauses("the A/A twins against their siblings", controls, label, CONTROL_TAILS)
     recommendation = summary["recommendation"]
     if any(row["kind"] in ("memory", "runtime") for row in rows):  # more than one cell
         clauses.append("recommended: " + "; ".join(

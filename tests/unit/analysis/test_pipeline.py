@@ -22,7 +22,7 @@ ARM, X86 = ARM64.id, X86_64.id
 ITEMS = 200  # per architecture, 10 per invocation, every 5th invocation cold
 # A local run (MiniStack's REPORT lines, every CPU one host's): no architecture is named, whatever the ratio.
 LOCAL_PREFIX = ("Local emulation — both functions ran on the host's aarch64 and x86_64 CPU, so this is functional, "
-                "not architectural, evidence: noop: no architectural verdict: local emulation (ratio ")
+                "not architectural, evidence: warm latency — no architectural verdict: local emulation: noop (ratio ")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_compare_run_gives_the_known_summary_of_a_run_made_elsewhere(run, client
         window={"start": iso(window.start_ms), "end": iso(window.end_ms), "from_manifest": False}))
     assert to_json(comparison.result.summary) == to_json(expected.summary)
     verdict = comparison.result.summary["verdict"]
-    assert verdict.startswith(LOCAL_PREFIX) and "sort: no architectural verdict: local emulation" in verdict
+    assert verdict.startswith(LOCAL_PREFIX) and "environments), sort (ratio " in verdict
     assert "as fast as" not in verdict and "cost 32 % less" not in verdict  # no winner named
     assert comparison.result.summary["variants"][ARM]["lambda_invocations"] == ITEMS // 10
     assert (comparison.source, comparison.lines, comparison.problem) == ("log-events", len(lines), None)

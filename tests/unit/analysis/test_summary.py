@@ -111,7 +111,7 @@ def test_identical_architectures_over_many_environments_are_equivalent_within_th
     (sort,) = [row for row in result.summary["comparisons"] if row["metric"] == "warm_workload_ms"]
     low, high = sort["ci95"] or [0.0, 0.0]
     assert 1 / 1.02 < low < 1.0 < high < 1.02 and sort["verdict"] == "equivalent"
-    assert "sort: equivalent within ±2 %" in result.summary["verdict"]
+    assert "warm latency — equivalent within ±2 %: sort (ratio 1.00" in result.summary["verdict"]
 
 
 def test_a_true_difference_over_too_few_environments_is_no_verdict_with_advice():

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from analysis import clustered
 from core import MemoryGrowth, Scaling, ScalingPoint, Stability, Trend
 
-CONFIDENCE = 0.95
 MIN_PAIRED = 5  # environments spanning both thirds for the paired interval (the decision rule's minimum)
 MIN_PART_ITEMS = 3  # items of an environment within one third for its median there to count
 PART = 1.0 / 3.0  # the share of the run's time span compared at each end
@@ -58,9 +58,9 @@ def latency_trend(items: pd.DataFrame, margin: float) -> Trend:
     late = warm[warm["timestamp_ms"] >= end - PART * span]
     early_medians, late_medians = _part_medians(early), _part_medians(late)
     both = early_medians.index.intersection(late_medians.index)
-    if both.size >= MIN_PAIRED:
-        return _trend(_one_sample((late_medians[both] - early_medians[both]).to_numpy()), "environments",
-                      int(both.size), margin)
+    if both.size >= MIN_PAIRED:  # each environment against itself: the paired interval over environments
+        paired = clustered.paired_ratio(dict(np.exp(late_medians[both])), dict(np.exp(early_medians[both])))
+        return _trend(paired, "environments", int(both.size), margin)
     environments = min(early_medians.size, late_medians.size)
     if environments >= 2:
         return _trend(_welch(late_medians.to_numpy(), early_medians.to_numpy()), "environments", environments,
@@ -145,25 +145,15 @@ def _bins(frame: pd.DataFrame, origin: float, width_ms: float) -> pd.Series:
     return ((frame["timestamp_ms"].astype(float) - origin) // width_ms).astype("int64")
 
 
-def _one_sample(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean, standard error and degrees of freedom of a one-sample t interval."""
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size)), float(values.size - 1)
+def _welch(late_logs: np.ndarray, early_logs: np.ndarray) -> clustered.Estimate:
+    """Late against early as two samples of log levels: the decision rule's Welch interval (``analysis.clustered``
+    works on the figures themselves, so the logs go back to ratios first)."""
+    return clustered.welch_ratio(clustered.Units(np.exp(late_logs)), clustered.Units(np.exp(early_logs)))
 
 
-def _welch(first: np.ndarray, second: np.ndarray) -> tuple[float, float, float]:
-    """Difference of means, its standard error and the Welch–Satterthwaite degrees of freedom."""
-    share_first, share_second = first.var(ddof=1) / first.size, second.var(ddof=1) / second.size
-    se = math.sqrt(share_first + share_second)
-    denominator = share_first ** 2 / (first.size - 1) + share_second ** 2 / (second.size - 1)
-    df = (share_first + share_second) ** 2 / denominator if denominator > 0 else float(first.size + second.size - 2)
-    return float(first.mean() - second.mean()), se, float(df)
-
-
-def _trend(estimate: tuple[float, float, float] | None, unit: str, n: int, margin: float) -> Trend:
-    """The ratio and its t interval from (log ratio, standard error, degrees of freedom)."""
-    if estimate is None:
+def _trend(estimate: clustered.Estimate | None, unit: str, n: int, margin: float) -> Trend:
+    """Late / early and its interval; ``warning`` when the whole interval lies above 1 + ``margin``."""
+    if estimate is None or estimate.ratio is None or estimate.ci95 is None:
         return {"ratio": None, "ci95": None, "unit": unit, "n": n, "warning": False}
-    log_ratio, se, df = estimate
-    half = float(sps.t.ppf(0.5 + CONFIDENCE / 2.0, df)) * se
-    low, high = math.exp(log_ratio - half), math.exp(log_ratio + half)
-    return {"ratio": math.exp(log_ratio), "ci95": [low, high], "unit": unit, "n": n, "warning": low > 1.0 + margin}
+    low, high = estimate.ci95
+    return {"ratio": estimate.ratio, "ci95": [low, high], "unit": unit, "n": n, "warning": low > 1.0 + margin}

@@ -1,25 +1,39 @@
-"""How long the comparison of 100,000 work items takes: from a local log source, and from parsed records alone.
+"""How long the comparison of a run's work items takes, and its peak memory: from parsed records alone, and from a
+local log source.
 
-1. From parsed records alone: join, statistics (percentiles, bootstrap CI, Mann–Whitney), cost, the report
-   directory (summary.json, report.md, invocations.csv, six PNG plots) — what every comparison pays after reading.
+1. From parsed records alone: join, statistics (one figure per execution environment, the comparisons of every
+   pair, stability, cost, verdict), then the report directory (summary.json, report.md, invocations.csv, the PNG
+   plots, index.html) — what every comparison pays after reading.
 2. From a local log source: a MiniStack of its own (free loopback port, temp dir, stopped by pid) holds the run's
-   log events laid out as MiniStack writes them (one stream per Lambda invocation: START, the EMF documents, END,
-   REPORT); the comparison reads them with FilterLogEvents in split windows, parses, joins and writes the report.
-Target (issue 7): ≤ 30 s for 100,000 work items from the local log source.
+   log events in one stream per execution environment; ``compare_run`` reads them with FilterLogEvents in split
+   windows, parses, joins and writes the report.
+Target (issue 14): 1,000,000 work items over 12 variants in ≤ 30 s from parsed records and ≤ 120 s from the local
+log source, peak memory ≤ 3 GB.
 
-Usage: python benchmarks/analysis.py [--items 100000] [--batch-size 10]
-The events are synthetic (analysis.synthetic: log-normal workload times, arm64 median 10 ms, x86_64 12 ms) so the
-figures measure analysis, not the functions; loading them into MiniStack is timed apart and not counted.
+Usage: python benchmarks/analysis.py [--items 1000000] [--variants 12] [--twins] [--environments 100]
+                                     [--source records|ministack|both]
+The variants are the first ``--variants`` of python3.12/python3.13 × 512/1024/2048 MB × arm64/x86_64 (with
+``--twins``, each cell's arm64 A/A twin too). The events are synthetic (analysis.synthetic: log-normal workload
+times, each environment's own factor) so the figures measure analysis, not the functions. Generating them, parsing
+them and loading them into MiniStack are timed apart and not counted. Each part runs in a fresh process, so its
+peak memory (``ru_maxrss``: the process's peak resident set, MiniStack's own process not included) is its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import multiprocessing
+import pickle
+import resource
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,33 +56,113 @@ from analysis import (
 )
 from handlers.contract import new_run_id
 from localcloud import ensure_venv
-from stack import StackOutputs
+from stack import StackOutputs, Variant, matrix
+
+RUNTIMES = ("python3.12", "python3.13")
+MEMORY_SIZES = (512, 1024, 2048)
+ARCHITECTURES = ("arm64", "x86_64")
+ARM64_MEDIAN_MS = 10.0
+X86_64_MEDIAN_MS = 12.0
+PUT_BATCH_BYTES = 900_000  # under PutLogEvents' 1,048,576-byte batch limit (26 bytes of overhead per event)
+PUT_BATCH_EVENTS = 10_000
 
 
-class Stopwatch:
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
+@dataclass
+class Part:
+    """One part's laps (seconds), the ones left out of its total, and its process's peak RSS."""
 
-    def lap(self, name: str, started: float) -> float:
+    laps: dict[str, float] = field(default_factory=dict)
+    skip: set[str] = field(default_factory=set)
+    peak_rss_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def timed(self, name: str, work: Callable[..., Any], *args: Any, counted: bool = True) -> Any:
+        started = time.perf_counter()
+        value = work(*args)
         self.laps[name] = time.perf_counter() - started
-        return time.perf_counter()
+        if not counted:
+            self.skip.add(name)
+        return value
+
+    def finish(self) -> Part:
+        self.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        return self
+
+    @property
+    def total(self) -> float:
+        return sum(seconds for name, seconds in self.laps.items() if name not in self.skip)
 
 
-def compare_records(run_id: str, events: list[LogEvent], outputs: StackOutputs, out: Path) -> Stopwatch:
-    """Parse in memory (timed apart), then the comparison from parsed records."""
-    watch = Stopwatch()
-    started = time.perf_counter()
-    parser = LineParser(run_id)
-    for event in events:
-        parser.feed(event.message, event.timestamp_ms)
-    started = watch.lap("parse lines", started)
-    data = from_records(run_id, parser.items, parser.reports, parser.counts)
-    started = watch.lap("join", started)
-    result = summarize(data, context(outputs))
-    started = watch.lap("statistics, cost, verdict", started)
-    write_report(result, out)
-    watch.lap("report directory (JSON, Markdown, CSV, 6 PNG)", started)
-    return watch
+def variants(count: int, twins: bool) -> list[Variant]:
+    """The first ``count`` variants of the benchmark's matrix (twins count as variants)."""
+    every = matrix(RUNTIMES, MEMORY_SIZES, ARCHITECTURES, "arm64" if twins else None)
+    if not 2 <= count <= len(every):
+        raise SystemExit(f"--variants must be 2 … {len(every)} for this matrix, not {count}")
+    return list(every[:count])
+
+
+def median_ms(variant: Variant) -> float:
+    """A plausible known truth: x86_64 slower, more memory (more CPU) faster, python3.13 a little faster; a twin
+    has its sibling's median."""
+    subject = variant.sibling
+    base: float = ARM64_MEDIAN_MS if subject.architecture == "arm64" else X86_64_MEDIAN_MS
+    runtime = 0.95 if subject.runtime == "python3.13" else 1.0
+    return float(base * runtime * (1024 / subject.memory_mb) ** 0.3)
+
+
+def spec(args: argparse.Namespace, run_id: str) -> SyntheticSpec:
+    chosen = variants(args.variants, args.twins)
+    return SyntheticSpec(run_id, args.items // len(chosen), median_ms={v: median_ms(v) for v in chosen},
+                         batch_size=args.batch_size, workloads=("sort", "noop"), report_style="ministack",
+                         host_machine={"arm64": "x86_64", "x86_64": "x86_64"}, environments=args.environments,
+                         environment_spread=args.environment_spread, rounds=args.rounds)
+
+
+def generate(synthetic: SyntheticSpec, work: Path) -> Part:
+    """Generate the run, store its events and the parsed records for the other parts (not counted)."""
+    part = Part()
+    run = part.timed("generate the synthetic events", synthetic_run, synthetic, counted=False)
+    groups = {run.log_groups[v.id]: v.id for v in run.variants}
+    part.notes.append(f"{len(run.events):,} log events, "
+                      f"{sum(len(envs) for envs in run.environments.values()):,} execution environments")
+
+    def parse() -> LineParser:
+        parser = LineParser(synthetic.run_id)
+        for event in run.events:
+            parser.feed(event.message, event.timestamp_ms, event.log_group, event.log_stream)
+        return parser
+
+    parser = part.timed("parse the log lines", parse, counted=False)
+    records = (parser.items, parser.reports, parser.counts, groups, parser.init_reports, parser.runtime_done,
+               parser.foreign_request_ids)
+    with (work / "run.pickle").open("wb") as file:
+        pickle.dump((run, records), file, protocol=pickle.HIGHEST_PROTOCOL)
+    return part.finish()
+
+
+def _load(work: Path) -> tuple[SyntheticRun, tuple[Any, ...]]:
+    with (work / "run.pickle").open("rb") as file:
+        loaded: tuple[SyntheticRun, tuple[Any, ...]] = pickle.load(file)
+    return loaded
+
+
+def from_parsed_records(run_id: str, work: Path) -> Part:
+    """Join, statistics and the report directory from parsed records."""
+    part = Part()
+    run, records = part.timed("load the parsed records (pickle)", _load, work, counted=False)
+    outputs = run.outputs("http://local")
+    del run
+    gc.collect()
+    items, reports, counts, groups, init_reports, runtime_done, foreign = records
+    data = part.timed("join", partial(from_records, log_groups=groups, init_reports=init_reports,
+                                      runtime_done=runtime_done, foreign_request_ids=foreign),
+                      run_id, items, reports, counts)
+    del items, reports, records
+    result = part.timed("statistics (summarize: environments, comparisons, stability, cost, verdict)",
+                        summarize, data, context(outputs))
+    part.timed("report directory (JSON, Markdown, CSV, PNG plots, index.html)",
+               write_report, result, work / "report-records")
+    return part.finish()
 
 
 def context(outputs: StackOutputs) -> Context:
@@ -77,82 +171,107 @@ def context(outputs: StackOutputs) -> Context:
 
 
 def load_into_ministack(logs: Any, events: list[LogEvent]) -> int:
-    """One stream per invocation, as MiniStack writes them; returns how many streams."""
+    """One stream per execution environment (as AWS files them), in PutLogEvents-sized batches; returns how many
+    streams."""
     streams: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    current: dict[str, str] = {}
     for event in events:
-        if event.message.startswith("START RequestId: "):
-            current[event.log_group] = event.message.split()[2]
-        streams[(event.log_group, current[event.log_group])].append(
-            {"timestamp": event.timestamp_ms, "message": event.message})
+        streams[(event.log_group, event.log_stream)].append({"timestamp": event.timestamp_ms, "message": event.message})
     for group in {group for group, _ in streams}:
         logs.create_log_group(logGroupName=group)
 
     def put(key: tuple[str, str]) -> None:
-        group, request_id = key
-        name = f"2026/11/25/[$LATEST]{request_id.replace('-', '')}"
-        logs.create_log_stream(logGroupName=group, logStreamName=name)
-        logs.put_log_events(logGroupName=group, logStreamName=name,
-                            logEvents=sorted(streams[key], key=lambda e: e["timestamp"]))
+        group, stream = key
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for event in sorted(streams[key], key=lambda e: e["timestamp"]):
+            if batch and (size + len(event["message"]) + 26 > PUT_BATCH_BYTES or len(batch) == PUT_BATCH_EVENTS):
+                logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
+                batch, size = [], 0
+            batch.append(event)
+            size += len(event["message"]) + 26
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(put, streams))
     return len(streams)
 
 
-def compare_from_ministack(run_id: str, run: SyntheticRun, work: Path) -> Stopwatch:
+def from_ministack(run_id: str, work: Path) -> Part:
     """``compare_run`` on the MiniStack's log events: the run has no manifest, so its window is given."""
+    part = Part()
+    run, _ = part.timed("load the generated events (pickle)", _load, work, counted=False)
     ministack = localcloud.start(ensure_venv(), work)
     try:
         outputs = run.outputs(ministack.endpoint_url)
         events = run.events
-        started = time.perf_counter()
-        streams = load_into_ministack(outputs.client("logs"), events)
-        print(f"  (loading {len(events):,} events in {streams:,} streams into MiniStack: "
-              f"{time.perf_counter() - started:.1f} s, not counted)")
         window = TimeWindow(min(e.timestamp_ms for e in events) - 60_000, max(e.timestamp_ms for e in events) + 60_000)
+        streams = part.timed("load the events into MiniStack", load_into_ministack, outputs.client("logs"), events,
+                             counted=False)
+        part.notes.append(f"{len(events):,} events in {streams:,} streams")
+        del run, events
+        gc.collect()
         started = time.perf_counter()
         comparison = compare_run(run_id, window=window, outputs=outputs, source="log-events",
                                  out_dir=work / "report-ministack")
         total = time.perf_counter() - started
-        watch = Stopwatch()
-        watch.laps[f"read {comparison.lines:,} log events (FilterLogEvents), parse and join"] = comparison.read_s
-        watch.laps["statistics, cost, verdict, report directory"] = total - comparison.read_s
+        part.laps[f"read {comparison.lines:,} log events (FilterLogEvents), parse and join"] = comparison.read_s
+        part.laps["statistics, report directory"] = total - comparison.read_s
         result = comparison.result
         assert sum(block["invocations"] for block in result.summary["variants"].values()) == len(result.items)
-        return watch
+        return part.finish()
     finally:
         localcloud.stop(ministack)
 
 
-def show(title: str, watch: Stopwatch, skip: tuple[str, ...] = ()) -> float:
-    counted = {name: seconds for name, seconds in watch.laps.items() if name not in skip}
-    total = sum(counted.values())
-    print(f"{title}: {total:.2f} s")
-    for name, seconds in watch.laps.items():
-        print(f"  {name:<58} {seconds:6.2f} s{'  (not counted)' if name in skip else ''}")
-    return total
+def in_fresh_process(work: Callable[..., Part], *args: Any) -> Part:
+    """Each part in its own process: its peak RSS is then its own, not the generator's."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(work, *args).result()
+
+
+def show(title: str, part: Part) -> None:
+    print(f"{title}: {part.total:.2f} s counted, peak RSS {part.peak_rss_mb:,.0f} MB")
+    for note in part.notes:
+        print(f"  ({note})")
+    for name, seconds in part.laps.items():
+        print(f"  {name:<76} {seconds:7.2f} s{'  (not counted)' if name in part.skip else ''}")
+
+
+def verdict(name: str, seconds: float, limit_s: float, peak_mb: float, limit_mb: float) -> str:
+    met = seconds <= limit_s and peak_mb <= limit_mb
+    return (f"target {name} ≤ {limit_s:g} s, ≤ {limit_mb / 1024:g} GB: {'met' if met else 'NOT met'} "
+            f"({seconds:.1f} s, {peak_mb / 1024:.2f} GB)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000, help="work items in all (half per variant)")
+    parser.add_argument("--items", type=int, default=1_000_000, help="work items in all (shared by the variants)")
+    parser.add_argument("--variants", type=int, default=12, help="how many variants of the matrix (see above)")
+    parser.add_argument("--twins", action="store_true", help="each cell's arm64 A/A twin is in the matrix too")
+    parser.add_argument("--environments", type=int, default=100, help="execution environments per variant")
+    parser.add_argument("--environment-spread", type=float, default=0.1, help="sd of the log environment effect")
+    parser.add_argument("--rounds", type=int, default=0, help="rounds (each with fresh environments); 0: none")
     parser.add_argument("--batch-size", type=int, default=10, help="work items per Lambda invocation")
+    parser.add_argument("--source", choices=("records", "ministack", "both"), default="both")
     args = parser.parse_args()
     run_id = new_run_id()
-    started = time.perf_counter()
-    run = synthetic_run(SyntheticSpec(run_id, args.items // 2, batch_size=args.batch_size,
-                                      workloads=("sort", "noop"), report_style="ministack",
-                                      host_machine={"arm64": "x86_64", "x86_64": "x86_64"}))
-    print(f"{args.items:,} work items, {len(run.events):,} log events "
-          f"(generated in {time.perf_counter() - started:.1f} s)")
+    synthetic = spec(args, run_id)
+    chosen = len(synthetic.median_ms)
     with tempfile.TemporaryDirectory(prefix="archbench-analysis-bench-") as tmp:
         work = Path(tmp)
-        records = compare_records(run_id, run.events, run.outputs("http://local"), work / "report-records")
-        show("1. from parsed records alone", records, skip=("parse lines",))
-        local = compare_from_ministack(run_id, run, work)
-        total = show("2. from a local log source (MiniStack)", local)
-    print(f"target ≤ 30 s from the local log source: {'met' if total <= 30 else 'NOT met'} ({total:.1f} s)")
+        show(f"0. generated {synthetic.items_per_variant * chosen:,} work items over {chosen} variants, "
+             f"{args.environments} environments each", in_fresh_process(generate, synthetic, work))
+        outcomes = []
+        if args.source in ("records", "both"):
+            records = in_fresh_process(from_parsed_records, run_id, work)
+            show("1. from parsed records alone", records)
+            outcomes.append(verdict("from parsed records", records.total, 30, records.peak_rss_mb, 3 * 1024))
+        if args.source in ("ministack", "both"):
+            local = in_fresh_process(from_ministack, run_id, work)
+            show("2. from a local log source (MiniStack)", local)
+            outcomes.append(verdict("from the local log source", local.total, 120, local.peak_rss_mb, 3 * 1024))
+    print("\n".join(outcomes))
     return 0
 
 

@@ -18,7 +18,8 @@ from loadgen.recycle import RecycleError
 from loadgen.rounds import ROUND_VAR, run_rounds
 from loadgen.stats import RunStats
 from stack import StackOutputs
-from tests.unit.loadgen.fake_api import VARIANTS, Recorder, outputs_dict, received_by_variant
+from tests.unit.loadgen.fake_api import VARIANTS, Recorder, received_by_variant
+from tests.unit.loadgen.test_cold import stubbed
 
 RUN_ID = "rounds-1"
 NOOP = (WorkloadShare("noop", 1.0, 0),)
@@ -66,14 +67,7 @@ class FakeLambda:
 
 def stack(base: str, lam: FakeLambda) -> StackOutputs:
     """The fake API's stack, whose Lambda client is ``lam``."""
-
-    class WithLambda(StackOutputs):
-        def client(self, service: str, **config: Any) -> Any:
-            assert service == "lambda"
-            return lam
-
-    data = StackOutputs.from_dict(outputs_dict(base))
-    return WithLambda(data.region, data.endpoint_url, data.api_url, data.functions)
+    return stubbed(base, lam)
 
 
 def rounds_load(outputs: StackOutputs | None, rounds: int, *, rate: float = 20.0, duration: float = 1.5,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sps
 
 from core import Unit
@@ -280,6 +281,10 @@ def _labels(raw: Any) -> tuple[np.ndarray, np.ndarray]:
         return np.isfinite(labels), labels
     if labels.dtype.kind in "US":
         return labels != labels.dtype.type(), labels
+    if pd.api.types.infer_dtype(labels, skipna=True) == "string":  # text and missing ones: no loop in Python
+        present = ~pd.isna(labels)
+        present[present] = labels[present] != ""
+        return present, np.where(present, labels, "").astype(str)
     present = np.fromiter((_is_label(label) for label in labels), dtype=bool, count=labels.size)
     return present, np.where(present, labels, "").astype(str)
 

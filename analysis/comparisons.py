@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis import clustered
 from analysis.decision import Decision, decide
+from analysis.grouping import Split
 from core import ComparisonKind, ComparisonRow
 from stack import Variant
 
@@ -81,10 +82,14 @@ def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invoc
     warm = ok[~ok["cold"]]
     rounds = has_rounds(warm)
     init = invocations.dropna(subset=["init_used_ms"])
+    warm_of = Split(warm, ["variant", "workload"])
+    items_of = Split(items, ["variant", "workload"])
+    init_of = Split(init, "variant")
+    workloads = sorted(set(items["workload"]))
     rows: list[ComparisonRow] = []
     for pair in pairs(variants.values()):
-        for workload in sorted(set(items["workload"])):
-            sides = [_of(warm, side, workload) for side in (pair.baseline, pair.candidate)]
+        for workload in workloads:
+            sides = [warm_of[side, workload] for side in (pair.baseline, pair.candidate)]
             quantum = clustered.quantum(pd.concat([side["workload_ms"] for side in sides]))
             for metric, statistic in WARM_METRICS.items():
                 estimate = (_per_round(sides, statistic) if rounds and statistic == "median"
@@ -94,11 +99,11 @@ def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invoc
                 same_cpu = [_largest_cpu_group(side) for side in sides]
                 rows.append(_row(pair, workload, SAME_CPU_METRIC,
                                  _per_environment(same_cpu, "workload_ms", "median"), rule, quantum))
-            costs = [_of(items, side, workload).assign(cost_per_million=lambda f: f["cost_usd"] * 1e6)
+            costs = [items_of[side, workload].assign(cost_per_million=lambda f: f["cost_usd"] * 1e6)
                      for side in (pair.baseline, pair.candidate)]
             rows.append(_row(pair, workload, "cost_per_million_usd",
                              _per_environment(costs, "cost_per_million", "mean"), rule, None))
-        base_init, cand_init = (clustered.units(_of(init, side)["init_used_ms"])
+        base_init, cand_init = (clustered.units(init_of[side]["init_used_ms"])
                                 for side in (pair.baseline, pair.candidate))
         rows.append(_row(pair, None, "init_duration_ms",
                          clustered.welch_ratio(base_init, cand_init, unit="cold starts"), rule,
@@ -129,13 +134,6 @@ def _row(pair: Pair, workload: str | None, metric: str, estimate: clustered.Esti
             "spread_baseline": estimate.spread_baseline, "spread_candidate": estimate.spread_candidate,
             "mde": estimate.mde, "descriptive": metric in TAIL_OR_COST and smaller_side < clustered.DESCRIPTIVE_BELOW,
             "verdict": decision.verdict, "reason": decision.reason}
-
-
-def _of(frame: pd.DataFrame, variant: str, workload: str | None = None) -> pd.DataFrame:
-    mask = frame["variant"] == variant
-    if workload is not None:
-        mask &= frame["workload"] == workload
-    return frame.loc[mask]
 
 
 def _cpu_models(frame: pd.DataFrame) -> int:

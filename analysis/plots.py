@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.grouping import Split
 from core import COLOURS, Interval, Summary, VariantSummary
 
 DPI = 110
@@ -70,9 +71,10 @@ def _latency_cdf(warm: pd.DataFrame, summary: Summary, title: str) -> Figure:
     figure, axes = _figure()
     style = _style_index(summary)
     workloads = sorted(set(warm["workload"]))
+    of = Split(warm, ["variant", "workload"])
     for vid, block in summary["variants"].items():
         for workload in workloads:
-            mine = warm[(warm["variant"] == vid) & (warm["workload"] == workload)]
+            mine = of[vid, workload]
             values = np.sort(mine["workload_ms"].dropna().to_numpy(float))
             if values.size:
                 label = vid if len(workloads) == 1 else f"{vid} {workload}"
@@ -94,8 +96,9 @@ def _latency_over_time(ok: pd.DataFrame, summary: Summary, title: str) -> Figure
     style = _style_index(summary)
     if len(ok):
         start = ok["timestamp_ms"].min()
+        of = Split(ok, "variant")
         for vid, block in summary["variants"].items():
-            mine = ok[ok["variant"] == vid]
+            mine = of[vid]
             marker = MARKERS[style[vid] % len(MARKERS)]
             # Line markers, not scatter: one path for 100,000 points draws in a fraction of the time.
             axes.plot((mine["timestamp_ms"] - start) / 1000.0, mine["workload_ms"], linestyle="none",

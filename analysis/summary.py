@@ -24,6 +24,7 @@ from analysis import cost as costs
 from analysis.comparisons import Rule, compare_variants, has_rounds
 from analysis.dataset import RunData
 from analysis.decision import DEFAULT_MARGIN
+from analysis.grouping import Split
 from analysis.parse import SUCCESS
 from analysis.recommend import recommend
 from analysis.stability import stability
@@ -103,11 +104,10 @@ def summarize(data: RunData, context: Context) -> Result:
         billed_duration_used_ms=data.items["request_id"].map(per_request["billed_duration_used_ms"]))
     seen = set(items["variant"]) | set(invocations["variant"])
     variant_ids = [*configured, *sorted(seen - set(configured))]
-    variants = {
-        vid: _variant(vid, context, items[items["variant"] == vid], invocations[invocations["variant"] == vid],
-                      data.init_reports[data.init_reports["variant"] == vid])
-        for vid in variant_ids
-    }
+    items_of, invocations_of, init_reports_of = (Split(frame, "variant")
+                                                 for frame in (items, invocations, data.init_reports))
+    variants = {vid: _variant(vid, context, items_of[vid], invocations_of[vid], init_reports_of[vid])
+                for vid in variant_ids}
     matrix = {vid: fn.variant for vid, fn in configured.items()}
     local = is_local_emulation(items, outputs)
     comparisons = compare_variants(matrix, items, invocations, Rule(context.margin, local))
@@ -132,8 +132,7 @@ def summarize(data: RunData, context: Context) -> Result:
         "window": context.window,
         "interrupted": context.manifest.interrupted if context.manifest else None,
         "variants": variants,
-        "workloads": {name: {vid: _workload_variant(group[group["variant"] == vid]) for vid in variant_ids}
-                      for name, group in items.groupby("workload", sort=True)},
+        "workloads": _workloads(items, variant_ids),
         "comparisons": comparisons,
         "method": method(comparisons, variants, rounds=has_rounds(items), margin=context.margin),
         "memory_curve": memory_curve(matrix.values()),
@@ -298,6 +297,15 @@ def _all_seen(values: pd.Series) -> str | None:
 def _most_common(values: pd.Series) -> str | None:
     seen = Counter(str(value) for value in values.dropna())
     return seen.most_common(1)[0][0] if seen else None
+
+
+def _workloads(items: pd.DataFrame, variant_ids: list[str]) -> dict[str, dict[str, WorkloadVariant]]:
+    """Per workload (sorted), every variant's block."""
+    blocks = {}
+    for name, group in items.groupby("workload", sort=True):
+        of_variant = Split(group, "variant")
+        blocks[str(name)] = {vid: _workload_variant(of_variant[vid]) for vid in variant_ids}
+    return blocks
 
 
 def _workload_variant(mine: pd.DataFrame) -> WorkloadVariant:

@@ -17,9 +17,11 @@ from core import Choice, ComparisonRow, Findings, Method, VariantSummary, Worklo
 WINNERS = ("candidate_better", "baseline_better")
 UNMEASURED = "; the noise floor is unmeasured, so the verdicts of those cells are flagged"
 WIDER = "; the noise floor is wider than the method assumes, so the verdicts of those cells are flagged"
+UNRESOLVED = ("; identical functions could not be shown equivalent within the margin, so the verdicts of those cells "
+              "are flagged")
 CONTROL_TAILS = {"equivalent": "; the noise floor holds", "too_few_units": UNMEASURED, "insufficient_data": UNMEASURED,
-                 "inconclusive": WIDER, "below_resolution": WIDER, "candidate_better": WIDER, "baseline_better": WIDER,
-                 "local_emulation": WIDER}
+                 "inconclusive": UNRESOLVED, "below_resolution": WIDER, "candidate_better": WIDER,
+                 "baseline_better": WIDER, "local_emulation": WIDER}
 
 
 class Labels:
@@ -90,17 +92,28 @@ def cost_winner_clause(row: ComparisonRow, workloads: Mapping[str, Mapping[str, 
 
 def grouped_clauses(what: str, rows: list[ComparisonRow], label: Labels,
                     tails: Mapping[str, str] | None = None) -> list[str]:
-    """Rows that name no winner, one clause per reason: "warm latency — equivalent within ±2 %: sort (ratio 1.00,
-    95 % CI 0.99–1.01, 30 / 30 environments)". The figures are given while a clause names at most two places."""
+    """Rows that name no winner, one clause per outcome: "warm latency — equivalent within ±2 %: sort (ratio 1.00,
+    95 % CI 0.99–1.01, 30 / 30 environments)". Where the reasons differ within an outcome (inconclusive, each with
+    its own detectable effect) each place says its own; the figures are given while a clause names at most two."""
     groups: dict[str, list[ComparisonRow]] = {}
     for row in rows:
-        groups.setdefault(row["reason"], []).append(row)
+        groups.setdefault(row["verdict"], []).append(row)
     out = []
-    for reason, members in groups.items():
+    for outcome, members in groups.items():
+        reasons = list(dict.fromkeys(row["reason"] for row in members))
+        head = reasons[0] if len(reasons) == 1 else outcome.replace("_", " ")
         with_figures = len(members) <= 2
-        places = ", ".join(label.place(row) + (f" ({figures(row)})" if with_figures else "") for row in members)
-        out.append(f"{what} — {reason}: {places}{(tails or {}).get(members[0]['verdict'], '')}")
+        places = ", ".join(label.place(row) + _details(row, head, with_figures) for row in members)
+        out.append(f"{what} — {head}: {places}{(tails or {}).get(outcome, '')}")
     return out
+
+
+def _details(row: ComparisonRow, head: str, with_figures: bool) -> str:
+    """" (this run could detect about ±6 %; ratio 1.03, …)": what this row adds to its clause's head."""
+    parts = [row["reason"].removeprefix(head).lstrip(" —")] if row["reason"] != head else []
+    if with_figures:
+        parts.append(figures(row))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def choice_text(strategy: str, choice: Choice) -> str:

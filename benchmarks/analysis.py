@@ -133,27 +133,24 @@ def generate(synthetic: SyntheticSpec, work: Path) -> Part:
         return parser
 
     parser = part.timed("parse the log lines", parse, counted=False)
-    records = (parser.items, parser.reports, parser.counts, groups, parser.init_reports, parser.runtime_done,
-               parser.foreign_request_ids)
-    with (work / "run.pickle").open("wb") as file:
-        pickle.dump((run, records), file, protocol=pickle.HIGHEST_PROTOCOL)
+    records = (run.outputs("http://local"), parser.items, parser.reports, parser.counts, groups, parser.init_reports,
+               parser.runtime_done, parser.foreign_request_ids)
+    for name, value in (("run.pickle", run), ("records.pickle", records)):
+        with (work / name).open("wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
     return part.finish()
 
 
-def _load(work: Path) -> tuple[SyntheticRun, tuple[Any, ...]]:
-    with (work / "run.pickle").open("rb") as file:
-        loaded: tuple[SyntheticRun, tuple[Any, ...]] = pickle.load(file)
-    return loaded
+def _load(path: Path) -> Any:
+    with path.open("rb") as file:
+        return pickle.load(file)
 
 
 def from_parsed_records(run_id: str, work: Path) -> Part:
     """Join, statistics and the report directory from parsed records."""
     part = Part()
-    run, records = part.timed("load the parsed records (pickle)", _load, work, counted=False)
-    outputs = run.outputs("http://local")
-    del run
-    gc.collect()
-    items, reports, counts, groups, init_reports, runtime_done, foreign = records
+    records = part.timed("load the parsed records (pickle)", _load, work / "records.pickle", counted=False)
+    outputs, items, reports, counts, groups, init_reports, runtime_done, foreign = records
     data = part.timed("join", partial(from_records, log_groups=groups, init_reports=init_reports,
                                       runtime_done=runtime_done, foreign_request_ids=foreign),
                       run_id, items, reports, counts)
@@ -200,7 +197,7 @@ def load_into_ministack(logs: Any, events: list[LogEvent]) -> int:
 def from_ministack(run_id: str, work: Path) -> Part:
     """``compare_run`` on the MiniStack's log events: the run has no manifest, so its window is given."""
     part = Part()
-    run, _ = part.timed("load the generated events (pickle)", _load, work, counted=False)
+    run: SyntheticRun = part.timed("load the generated events (pickle)", _load, work / "run.pickle", counted=False)
     ministack = localcloud.start(ensure_venv(), work)
     try:
         outputs = run.outputs(ministack.endpoint_url)

@@ -258,22 +258,42 @@ def _variant(vid: str, context: Context, items: pd.DataFrame, all_invocations: p
 
 
 def _headline(warm: pd.DataFrame, items: pd.DataFrame, cost_per_million: float | None) -> Headline:
-    """Over environments, like the comparisons: the geometric mean of the environments' median and p99 warm
-    WorkloadMs, and of their mean cost per work item (scaled to the variant's cost per million, which also bills
-    the invocations without a work item), each with its one-sample t interval."""
-    def over_environments(frame: pd.DataFrame, column: str, statistic: str) -> Interval:
-        value, ci = clustered.geometric_interval(
-            clustered.per_environment(frame[column], frame["environment"], statistic))
-        return {"value": value, "ci95": list(ci) if ci else None}
-
-    cost = over_environments(items, "cost_usd", "mean")
+    """Over environments, like the comparisons. Speed: per workload the geometric mean of the environments' median
+    (p99) warm WorkloadMs, then weighted by the run's workload mix — an environment's own median would depend on
+    which workloads it happened to serve. Cost: the geometric mean of the environments' mean cost per work item,
+    scaled to the variant's cost per million (which also bills the invocations without a work item)."""
+    cost = _over_environments(items, "cost_usd", "mean")
     if cost_per_million is not None and cost["value"]:
         scale = cost_per_million / cost["value"]
         cost = {"value": cost_per_million, "ci95": [bound * scale for bound in cost["ci95"]] if cost["ci95"] else None}
     else:
         cost = {"value": cost_per_million, "ci95": None}
-    return {"median_ms": over_environments(warm, "workload_ms", "median"),
-            "p99_ms": over_environments(warm, "workload_ms", "p99"), "cost_per_million_usd": cost}
+    return {"median_ms": _mix_weighted(warm, "median"), "p99_ms": _mix_weighted(warm, "p99"),
+            "cost_per_million_usd": cost}
+
+
+def _over_environments(frame: pd.DataFrame, column: str, statistic: str) -> Interval:
+    value, ci = clustered.geometric_interval(clustered.per_environment(frame[column], frame["environment"], statistic))
+    return {"value": value, "ci95": list(ci) if ci else None}
+
+
+def _mix_weighted(warm: pd.DataFrame, statistic: str) -> Interval:
+    """Σ share × per-workload figure; the interval adds the bounds the same way (conservative: as if the workloads'
+    errors were perfectly correlated). No interval when a workload has none."""
+    if warm.empty:
+        return {"value": None, "ci95": None}
+    shares = warm["workload"].value_counts(normalize=True)
+    figures = [(float(share), _over_environments(warm[warm["workload"] == name], "workload_ms", statistic))
+               for name, share in shares.items()]
+    values = [(share, block["value"]) for share, block in figures if block["value"] is not None]
+    if len(values) < len(figures):
+        return {"value": None, "ci95": None}
+    value = sum(share * figure for share, figure in values)
+    bounds = [(share, block["ci95"]) for share, block in figures if block["ci95"] is not None]
+    if len(bounds) < len(figures):
+        return {"value": value, "ci95": None}
+    return {"value": value, "ci95": [sum(share * ci[0] for share, ci in bounds),
+                                     sum(share * ci[1] for share, ci in bounds)]}
 
 
 def _cold_starts(items: pd.DataFrame) -> int:

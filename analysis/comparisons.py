@@ -31,6 +31,7 @@ from stack import Variant
 # metric → the per-environment statistic of the warm items' WorkloadMs (the cost and init rows are built apart)
 WARM_METRICS = {"warm_workload_ms": "median", "warm_p90_ms": "p90", "warm_p99_ms": "p99"}
 SAME_CPU_METRIC = "warm_workload_ms_largest_cpu"  # the architecture row again, within each side's commonest CPU
+USED_COLUMNS = ("variant", "workload", "environment", "round", "cpu_model", "error", "cold", "workload_ms", "cost_usd")
 TAIL_OR_COST = {"warm_p90_ms", "warm_p99_ms", "cost_per_million_usd"}  # descriptive below DESCRIPTIVE_BELOW units
 
 
@@ -78,6 +79,7 @@ def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invoc
                      rule: Rule) -> list[ComparisonRow]:
     """Per pair: per workload the warm WorkloadMs (median, p90, p99 per environment) and the cost per work item,
     the median within the commonest CPU model where a side ran on several, then the init durations."""
+    items = items[[column for column in USED_COLUMNS if column in items]]  # the rest would be copied by every split
     ok = items[~items["error"]]
     warm = ok[~ok["cold"]]
     rounds = has_rounds(warm)
@@ -85,7 +87,7 @@ def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invoc
     warm_of = Split(warm, ["variant", "workload"])
     items_of = Split(items, ["variant", "workload"])
     init_of = Split(init, "variant")
-    workloads = sorted(set(items["workload"]))
+    workloads = sorted(set(items["workload"].unique()))
     rows: list[ComparisonRow] = []
     for pair in pairs(variants.values()):
         for workload in workloads:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+_NONE = np.array([], dtype=np.intp)
 
 
 class Split:
@@ -16,8 +19,12 @@ class Split:
     and with their index, as a mask would select them; a key absent from the frame gives its empty frame."""
 
     def __init__(self, frame: pd.DataFrame, keys: str | list[str]) -> None:
-        self._empty = frame.iloc[:0]
-        self._groups: dict[Any, pd.DataFrame] = dict(iter(frame.groupby(keys, sort=False)))
+        self._frame = frame
+        self._positions: dict[Any, np.ndarray] = frame.groupby(keys, sort=False).indices
+        self._taken: dict[Any, pd.DataFrame] = {}
 
     def __getitem__(self, key: Any) -> pd.DataFrame:
-        return self._groups.get(key, self._empty)
+        """Taken on first use: only the keys asked for are copied."""
+        if key not in self._taken:
+            self._taken[key] = self._frame.iloc[self._positions.get(key, _NONE)]
+        return self._taken[key]

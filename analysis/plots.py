@@ -70,7 +70,7 @@ def _style_index(summary: Summary) -> dict[str, int]:
 def _latency_cdf(warm: pd.DataFrame, summary: Summary, title: str) -> Figure:
     figure, axes = _figure()
     style = _style_index(summary)
-    workloads = sorted(set(warm["workload"]))
+    workloads = sorted(set(warm["workload"].unique()))
     of = Split(warm, ["variant", "workload"])
     for vid, block in summary["variants"].items():
         for workload in workloads:

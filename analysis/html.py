@@ -57,6 +57,9 @@ CAPTIONS = {
 UNIT_MEANING = {"environments": "one figure per execution environment (one Lambda process)",
                 "rounds": "one figure per round, paired across the variants",
                 "cold starts": "one figure per cold start"}
+INTERVALS = {"environments": "Welch t interval of the ratio on the log scale",
+             "rounds": "paired t interval of the per-round log differences (R − 1 degrees of freedom)",
+             "cold starts": "Welch t interval of the ratio on the log scale"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _method_section(method: Method) -> str:
     rows = [
         ("Equivalence margin", f"{margin}: a ratio whose 95 % interval lies inside it is “equivalent”; a winner "
                                f"needs the whole interval outside it."),
-        ("Unit of analysis", f"{unit}: {UNIT_MEANING[unit]}; Welch t interval of the ratio on the log scale."),
+        ("Unit of analysis", f"{unit}: {UNIT_MEANING[unit]}; {INTERVALS[unit]}."),
         ("Units for a winner", f"at least {method['min_units']} {unit} a side; an environment counts with at least "
                                f"{method['min_items_per_environment']} warm work items."),
         ("Tails and cost", f"indicative only below {method['descriptive_below']} {unit} a side."),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.csvfile import write_csv
 from analysis.html import Plot, html_page
 from analysis.plots import write_plots
 from analysis.render import markdown, to_json
@@ -27,7 +28,7 @@ def write_report(result: Result, out_dir: Path | None = None, plots: bool = True
     directory = out_dir or reports_dir() / result.summary["run_id"]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "summary.json").write_text(to_json(result.summary) + "\n")
-    result.items[CSV_COLUMNS].to_csv(directory / "invocations.csv", index=False)
+    write_csv(result.items[CSV_COLUMNS], directory / "invocations.csv")
     names = write_plots(directory, result.summary, result.items, result.invocations) if plots else []
     (directory / "report.md").write_text(markdown(result.summary, names))
     embedded = [Plot(name, (directory / name).read_bytes()) for name in names]

@@ -217,7 +217,7 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
                 env = envs.get(call.environment) or _new_environment(spec, trial, env_rng)
                 envs[call.environment] = replace(env, invocations=env.invocations + 1)
                 request_id = str(uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | call.index))
-                init = spec.init_ms[arch] * float(rng.uniform(0.9, 1.1)) if call.cold else None
+                init = round(spec.init_ms[arch] * float(rng.uniform(0.9, 1.1)), 3) if call.cold else None
                 stamp = spec.start_ms + int(call.first * gap_ms)
                 events.append(LogEvent(group, stamp, f"START RequestId: {request_id} Version: $LATEST",
                                        env.log_stream))
@@ -233,8 +233,9 @@ def synthetic_run(spec: SyntheticSpec) -> SyntheticRun:
                 for seq in range(call.first, call.end):
                     failed = spec.error_every > 0 and seq % spec.error_every == spec.error_every - 1
                     cold_item = call.cold and seq == call.first  # the handler marks a cold invocation's first item
-                    workload_ms = float(times[seq]) * env.effect * (spec.cold_factor if cold_item else 1.0)
-                    handler_ms = workload_ms + 0.4
+                    # Rounded as the handler rounds what it emits (handlers/processing.py).
+                    workload_ms = round(float(times[seq]) * env.effect * (spec.cold_factor if cold_item else 1.0), 4)
+                    handler_ms = round(workload_ms + 0.4, 4)
                     handler_total += handler_ms
                     metrics = {c.M_HANDLER_MS: handler_ms, c.M_PEAK_RSS_MB: 60.0 + seq % 7,
                                c.M_QUEUE_LAG_MS: 15.0 + seq % 11, c.M_COLD_START: float(cold_item),

@@ -273,10 +273,11 @@ def _valid_items(values: Any, environments: Any) -> tuple[np.ndarray, np.ndarray
 def _labels(raw: Any) -> tuple[np.ndarray, np.ndarray]:
     """Which labels are present, and the labels in a sortable array (strings, when they came as Python objects).
 
-    A label is a non-empty string or a finite number; None, "", NaN and pandas' NA are none."""
+    A label is a non-empty string, a finite float or a non-negative integer (integers are codes, pandas' factorize
+    gives −1 for a missing label); None, "", NaN and pandas' NA are none."""
     labels = np.asarray(raw).ravel()
     if labels.dtype.kind in "iu":
-        return np.ones(labels.size, dtype=bool), labels
+        return labels >= 0, labels
     if labels.dtype.kind == "f":
         return np.isfinite(labels), labels
     if labels.dtype.kind in "US":

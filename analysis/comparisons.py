@@ -31,7 +31,8 @@ from stack import Variant
 # metric → the per-environment statistic of the warm items' WorkloadMs (the cost and init rows are built apart)
 WARM_METRICS = {"warm_workload_ms": "median", "warm_p90_ms": "p90", "warm_p99_ms": "p99"}
 SAME_CPU_METRIC = "warm_workload_ms_largest_cpu"  # the architecture row again, within each side's commonest CPU
-USED_COLUMNS = ("variant", "workload", "environment", "round", "cpu_model", "error", "cold", "workload_ms", "cost_usd")
+USED_COLUMNS = ("variant", "workload", "environment", "environment_code", "round", "cpu_model", "error", "cold",
+                "workload_ms", "cost_usd")
 TAIL_OR_COST = {"warm_p90_ms", "warm_p99_ms", "cost_per_million_usd"}  # descriptive below DESCRIPTIVE_BELOW units
 
 
@@ -88,23 +89,28 @@ def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invoc
     items_of = Split(items, ["variant", "workload"])
     init_of = Split(init, "variant")
     workloads = sorted(set(items["workload"].unique()))
+    warm_units = _UnitsOf(warm_of, "workload_ms")
+    cost_units = _UnitsOf(items_of, "cost_usd", scale=1e6)  # per million work items
     rows: list[ComparisonRow] = []
     for pair in pairs(variants.values()):
         for workload in workloads:
-            sides = [warm_of[side, workload] for side in (pair.baseline, pair.candidate)]
+            base_key, cand_key = (pair.baseline, workload), (pair.candidate, workload)
+            sides = [warm_of[base_key], warm_of[cand_key]]
             quantum = clustered.quantum(pd.concat([side["workload_ms"] for side in sides]))
             for metric, statistic in WARM_METRICS.items():
-                estimate = (_per_round(sides, statistic) if rounds and statistic == "median"
-                            else _per_environment(sides, "workload_ms", statistic))
+                if rounds and statistic == "median":
+                    estimate = _per_round(sides, statistic)
+                else:
+                    estimate = clustered.welch_ratio(warm_units(base_key, statistic), warm_units(cand_key, statistic))
                 rows.append(_row(pair, workload, metric, estimate, rule, quantum))
             if pair.kind == "architecture" and any(_cpu_models(side) > 1 for side in sides):
-                same_cpu = [_largest_cpu_group(side) for side in sides]
-                rows.append(_row(pair, workload, SAME_CPU_METRIC,
-                                 _per_environment(same_cpu, "workload_ms", "median"), rule, quantum))
-            costs = [items_of[side, workload].assign(cost_per_million=lambda f: f["cost_usd"] * 1e6)
-                     for side in (pair.baseline, pair.candidate)]
-            rows.append(_row(pair, workload, "cost_per_million_usd",
-                             _per_environment(costs, "cost_per_million", "mean"), rule, None))
+                base, cand = (_largest_cpu_group(side) for side in sides)
+                estimate = clustered.welch_ratio(
+                    clustered.per_environment(base["workload_ms"], base["environment_code"]),
+                    clustered.per_environment(cand["workload_ms"], cand["environment_code"]))
+                rows.append(_row(pair, workload, SAME_CPU_METRIC, estimate, rule, quantum))
+            estimate = clustered.welch_ratio(cost_units(base_key, "mean"), cost_units(cand_key, "mean"))
+            rows.append(_row(pair, workload, "cost_per_million_usd", estimate, rule, None))
         base_init, cand_init = (clustered.units(init_of[side]["init_used_ms"])
                                 for side in (pair.baseline, pair.candidate))
         rows.append(_row(pair, None, "init_duration_ms",
@@ -113,13 +119,24 @@ def compare_variants(variants: Mapping[str, Variant], items: pd.DataFrame, invoc
     return rows
 
 
-def _per_environment(sides: list[pd.DataFrame], column: str, statistic: str) -> clustered.Estimate:
-    base, cand = (clustered.per_environment(side[column], side["environment"], statistic) for side in sides)
-    return clustered.welch_ratio(base, cand)
+class _UnitsOf:
+    """One figure per environment of a split's rows, computed once per key and statistic: a variant takes part in
+    several pairs (architecture, memory, runtime, control)."""
+
+    def __init__(self, split: Split, column: str, scale: float = 1.0) -> None:
+        self._split, self._column, self._scale = split, column, scale
+        self._units: dict[tuple[object, str], clustered.Units] = {}
+
+    def __call__(self, key: object, statistic: str) -> clustered.Units:
+        if (key, statistic) not in self._units:
+            rows = self._split[key]
+            self._units[key, statistic] = clustered.per_environment(rows[self._column] * self._scale,
+                                                                    rows["environment_code"], statistic)
+        return self._units[key, statistic]
 
 
 def _per_round(sides: list[pd.DataFrame], statistic: str) -> clustered.Estimate:
-    base, cand = (clustered.per_round(side["workload_ms"], side["round"], side["environment"], statistic)
+    base, cand = (clustered.per_round(side["workload_ms"], side["round"], side["environment_code"], statistic)
                   for side in sides)
     return clustered.paired_ratio(base, cand)
 

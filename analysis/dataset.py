@@ -8,7 +8,9 @@ stream). Durations and cost are per invocation; workload times are per work item
 Each work item also names its **execution environment** (one Lambda process, the unit of analysis: its items share
 its host and its warm-up), in the text column ``environment``: the document's ``EnvironmentId``, else its
 ``LogStream`` property, else the log stream the event was filed in (one stream per environment on AWS), else ``""``
-(unknown: a document from before issue 14 read from a file without streams). ``cpu_model`` (text) and ``round``
+(unknown: a document from before issue 14 read from a file without streams), and as an integer in
+``environment_code`` (its index among the run's sorted labels, −1 for unknown: what the per-environment statistics
+group by, as hashing a million strings again for every comparison costs seconds). ``cpu_model`` (text) and ``round``
 (``Int64``, ``<NA>`` outside rounds) come from the document as the handler wrote them.
 
 REPORT lines carry no run id, and the window may hold other runs' invocations. A REPORT line is therefore sorted
@@ -90,6 +92,7 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
     for column in ("workload", "request_id"):
         item_frame[column] = item_frame[column].fillna("unknown" if column == "workload" else "")
     item_frame["environment"] = _environment(item_frame)
+    item_frame["environment_code"] = _codes(item_frame["environment"])
     item_frame["cold"] = item_frame["cold_start"].fillna(0).to_numpy() >= 0.5
     item_frame["error"] = item_frame["errors"].fillna(0).to_numpy() >= 0.5
     item_frame = item_frame.sort_values("timestamp_ms", kind="stable", ignore_index=True)
@@ -141,6 +144,13 @@ def _environment(items: pd.DataFrame) -> pd.Series:
         given = items[column].notna() & (items[column].astype(str) != "")
         names = names.mask(given, items[column])
     return names.astype(str)
+
+
+def _codes(names: pd.Series) -> np.ndarray:
+    """Each name's index among the sorted distinct names; −1 for ``""``."""
+    codes: np.ndarray = pd.factorize(names, sort=True)[0]
+    codes[(names == "").to_numpy()] = -1
+    return codes
 
 
 def _with_runtime_done(reports: pd.DataFrame, runtime_done: list[dict]) -> pd.DataFrame:

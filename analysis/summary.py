@@ -77,6 +77,12 @@ def is_local_emulation(items: pd.DataFrame, outputs: StackOutputs) -> bool:
     return False
 
 
+# What the per-variant and per-workload blocks read of a work item (its stability included).
+VARIANT_COLUMNS = ("variant", "workload", "environment", "environment_code", "round", "cpu_model", "error",
+                   "error_type", "cold", "workload_ms", "handler_ms", "peak_rss_mb", "queue_lag_ms", "cost_usd",
+                   "architecture", "runtime", "host_machine", "request_id", "timestamp_ms", "seq")
+
+
 @dataclass(frozen=True)
 class Result:
     summary: Summary
@@ -104,8 +110,9 @@ def summarize(data: RunData, context: Context) -> Result:
         billed_duration_used_ms=data.items["request_id"].map(per_request["billed_duration_used_ms"]))
     seen = set(items["variant"].unique()) | set(invocations["variant"].unique())
     variant_ids = [*configured, *sorted(seen - set(configured))]
+    narrow = items[[column for column in VARIANT_COLUMNS if column in items]]  # the rest: copied by every split
     items_of, invocations_of, init_reports_of = (Split(frame, "variant")
-                                                 for frame in (items, invocations, data.init_reports))
+                                                 for frame in (narrow, invocations, data.init_reports))
     variants = {vid: _variant(vid, context, items_of[vid], invocations_of[vid], init_reports_of[vid])
                 for vid in variant_ids}
     matrix = {vid: fn.variant for vid, fn in configured.items()}
@@ -132,7 +139,7 @@ def summarize(data: RunData, context: Context) -> Result:
         "window": context.window,
         "interrupted": context.manifest.interrupted if context.manifest else None,
         "variants": variants,
-        "workloads": _workloads(items, variant_ids),
+        "workloads": _workloads(narrow, variant_ids),
         "comparisons": comparisons,
         "method": method(comparisons, variants, rounds=has_rounds(items), margin=context.margin),
         "memory_curve": memory_curve(matrix.values()),
@@ -184,7 +191,7 @@ def _environments(warm: pd.DataFrame) -> Environments:
     spread = None
     if not known.empty:
         commonest = known[known["workload"] == known["workload"].mode().iloc[0]]
-        medians = clustered.per_environment(commonest["workload_ms"], commonest["environment"]).values
+        medians = clustered.per_environment(commonest["workload_ms"], commonest["environment_code"]).values
         spread = float(np.std(np.log(medians), ddof=1)) if medians.size > 1 else None
     cpu = known.drop_duplicates("environment")["cpu_model"].fillna("unknown").value_counts()
     kept = int((sizes >= clustered.MIN_ITEMS).sum())
@@ -273,7 +280,8 @@ def _headline(warm: pd.DataFrame, items: pd.DataFrame, cost_per_million: float |
 
 
 def _over_environments(frame: pd.DataFrame, column: str, statistic: str) -> Interval:
-    value, ci = clustered.geometric_interval(clustered.per_environment(frame[column], frame["environment"], statistic))
+    units = clustered.per_environment(frame[column], frame["environment_code"], statistic)
+    value, ci = clustered.geometric_interval(units)
     return {"value": value, "ci95": list(ci) if ci else None}
 
 
@@ -282,8 +290,9 @@ def _mix_weighted(warm: pd.DataFrame, statistic: str) -> Interval:
     errors were perfectly correlated). No interval when a workload has none."""
     if warm.empty:
         return {"value": None, "ci95": None}
+    of_workload = Split(warm, "workload")
     shares = warm["workload"].value_counts(normalize=True)
-    figures = [(float(share), _over_environments(warm[warm["workload"] == name], "workload_ms", statistic))
+    figures = [(float(share), _over_environments(of_workload[name], "workload_ms", statistic))
                for name, share in shares.items()]
     values = [(share, block["value"]) for share, block in figures if block["value"] is not None]
     if len(values) < len(figures):

@@ -24,11 +24,14 @@ DPI = 110
 STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 OTHER_COLOUR = "grey"
+PLOTTED_COLUMNS = ("variant", "workload", "workload_ms", "timestamp_ms", "cold", "error")
+CDF_POINTS = 2_000  # a CDF line's steps: finer than the plot's pixels, however many items it has
 
 
 def write_plots(out_dir: Path, summary: Summary, items: pd.DataFrame,
                 invocations: pd.DataFrame) -> list[str]:
     """Draw every plot into ``out_dir``; returns the file names."""
+    items = items[list(PLOTTED_COLUMNS)]  # the rest would be copied by every selection
     ok = items[~items["error"]]
     title = f"run {summary['run_id']}" + (" — local emulation (host CPU)" if summary["local_emulation"] else "")
     drawn = {
@@ -75,10 +78,10 @@ def _latency_cdf(warm: pd.DataFrame, summary: Summary, title: str) -> Figure:
     for vid, block in summary["variants"].items():
         for workload in workloads:
             mine = of[vid, workload]
-            values = np.sort(mine["workload_ms"].dropna().to_numpy(float))
+            values = mine["workload_ms"].dropna().to_numpy(float)
             if values.size:
                 label = vid if len(workloads) == 1 else f"{vid} {workload}"
-                axes.step(values, np.arange(1, values.size + 1) / values.size, where="post", color=_colour(block),
+                axes.step(*_cdf_steps(values), where="post", color=_colour(block),
                           linestyle=STYLES[style[vid] % len(STYLES)], label=label)
     if axes.lines:
         axes.set_xscale("log")
@@ -89,6 +92,16 @@ def _latency_cdf(warm: pd.DataFrame, summary: Summary, title: str) -> Figure:
              title=f"Warm workload time CDF\n{title}")
     axes.grid(alpha=0.3)
     return figure
+
+
+def _cdf_steps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CDF's steps (value, fraction ≤ value); above ``CDF_POINTS`` items, the steps at that many
+    evenly spaced ranks, the smallest and the largest item included."""
+    ordered = np.sort(values)
+    ranks = np.arange(1, ordered.size + 1)
+    if ordered.size > CDF_POINTS:
+        ranks = np.unique(np.linspace(1, ordered.size, CDF_POINTS).round().astype(np.int64))
+    return ordered[ranks - 1], ranks / ordered.size
 
 
 def _latency_over_time(ok: pd.DataFrame, summary: Summary, title: str) -> Figure:

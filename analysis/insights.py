@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,10 +69,14 @@ class InsightsSource:
         self._sleep = sleep
         self._progress = progress or (lambda message: None)
         self.queries = 0  # how many queries were started (splits and retries included)
+        self.lines = 0  # events yielded so far
         self._quota_waits = 0
 
     def fetch(self, window: TimeWindow) -> list[LogEvent]:
-        events: list[LogEvent] = []
+        return list(self.stream(window))
+
+    def stream(self, window: TimeWindow) -> Iterator[LogEvent]:
+        """The events query by query, as each completes."""
         pending: deque[tuple[TimeWindow, int]] = deque([(window, 1)])
         running: dict[str, _Running] = {}
         delay = self._poll_s
@@ -87,11 +91,12 @@ class InsightsSource:
                     continue
                 job = running.pop(query_id)
                 finished += 1
-                self._finish(job, status, response, pending, events)
+                events = self._finish(job, status, response, pending)
+                self.lines += len(events)
+                yield from events
             delay = self._poll_s if finished else min(delay * 1.5, self._max_poll_s)
-            self._progress(f"Logs Insights: {len(events):,} lines, {len(running)} queries running, "
+            self._progress(f"Logs Insights: {self.lines:,} lines, {len(running)} queries running, "
                            f"{len(pending)} waiting")
-        return events
 
     def _start_pending(self, pending: deque[tuple[TimeWindow, int]], running: dict[str, _Running]) -> None:
         while pending and len(running) < self._max_concurrent:
@@ -117,7 +122,8 @@ class InsightsSource:
             running[response["queryId"]] = _Running(window, attempt)
 
     def _finish(self, job: _Running, status: str, response: dict[str, Any],
-                pending: deque[tuple[TimeWindow, int]], events: list[LogEvent]) -> None:
+                pending: deque[tuple[TimeWindow, int]]) -> list[LogEvent]:
+        """A finished query's events; none when its window is queued again (split or retried)."""
         window = job.window
         if status == "Complete":
             rows = response.get("results", [])
@@ -127,16 +133,16 @@ class InsightsSource:
                     raise AnalysisError(f"more than {ROW_CAP:,} log lines in one millisecond "
                                         f"({window.describe()}): Logs Insights cannot return them all")
                 pending.extend((half, 1) for half in window.split())
-                return
-            events.extend(_row_event(row) for row in rows)
-            return
+                return []
+            return [_row_event(row) for row in rows]
         if status == "Timeout" and window.can_split:
             pending.extend((half, 1) for half in window.split())
-            return
+            return []
         if job.attempt >= MAX_ATTEMPTS:
             raise AnalysisError(f"Logs Insights query for {window.describe()} ended {status} "
                                 f"{job.attempt} times; try again later or narrow the run's window")
         pending.append((window, job.attempt + 1))
+        return []
 
 
 def _row_event(row: list[dict[str, str]]) -> LogEvent:

@@ -11,7 +11,7 @@ order, until every part fits. An endpoint that does paginate (LocalStack, AWS) i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import pairwise
 from typing import Any
 
@@ -37,15 +37,18 @@ class LogEventsSource:
         self._filters = (EMF_FILTER, REPORT_FILTER)
         self._progress = progress or (lambda message: None)
         self.calls = 0
+        self.lines = 0  # events yielded so far
 
     def fetch(self, window: TimeWindow) -> list[LogEvent]:
-        events: list[LogEvent] = []
+        return list(self.stream(window))
+
+    def stream(self, window: TimeWindow) -> Iterator[LogEvent]:
+        """The events answer by answer: a caller that parses as it reads never holds a million raw lines."""
         for group in self._log_groups:
             for pattern in self._filters:
-                self._fetch_group(group, pattern, window, events)
-        return events
+                yield from self._stream_group(group, pattern, window)
 
-    def _fetch_group(self, group: str, pattern: str, window: TimeWindow, events: list[LogEvent]) -> None:
+    def _stream_group(self, group: str, pattern: str, window: TimeWindow) -> Iterator[LogEvent]:
         todo = [window]
         while todo:
             part = todo.pop()
@@ -53,7 +56,7 @@ class LogEventsSource:
             if len(batch) >= EVENT_CAP and not paginated:
                 resume = _resume_point(batch, part)
                 if resume is not None:
-                    self._keep(group, [e for e in batch if e["timestamp"] < resume], events)
+                    yield from self._events(group, [e for e in batch if e["timestamp"] < resume])
                     todo.append(TimeWindow(resume, part.end_ms))
                     continue
                 if not part.can_split:
@@ -61,12 +64,13 @@ class LogEventsSource:
                                         f"({part.describe()}); the endpoint cannot return them all")
                 todo.extend(reversed(part.split()))  # earlier half first: progress reads in time order
                 continue
-            self._keep(group, batch, events)
+            yield from self._events(group, batch)
 
-    def _keep(self, group: str, batch: list[dict[str, Any]], events: list[LogEvent]) -> None:
-        events.extend(LogEvent(group, int(event["timestamp"]), event["message"], event.get("logStreamName", ""))
-                      for event in batch)
-        self._progress(f"log events: {len(events):,} lines read ({self.calls} calls)")
+    def _events(self, group: str, batch: list[dict[str, Any]]) -> list[LogEvent]:
+        self.lines += len(batch)
+        self._progress(f"log events: {self.lines:,} lines read ({self.calls} calls)")
+        return [LogEvent(group, int(event["timestamp"]), event["message"], event.get("logStreamName", ""))
+                for event in batch]
 
     def _read(self, group: str, pattern: str, window: TimeWindow) -> tuple[list[dict[str, Any]], bool]:
         """All events of one call, plus its further pages if the endpoint paginates (``paginated`` then)."""

@@ -70,11 +70,10 @@ def compare_run(run_id: str | None = None, *, since_s: float = DEFAULT_SINCE_S, 
             notice(f"{left:,} messages still in flight after {wait_s:g}s: they count as in flight")
     started = time.monotonic()
     reader = _source(source, stack_outputs, logs, run.run_id, progress)
-    events = reader.fetch(run.window)
-    data = build_run_data(events, run.run_id,
+    data = build_run_data(reader.stream(run.window), run.run_id,  # parsed as read: the raw lines are not kept
                           log_groups={fn.log_group: vid for vid, fn in stack_outputs.functions.items()})
     read_s = time.monotonic() - started
-    notice(f"read {len(events):,} log lines from {reader.label} in {read_s:.1f} s: "
+    notice(f"read {reader.lines:,} log lines from {reader.label} in {read_s:.1f} s: "
            f"{len(data.items):,} work items, {len(data.invocations):,} Lambda invocations")
     if data.items.empty and run.manifest is None:
         raise AnalysisError(f"no EMF documents of run {run.run_id} in {', '.join(stack_outputs.log_groups)} "
@@ -86,7 +85,7 @@ def compare_run(run_id: str | None = None, *, since_s: float = DEFAULT_SINCE_S, 
                       window=_window(run.window, from_manifest=run.manifest is not None), manifest=run.manifest,
                       margin=margin)
     result, directory = _report(data, context, out_dir, plots)
-    return Comparison(result, directory, reader.label, len(events), read_s, describe_problem(reconciliation))
+    return Comparison(result, directory, reader.label, reader.lines, read_s, describe_problem(reconciliation))
 
 
 def compare_log_files(files: Mapping[str, Path], run_id: str | None = None, *, outputs_file: str | None = None,

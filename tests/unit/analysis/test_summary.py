@@ -154,7 +154,10 @@ def test_lost_messages_reach_the_verdict_and_the_table():
         "status": "lost", "target": "sqs", "sent": 200, "processed": 190, "failed": 0, "in_dlq": 0, "in_flight": 0,
         "lost": 10, "by_variant": {
             ARM: {"sent": 100, "processed": 90, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 10},
-            X86: {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}}}
+            X86: {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}},
+        "apart": {vid: {"unplanned_items": 0, "dlq_unplanned": 0, "dlq_other_runs": 0, "dlq_unreadable": 0,
+                        "dlq_unread": 0, "queue_other": 0} for vid in (ARM, X86)},
+        "unreadable_samples": []}
     _, result = summarize_synthetic(SyntheticSpec(RUN, 100), reconciliation=lost)
     assert "do not add up (lost = 10)" in result.summary["verdict"]
     console = Console(record=True, width=200)

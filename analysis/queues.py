@@ -4,8 +4,9 @@ are, and how long a message can take to be redelivered or dead-lettered.
 A main queue is only ever counted, never received from: a receive counts toward its redrive policy's
 ``maxReceiveCount``, so peeking at it could push a message into the DLQ. A DLQ has no redrive of its own, so its
 messages are received with a short visibility timeout, sorted by their body's ``run_id``/``seq``, and made visible
-again at once. A body that is not a JSON work request with a run id is *unreadable*: counted, a few shown, never
-a crash (not even nested too deep for ``json.loads``).
+again at once. A body that is not a JSON object with a valid run id (``handlers.contract.is_run_id``, as the
+handler's own ``salvage_identity``) is *unreadable*: counted, a few shown, never a crash (not even nested too deep
+for ``json.loads``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handlers.contract import is_run_id
 from stack import Settings
 
 MAX_DLQ_READ = 10_000
@@ -34,7 +36,7 @@ class DeadLetters:
     seqs: tuple[int, ...]  # this run's messages' seqs, one per message (a message sent twice appears twice)
     without_seq: int = 0  # this run's messages whose seq is missing or not an integer
     other_runs: int = 0  # messages whose body names another run
-    unreadable: int = 0  # bodies that are not a JSON object with a string run_id
+    unreadable: int = 0  # bodies that are not a JSON object with a valid run id
     samples: tuple[str, ...] = ()  # a few unreadable bodies, cut short
 
     @property
@@ -122,12 +124,12 @@ def sort_dead_letters(bodies: list[str], run_id: str) -> DeadLetters:
 
 
 def _decode(body: str) -> dict[str, Any] | None:
-    """The body as a JSON object with a string ``run_id``, else None (including nesting too deep to decode)."""
+    """The body as a JSON object with a valid ``run_id``, else None (including nesting too deep to decode)."""
     try:
         request = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(request, dict) or not isinstance(request.get("run_id"), str):
+    if not isinstance(request, dict) or not is_run_id(request.get("run_id")):
         return None
     return request
 

@@ -116,11 +116,11 @@ def test_sqs_queues_reads_the_dlq_and_makes_every_message_visible_again():
 def test_dead_letters_are_sorted_by_whose_they_are_and_unreadable_ones_never_crash():
     unreadable = ["{not json", "", "[1, 2]", "null", '"text"', "[" * 50_000 + "]" * 50_000,
                   '{"a": ' * 50_000 + "1" + "}" * 50_000, json.dumps({"seq": 3}), json.dumps({"run_id": 5, "seq": 3}),
-                  "x" * 10_000]
+                  json.dumps({"run_id": RUN + "\n", "seq": 3}), json.dumps({"run_id": "-bad", "seq": 3}), "x" * 10_000]
     mine = [body(4), body(4), body(10**9), json.dumps({"run_id": RUN, "seq": "4"}), json.dumps({"run_id": RUN})]
     dead = sort_dead_letters(unreadable + mine + [body(4, run_id=RUN + "0"), body(4, run_id="baseline-1024")], RUN)
-    assert (dead.seqs, dead.without_seq, dead.other_runs, dead.unreadable) == ((4, 4, 10**9), 2, 2, 10)
-    assert dead.seen == 17
+    assert (dead.seqs, dead.without_seq, dead.other_runs, dead.unreadable) == ((4, 4, 10**9), 2, 2, 12)
+    assert dead.seen == 19
     assert dead.samples == ("'{not json'", "''", "'[1, 2]'")  # the first three, cut short
     assert len(sort_dead_letters(["y" * 10_000], RUN).samples[0]) < 100
 

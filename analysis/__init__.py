@@ -2,10 +2,10 @@
 ``python -m analysis.compare`` (the command line over it).
 
 One concern per module: sources (``insights``, ``logevents``) fetch raw log events, ``parse`` and ``dataset`` turn
-them into work items joined to Lambda invocations, ``stats``/``cost``/``reconcile`` compute, ``comparisons`` pairs
-the variants, ``recommend`` picks among them, ``summary`` assembles the JSON contract (typed in ``core.summary``),
-``verdict``/``render``/``plots``/``reportdir`` present it, ``pipeline`` runs them in order, ``compare`` is the
-command line. Other packages import from this face."""
+them into work items joined to Lambda invocations, ``stats``/``cost``/``reconcile`` compute (``queues`` reads SQS
+for ``reconcile`` and the window), ``comparisons`` pairs the variants, ``recommend`` picks among them,
+``summary`` assembles the JSON contract (typed in ``core.summary``), ``verdict``/``render``/``plots``/``reportdir``
+present it, ``pipeline`` runs them in order, ``compare`` is the command line. Other packages import from this face."""
 
 from analysis.dataset import RunData, build_run_data, from_records
 from analysis.errors import AnalysisError
@@ -14,7 +14,8 @@ from analysis.insights import InsightsSource
 from analysis.logevents import LogEventsSource
 from analysis.parse import LineParser
 from analysis.pipeline import Comparison, compare_run
-from analysis.reconcile import SqsQueues, reconcile, unknown, wait_for_drain
+from analysis.queues import SqsQueues, wait_for_drain
+from analysis.reconcile import reconcile, unknown
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
 from analysis.synthetic import SyntheticRun, SyntheticSpec, synthetic_run

@@ -19,7 +19,8 @@ from analysis.events import TimeWindow
 from analysis.insights import InsightsSource
 from analysis.logevents import LogEventsSource
 from analysis.logfiles import LogFilesSource
-from analysis.reconcile import SqsQueues, describe_problem, reconcile, unknown, wait_for_drain
+from analysis.queues import SqsQueues, redelivery_bound_s, wait_for_drain
+from analysis.reconcile import describe_problem, reconcile, unknown
 from analysis.reportdir import write_report
 from analysis.run import resolve_outputs, resolve_run
 from analysis.summary import Context, Result, summarize
@@ -63,26 +64,30 @@ def compare_run(run_id: str | None = None, *, since_s: float = DEFAULT_SINCE_S, 
     stack_outputs = outputs or resolve_outputs(run, outputs_file, stack)
     logs, sqs = (stack_outputs.client(service, attempts=8, read_timeout_s=120) for service in ("logs", "sqs"))
     queues = SqsQueues(sqs)
-    if run.manifest and run.target == "sqs" and wait_s > 0:
+    late_s = 0.0  # the API answers every request before loadgen's run ends
+    if run.manifest and run.target == "sqs":
         urls = [fn.queue_url for fn in stack_outputs.functions.values()]
-        left = wait_for_drain(queues.count, urls, wait_s, progress)
+        late_s = redelivery_bound_s(queues, urls)
+        left = wait_for_drain(queues.count, urls, wait_s, progress) if wait_s > 0 else 0
         if left:
-            notice(f"{left:,} messages still in flight after {wait_s:g}s: they count as in flight")
+            notice(f"{left:,} messages still in flight after {wait_s:g}s: they count as in flight (SQS may deliver "
+                   f"or dead-letter a message up to {late_s:g}s after the run: compare again later)")
+    span = run.window(late_s)  # after the wait: documents written while waiting are in it
     started = time.monotonic()
     reader = _source(source, stack_outputs, logs, run.run_id, progress)
-    data = build_run_data(reader.stream(run.window), run.run_id,  # parsed as read: the raw lines are not kept
+    data = build_run_data(reader.stream(span), run.run_id,  # parsed as read: the raw lines are not kept
                           log_groups={fn.log_group: vid for vid, fn in stack_outputs.functions.items()})
     read_s = time.monotonic() - started
     notice(f"read {reader.lines:,} log lines from {reader.label} in {read_s:.1f} s: "
            f"{len(data.items):,} work items, {len(data.invocations):,} Lambda invocations")
     if data.items.empty and run.manifest is None:
         raise AnalysisError(f"no EMF documents of run {run.run_id} in {', '.join(stack_outputs.log_groups)} "
-                            f"({run.window.describe()}); widen --since or check --outputs/--stack")
+                            f"({span.describe()}); widen --since or check --outputs/--stack")
     reconciliation = (reconcile(run.manifest, data.items, stack_outputs, queues) if run.manifest
                       else unknown("no run manifest on this machine: the run was made elsewhere"))
     progress("computing statistics and plots…")
     context = Context(source=reader.label, outputs=stack_outputs, reconciliation=reconciliation,
-                      window=_window(run.window, from_manifest=run.manifest is not None), manifest=run.manifest,
+                      window=_window(span, from_manifest=run.manifest is not None), manifest=run.manifest,
                       margin=margin)
     result, directory = _report(data, context, out_dir, plots)
     return Comparison(result, directory, reader.label, reader.lines, read_s, describe_problem(reconciliation))

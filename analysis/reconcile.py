@@ -1,101 +1,40 @@
-"""Nothing is lost: every message sent is processed, waiting in the DLQ, or still in flight.
+"""Nothing is lost: every message this run sent is processed, waiting in the DLQ, or still in flight.
 
-Per variant: ``sent``/``failed`` from the run manifest (``targets``, keyed by variant id; ``failed`` = never
-accepted, so not part of ``sent``); ``in_flight`` = the main queue's ApproximateNumberOfMessages +
-ApproximateNumberOfMessagesNotVisible; ``in_dlq`` = the DLQ's messages of this run; ``processed`` = distinct work
-items (``Seq``) the handler finished that are not in the DLQ — without an error on SQS (a failed item is retried and
-ends in the DLQ), with any outcome on the API (which answers every request once).
-``lost = sent − processed − in_dlq − in_flight`` must be 0.
+Only this run's *planned* work is counted: seqs 0 … ``scheduled`` − 1 of each variant (loadgen hands them out in
+order; ``scheduled`` = ``sent`` + ``failed``, from the run manifest's ``targets``). Per variant:
 
-Why the DLQ is read, not only counted: its ApproximateNumberOfMessages is a whole-queue count, so messages of
-earlier runs would make ``lost`` negative; and an item can be processed by an invocation that then times out, so
-the message is redelivered and may end in the DLQ although its work was done. The DLQ's messages are therefore
-received with a short visibility timeout, attributed by their body's ``run_id``/``seq``, and made visible again at
-once. If they cannot all be seen (a very large DLQ), ``in_dlq`` falls back to the whole-queue count and says so.
+- ``processed``: planned seqs the handler finished and that are not in the DLQ — without an error on SQS (a failed
+  item is retried and ends in the DLQ), with any outcome on the API (which answers every request once);
+- ``in_dlq``: planned seqs whose message is in the DLQ (read message by message, ``analysis.queues``); an item can
+  be done by an invocation that then timed out, so its message is redelivered and may end in the DLQ: it is
+  counted there, once;
+- ``in_flight``: the main queue's depth, at most the planned seqs still unaccounted for. A main queue cannot be
+  read without receiving (which counts toward the redrive), so its messages cannot be told apart by run;
+- ``lost = sent − processed − in_dlq − in_flight``, which must be 0.
+
+Everything else the queues and logs hold is reported apart (``apart``), never added or subtracted: work items of
+this run with an unplanned seq, DLQ messages of other runs, unreadable DLQ bodies, this run's DLQ messages with an
+unplanned seq (or a second copy), and main-queue messages beyond what this run can explain. A DLQ too large to read
+(``MAX_DLQ_READ``) counts its unread messages as this run's only up to what is still missing, and says so.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core import Reconciled, Reconciliation, ReconciliationRow, RunManifest, TargetCounts, UnknownReconciliation
+from analysis.queues import EMPTY_DLQ, SAMPLES, DeadLetters, Queues
+from core import Apart, Reconciled, Reconciliation, ReconciliationRow, RunManifest, TargetCounts, UnknownReconciliation
 from stack import StackOutputs
 
 Field = Literal["sent", "processed", "failed", "in_dlq", "in_flight", "lost"]
 FIELDS: tuple[Field, ...] = ("sent", "processed", "failed", "in_dlq", "in_flight", "lost")  # a row's keys
-MAX_DLQ_READ = 10_000
-PEEK_VISIBILITY_S = 60  # long enough to enumerate; every message is made visible again right after
-
-
-@dataclass(frozen=True)
-class DeadLetters:
-    seqs: frozenset[int]  # this run's work items in the DLQ
-    seen: int  # messages read (this run's and others')
-
-
-class Queues(Protocol):
-    def count(self, url: str) -> tuple[int, int]: ...  # (visible, not visible)
-
-    def dead_letters(self, url: str, run_id: str) -> DeadLetters: ...
-
-
-class SqsQueues:
-    """The two reads reconciliation needs, through one SQS client."""
-
-    def __init__(self, sqs: Any) -> None:
-        self._sqs = sqs
-
-    def count(self, url: str) -> tuple[int, int]:
-        attributes = self._sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return (int(attributes.get("ApproximateNumberOfMessages", 0)),
-                int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)))
-
-    def dead_letters(self, url: str, run_id: str) -> DeadLetters:
-        seqs: set[int] = set()
-        handles: dict[str, str] = {}  # message id → receipt handle
-        try:
-            while len(handles) < MAX_DLQ_READ:
-                messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                                     VisibilityTimeout=PEEK_VISIBILITY_S,
-                                                     WaitTimeSeconds=1).get("Messages", [])
-                if not messages:
-                    break
-                for message in messages:
-                    handles[message["MessageId"]] = message["ReceiptHandle"]
-                    seq = _seq_of(message.get("Body", ""), run_id)
-                    if seq is not None:
-                        seqs.add(seq)
-        finally:
-            self._release(url, list(handles.values()))
-        return DeadLetters(frozenset(seqs), len(handles))
-
-    def _release(self, url: str, receipt_handles: list[str]) -> None:
-        for start in range(0, len(receipt_handles), 10):
-            entries = [{"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                       for index, handle in enumerate(receipt_handles[start:start + 10])]
-            self._sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
-
-
-def _seq_of(body: str, run_id: str) -> int | None:
-    """The work item's seq when the body is a work request of this run; None for anything else, including a body
-    nested so deep that ``json.loads`` raises ``RecursionError`` (unreadable, never a crash)."""
-    try:
-        request = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(request, dict) or request.get("run_id") != run_id:
-        return None
-    seq = request.get("seq")
-    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+ApartKey = Literal["unplanned_items", "dlq_unplanned", "dlq_other_runs", "dlq_unreadable", "dlq_unread",
+                   "queue_other"]
 
 
 def finished_seqs(items: pd.DataFrame, target: str) -> dict[str, set[int]]:
@@ -112,33 +51,75 @@ def unknown(reason: str) -> UnknownReconciliation:
             "in_flight": None, "lost": None, "by_variant": {}}
 
 
+def unplanned_items(items: pd.DataFrame, scheduled: Mapping[str, int]) -> dict[str, int]:
+    """Per variant, this run's work-item documents whose seq was not planned: none, or not below ``scheduled``
+    (counted by document: each delivery of such a message writes one)."""
+    out: dict[str, int] = {}
+    for vid, group in items.groupby("variant"):
+        seqs = group["seq"]
+        out[str(vid)] = int((seqs.isna() | (seqs < 0) | (seqs >= scheduled.get(str(vid), 0))).sum())
+    return out
+
+
 def reconcile(manifest: RunManifest, items: pd.DataFrame, outputs: StackOutputs, queues: Queues) -> Reconciliation:
-    target = manifest.target
-    finished = finished_seqs(items, target)
+    finished = finished_seqs(items, manifest.target)
+    unplanned = unplanned_items(items, {vid: counts.scheduled for vid, counts in manifest.targets.items()})
     by_variant: dict[str, ReconciliationRow] = {}
-    approximate: list[str] = []
+    apart: dict[str, Apart] = {}
+    samples: list[str] = []
+    estimated: list[str] = []
     for vid, counts in _in_matrix_order(manifest, outputs):
-        done = finished.get(vid, set())
-        in_dlq = in_flight = 0
-        if target == "sqs":
+        done = {seq for seq in finished.get(vid, set()) if seq < counts.scheduled}
+        side = _QueueSide()  # the API has no queues
+        if manifest.target == "sqs":
             function = outputs.functions.get(vid)
             if function is None:
                 return unknown(f"the stack outputs have no function of variant {vid}")
             try:
-                in_flight = sum(queues.count(function.queue_url))
-                in_dlq, dead = _dead_letters(queues, function.dlq_url, manifest.run_id)
+                side = _read_queues(queues, function.queue_url, function.dlq_url, manifest.run_id, counts.scheduled)
             except (ClientError, BotoCoreError) as exc:
                 return unknown(f"cannot read the {vid} queues: {exc}")
-            if dead is None:
-                approximate.append(vid)
-            else:
-                done = done - dead
-        by_variant[vid] = {"sent": counts.sent, "processed": len(done), "failed": counts.failed, "in_dlq": in_dlq,
-                         "in_flight": in_flight, "lost": counts.sent - len(done) - in_dlq - in_flight}
-    result = _reconciled(target, by_variant)
-    if approximate:
-        result["in_dlq_whole_queue"] = approximate  # these DLQs were too large to read: whole-queue counts
+        row, apart[vid] = side.account(counts, done - side.dead_planned, unplanned.get(vid, 0))
+        by_variant[vid] = row
+        samples += side.dead.samples
+        if side.unread:
+            estimated.append(vid)
+    result = _reconciled(manifest.target, by_variant, apart, samples)
+    if estimated:
+        result["in_dlq_whole_queue"] = estimated  # these DLQs were too large to read message by message
     return result
+
+
+@dataclass(frozen=True)
+class _QueueSide:
+    """One variant's queues as read: the DLQ's messages sorted, the planned seqs among them, both depths."""
+
+    dead_planned: frozenset[int] = frozenset()
+    dead: DeadLetters = EMPTY_DLQ
+    depth: int = 0  # main queue, visible + not visible
+    unread: int = 0  # DLQ messages past the read cap
+
+    def account(self, counts: TargetCounts, done: set[int], unplanned: int) -> tuple[ReconciliationRow, Apart]:
+        """This run's row, and what is set apart. Unread DLQ messages and the main queue's messages count as
+        this run's only up to what it is still missing: they cannot be told apart by run."""
+        missing = max(0, counts.sent - len(done) - len(self.dead_planned))
+        unread_taken = min(self.unread, missing)
+        in_dlq = len(self.dead_planned) + unread_taken
+        in_flight = min(self.depth, missing - unread_taken)
+        row = ReconciliationRow(sent=counts.sent, processed=len(done), failed=counts.failed, in_dlq=in_dlq,
+                                in_flight=in_flight, lost=counts.sent - len(done) - in_dlq - in_flight)
+        apart = Apart(unplanned_items=unplanned,
+                      dlq_unplanned=len(self.dead.seqs) - len(self.dead_planned) + self.dead.without_seq,
+                      dlq_other_runs=self.dead.other_runs, dlq_unreadable=self.dead.unreadable,
+                      dlq_unread=self.unread - unread_taken, queue_other=self.depth - in_flight)
+        return row, apart
+
+
+def _read_queues(queues: Queues, queue_url: str, dlq_url: str, run_id: str, scheduled: int) -> _QueueSide:
+    depth, dlq_depth = sum(queues.count(queue_url)), sum(queues.count(dlq_url))
+    dead = queues.dead_letters(dlq_url, run_id) if dlq_depth else EMPTY_DLQ
+    return _QueueSide(dead_planned=frozenset(seq for seq in dead.seqs if 0 <= seq < scheduled),
+                      dead=dead, depth=depth, unread=max(0, dlq_depth - dead.seen))
 
 
 def _in_matrix_order(manifest: RunManifest, outputs: StackOutputs) -> list[tuple[str, TargetCounts]]:
@@ -147,24 +128,14 @@ def _in_matrix_order(manifest: RunManifest, outputs: StackOutputs) -> list[tuple
     return sorted(manifest.targets.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
 
 
-def _reconciled(target: str, by_variant: dict[str, ReconciliationRow]) -> Reconciled:
-    """The variants' rows, their totals, and whether anything is lost."""
+def _reconciled(target: str, by_variant: dict[str, ReconciliationRow], apart: dict[str, Apart],
+                samples: list[str]) -> Reconciled:
+    """The variants' rows, their totals, what was set apart, and whether anything is lost."""
     rows = by_variant.values()
     sent, processed, failed, in_dlq, in_flight, lost = (sum(row[name] for row in rows) for name in FIELDS)
     return {"status": "ok" if all(row["lost"] == 0 for row in rows) else "lost", "target": target, "sent": sent,
             "processed": processed, "failed": failed, "in_dlq": in_dlq, "in_flight": in_flight, "lost": lost,
-            "by_variant": by_variant}
-
-
-def _dead_letters(queues: Queues, url: str, run_id: str) -> tuple[int, frozenset[int] | None]:
-    """This run's messages in the DLQ (and their seqs), or the whole-queue count (and None) past the read cap."""
-    total = sum(queues.count(url))
-    if total == 0:
-        return 0, frozenset()
-    dead = queues.dead_letters(url, run_id)
-    if dead.seen < total:
-        return total, None
-    return len(dead.seqs), dead.seqs
+            "by_variant": by_variant, "apart": apart, "unreadable_samples": samples[:SAMPLES]}
 
 
 def describe_problem(reconciliation: Reconciliation) -> str | None:
@@ -176,21 +147,31 @@ def describe_problem(reconciliation: Reconciliation) -> str | None:
         if row["lost"] > 0:
             parts.append(f"{vid}: {row['lost']} of {row['sent']} messages sent are unaccounted for")
         elif row["lost"] < 0:
-            parts.append(f"{vid}: {-row['lost']} more messages accounted for than sent"
-                         + (" (messages still in flight may be counted twice: compare again later)"
-                            if row["in_flight"] else ""))
+            parts.append(f"{vid}: {-row['lost']} more messages accounted for than sent (a send loadgen counted "
+                         "as failed may have arrived after all)")
     return "; ".join(parts)
 
 
-def wait_for_drain(count: Callable[[str], tuple[int, int]], queue_urls: list[str], timeout_s: float,
-                   progress: Callable[[str], None], poll_s: float = 1.0,
-                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
-    """Wait until the main queues hold nothing (so every log line exists before it is read); returns what is
-    still in flight when ``timeout_s`` runs out (0 when drained)."""
-    deadline = clock() + timeout_s
-    while True:
-        in_flight = sum(sum(count(url)) for url in queue_urls)
-        if in_flight == 0 or clock() >= deadline:
-            return in_flight
-        progress(f"waiting for the queues to drain: {in_flight:,} messages in flight")
-        sleep(poll_s)
+APART_SENTENCES: dict[ApartKey, str] = {  # an apart key → its note, "{n}" the count, "{where}" the variants
+    "unplanned_items": "{n} work-item documents of this run name no planned seq{where}",
+    "dlq_unplanned": "{n} DLQ messages of this run are not a planned seq's first copy{where}",
+    "dlq_other_runs": "{n} DLQ messages belong to other runs{where}",
+    "dlq_unreadable": "{n} DLQ messages are unreadable, not a JSON work request with a run id{where}",
+    "dlq_unread": "{n} DLQ messages past the read cap are more than this run is missing{where}",
+    "queue_other": "{n} main-queue messages are more than this run is missing (other runs' or retries){where}",
+}
+
+
+def describe_apart(reconciliation: Reconciled) -> list[str]:
+    """One sentence per kind of thing set apart, with its count per variant: left out of the run's figures."""
+    out = []
+    for key, sentence in APART_SENTENCES.items():
+        counts = {vid: block[key] for vid, block in reconciliation["apart"].items() if block[key]}
+        if not counts:
+            continue
+        where = ", ".join(f"{vid}: {n}" if len(counts) > 1 else vid for vid, n in counts.items())
+        text = sentence.format(n=sum(counts.values()), where=f" ({where})")
+        if key == "dlq_unreadable" and reconciliation["unreadable_samples"]:
+            text += ", e.g. " + ", ".join(reconciliation["unreadable_samples"])
+        out.append(text + ": set apart, not counted in this run's figures.")
+    return out

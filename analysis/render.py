@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from analysis.reconcile import FIELDS, describe_problem
+from analysis.reconcile import FIELDS, describe_apart, describe_problem
 from core import Interval, Method, Stats, Summary, VariantSummary
 
 Percentile = Literal["p50", "p90", "p99", "p99.9"]
@@ -275,10 +275,11 @@ def notes(summary: Summary) -> list[str]:
     if summary.get("interrupted"):
         out.append("The load run was interrupted (Ctrl-C): fewer messages than planned were sent.")
     rec = summary["reconciliation"]
-    whole_queue = rec.get("in_dlq_whole_queue") if rec["status"] != "unknown" else None
-    if whole_queue:
-        out.append(f"The DLQ of {', '.join(whole_queue)} was too large to read: its whole-queue count is used, "
-                   "messages of other runs included.")
+    if rec["status"] != "unknown":
+        out += describe_apart(rec)
+        if rec.get("in_dlq_whole_queue"):
+            out.append(f"The DLQ of {', '.join(rec.get('in_dlq_whole_queue', []))} was too large to read message "
+                       "by message: its unread messages count as this run's only up to what the run is missing.")
     problem = describe_problem(summary["reconciliation"])
     if problem:
         out.append(f"NOT EVERYTHING IS ACCOUNTED FOR: {problem}.")

@@ -47,6 +47,7 @@ from core.pricing import (
     prices_for,
 )
 from core.summary import (
+    Apart,
     Choice,
     ColdStarts,
     ComparisonKind,
@@ -99,6 +100,7 @@ __all__ = [
     "PRICE_SOURCE",
     "PROJECT_ROOT",
     "SQS_PER_MILLION_REQUESTS_USD",
+    "Apart",
     "Architecture",
     "Choice",
     "ColdStarts",

@@ -269,12 +269,25 @@ class ReconciliationRow(TypedDict):
     lost: int
 
 
+class Apart(TypedDict):
+    """What a variant's queues and logs hold that is not this run's planned work: shown, never in its row."""
+
+    unplanned_items: int  # this run's work-item documents whose seq was not planned (none, or past the plan)
+    dlq_unplanned: int  # this run's DLQ messages that are not a planned seq's first copy
+    dlq_other_runs: int  # DLQ messages of other runs
+    dlq_unreadable: int  # DLQ bodies that are not a JSON work request with a run id
+    dlq_unread: int  # DLQ messages past the read cap that this run's missing seqs cannot explain
+    queue_other: int  # main-queue messages beyond this run's unresolved seqs (other runs', or retries)
+
+
 class Reconciled(ReconciliationRow):
     """Counted: ``lost`` is 0 for every variant (``ok``) or not (``lost``); its own keys are the totals."""
 
     status: Literal["ok", "lost"]
     target: str  # sqs | api
     by_variant: dict[str, ReconciliationRow]
+    apart: dict[str, Apart]  # per variant id, the same order
+    unreadable_samples: list[str]  # a few unreadable DLQ bodies, cut short
     in_dlq_whole_queue: NotRequired[list[str]]  # variants whose DLQ was too large to read message by message
 
 

@@ -7,15 +7,14 @@ import platform
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from analysis import compare_run
 from core import PROJECT_ROOT
-from localcloud import noop_request
 from stack import StackOutputs
+from tests.support.local_logs import nudge_workers
 
 RATE_PER_S, DURATION_S = 10, 3
 REPORT_FILES = {"summary.json", "report.md", "invocations.csv", "latency_cdf.png", "latency_over_time.png",
@@ -25,17 +24,6 @@ REPORT_FILES = {"summary.json", "report.md", "invocations.csv", "latency_cdf.png
 def run(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, cwd=PROJECT_ROOT,
                           env=os.environ.copy(), timeout=300, check=False)
-
-
-def nudge_workers(outputs: StackOutputs, calls: int = 12) -> None:
-    """MiniStack files a worker's output until its pipe is quiet for 5 ms: on a busy machine the last document
-    of an invocation waits in the pipe for that worker's next invocation. Invoke every worker once more (noop,
-    another run id) so that late documents reach the log."""
-    lam = outputs.client("lambda")
-    names = [fn.name for fn in outputs.functions.values()] * calls
-    with ThreadPoolExecutor(max_workers=calls) as pool:
-        list(pool.map(lambda name: lam.invoke(FunctionName=name, Payload=noop_request().to_json().encode()),
-                      names))
 
 
 @pytest.fixture(scope="module")

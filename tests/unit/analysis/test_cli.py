@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from analysis.compare import main
-from analysis.run import SLACK_AFTER_S, SLACK_BEFORE_S, resolve_outputs, resolve_run
+from analysis.run import SLACK_S, resolve_outputs, resolve_run
 from core import PROJECT_ROOT
 
 RUN = "20261125T080000Z-3fa2"
@@ -79,8 +79,14 @@ def test_run_with_manifest_uses_its_window_and_its_own_outputs(isolated):
     run = resolve_run(None, 3600, now=1_764_060_000.0)  # the newest manifest
     assert run.run_id == RUN and run.target == "sqs"
     assert run.manifest is not None and run.manifest.targets["py313-2048-arm64"].sent == 10
-    assert run.window.start_ms == int((1_764_057_600.0 - SLACK_BEFORE_S) * 1000)
-    assert run.window.end_ms == int((1_764_057_620.5 + SLACK_AFTER_S) * 1000)
+    # from its start until the queues' redelivery bound after its end, each side widened by the slack
+    window = run.window(late_s=180 * 5, now=1_764_060_000.0)
+    assert window.start_ms == int((1_764_057_600.0 - SLACK_S) * 1000)
+    assert window.end_ms == int((1_764_057_620.5 + 180 * 5 + SLACK_S) * 1000)
+    # a bound past 900 s (timeoutSeconds 150 would give 900 s × 5) is honoured, not cut at a fixed 900 s
+    assert run.window(late_s=4500, now=1_764_070_000.0).end_ms == int((1_764_057_620.5 + 4500 + SLACK_S) * 1000)
+    # never past now: the logs cannot hold what has not happened yet
+    assert run.window(late_s=4500, now=1_764_057_700.0).end_ms == int((1_764_057_700.0 + SLACK_S) * 1000)
     resolved = resolve_outputs(run, None, None)
     assert resolved.region == "eu-west-1" and list(resolved.variants) == list(VARIANTS)
 
@@ -88,4 +94,4 @@ def test_run_with_manifest_uses_its_window_and_its_own_outputs(isolated):
 def test_run_without_manifest_searches_since(isolated):
     run = resolve_run(RUN, 6 * 3600, now=1_764_060_000.0)
     assert run.manifest is None and run.target is None
-    assert run.window == (int((1_764_060_000.0 - 6 * 3600) * 1000), 1_764_060_000_000)
+    assert run.window(late_s=900) == (int((1_764_060_000.0 - 6 * 3600) * 1000), 1_764_060_000_000)

@@ -68,6 +68,11 @@ def serve_logs(stub: Stubber, run: SyntheticRun, stack: StackOutputs, window: Ti
 
 
 def serve_empty_queues(stub: Stubber, stack: StackOutputs) -> None:
+    """Each main queue's redelivery bound (12 s × 2 receives, as the e2e settings give), then empty queues."""
+    policy = json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq", "maxReceiveCount": 2})
+    for fn in stack.variants.values():
+        stub.add_response("get_queue_attributes", {"Attributes": {"VisibilityTimeout": "12", "RedrivePolicy": policy}},
+                          {"QueueUrl": fn.queue_url, "AttributeNames": ["VisibilityTimeout", "RedrivePolicy"]})
     attributes = {"Attributes": {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}}
     for fn in stack.variants.values():
         for url in (fn.queue_url, fn.dlq_url):
@@ -119,6 +124,8 @@ def test_compare_run_reconciles_against_the_manifest_and_names_what_is_missing(r
     comparison = compare_run(wait_s=0, plots=False)  # the newest manifest, its own stack outputs
     summary = comparison.result.summary
     assert summary["window"]["from_manifest"] and summary["interrupted"] is False
+    ended_ms = max(event.timestamp_ms for event in run.events)
+    assert summary["window"]["end"] == iso(ended_ms + (12 * 2 + 60) * 1000)  # redelivery bound + slack
     assert summary["reconciliation"]["by_variant"][ARM] == {
         "sent": ITEMS + 5, "processed": ITEMS, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 5}
     assert comparison.problem == (f"{ARM}: 5 of 205 messages sent are unaccounted for; "

@@ -16,7 +16,7 @@ from analysis.parse import (
     parse_text_init_report,
     parse_text_report,
 )
-from analysis.reconcile import _seq_of
+from analysis.queues import sort_dead_letters
 from analysis.render import markdown, notes, print_table, variant_table
 from analysis.synthetic import FUNCTION_PREFIX, SyntheticSpec
 from core import prices_for
@@ -130,8 +130,8 @@ def test_unreadable_platform_lines_are_counted_by_kind():
 
 
 def test_a_dlq_body_nested_thousands_deep_is_unreadable_not_a_crash():
-    assert _seq_of('{"a": ' * 50_000 + "1" + "}" * 50_000, RUN) is None
-    assert _seq_of(json.dumps({"run_id": RUN, "seq": 4}), RUN) == 4
+    dead = sort_dead_letters(['{"a": ' * 50_000 + "1" + "}" * 50_000, json.dumps({"run_id": RUN, "seq": 4})], RUN)
+    assert (dead.seqs, dead.unreadable) == ((4,), 1)
 
 
 GROUPS = {f"/aws/lambda/{FUNCTION_PREFIX}_{vid}": vid for vid in (ARM, X86)}  # the synthetic run's log groups

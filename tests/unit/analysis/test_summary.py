@@ -9,7 +9,7 @@ from rich.console import Console
 from analysis.dataset import build_run_data
 from analysis.decision import DEFAULT_MARGIN
 from analysis.reconcile import unknown
-from analysis.render import markdown, print_table, to_json
+from analysis.render import markdown, notes, print_table, to_json
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
 from analysis.synthetic import ARM64, X86_64, SyntheticRun, SyntheticSpec, synthetic_run
@@ -154,7 +154,10 @@ def test_lost_messages_reach_the_verdict_and_the_table():
         "status": "lost", "target": "sqs", "sent": 200, "processed": 190, "failed": 0, "in_dlq": 0, "in_flight": 0,
         "lost": 10, "by_variant": {
             ARM: {"sent": 100, "processed": 90, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 10},
-            X86: {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}}}
+            X86: {"sent": 100, "processed": 100, "failed": 0, "in_dlq": 0, "in_flight": 0, "lost": 0}},
+        "apart": {vid: {"unplanned_items": 0, "dlq_unplanned": 0, "dlq_other_runs": 7 if vid == X86 else 0,
+                        "dlq_unreadable": 0, "dlq_unread": 0, "queue_other": 0} for vid in (ARM, X86)},
+        "unreadable_samples": []}
     _, result = summarize_synthetic(SyntheticSpec(RUN, 100), reconciliation=lost)
     assert "do not add up (lost = 10)" in result.summary["verdict"]
     console = Console(record=True, width=200)
@@ -162,6 +165,8 @@ def test_lost_messages_reach_the_verdict_and_the_table():
     text = console.export_text()
     assert "Messages lost or unaccounted for" in text and f"{ARM}: 10 of 100 messages sent" in text
     assert f"| {ARM} | 100 | 90 | 0 | 0 | 0 | 10 |" in markdown(result.summary)
+    assert f"7 DLQ messages belong to other runs ({X86}): set apart, not counted in this run's figures." in notes(
+        result.summary)
 
 
 def test_report_directory_has_every_file(tmp_path, aws_run):

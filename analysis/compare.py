@@ -3,10 +3,10 @@ report.
 
 Reads the run's log lines (Logs Insights on AWS, log events on a local cloud), joins EMF documents to REPORT
 lines, computes percentiles per variant, the comparisons (arm64 against x86_64 per cell, the memory steps, the
-runtimes, each A/A twin against its sibling: median ratios with bootstrap 95 % CIs and Mann–Whitney p-values),
-cost, a recommendation and the sent/processed/DLQ/in-flight reconciliation; prints a table (or Markdown, or
-JSON) and writes ``reports/<run_id>/``. Exit status: 0 done, 1 a problem (one line on stderr), 2 bad options, 3
-the report was written but messages are unaccounted for.
+runtimes, each A/A twin against its sibling: one figure per execution environment or round, ratios with t
+intervals, a verdict by the decision rule), cost, a recommendation and the sent/processed/DLQ/in-flight
+reconciliation; prints a table (or Markdown, or JSON) and writes ``reports/<run_id>/``. Exit status: 0 done, 1 a
+problem (one line on stderr), 2 bad options, 3 the report was written but messages are unaccounted for.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from analysis.render import TextTable, notes, tables
+from analysis.render import TextTable, caveats, tables
 from core import Method, Summary
 
 # A few dozen lines, light and dark: the plots are light PNGs, so they keep a light frame in the dark scheme.
@@ -78,7 +78,7 @@ def html_page(summary: Summary, plots: Sequence[Plot] = ()) -> str:
             f"local emulation: {'yes' if summary['local_emulation'] else 'no'}.")
     body = [f"<h1>archbench comparison — run {run_id}</h1>", f'<p class="meta">{meta}</p>',
             '<h2>Verdict</h2>', f'<p id="verdict">{escape(summary["verdict"])}</p>',
-            _method_section(summary["method"]), _notes_section(notes(summary)),
+            _method_section(summary["method"]), _notes_section(caveats(summary)),
             '<h2>Tables</h2>', *(_table(table) for table in tables(summary)), _plots_section(plots)]
     return ("<!doctype html>\n"
             f'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '

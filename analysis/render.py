@@ -238,10 +238,17 @@ def decision_rule(method: Method) -> str:
 
 
 def notes(summary: Summary) -> list[str]:
-    """Caveats the reader must see next to the numbers."""
+    """The decision rule as applied, the advice for a run with too few environments, then the caveats."""
     out = [decision_rule(summary["method"])]
     if summary["method"]["recommend_rounds"]:
         out.append(f"Too few environments: {summary['method']['recommend_rounds']}.")
+    return out + caveats(summary)
+
+
+def caveats(summary: Summary) -> list[str]:
+    """What the reader must see next to the numbers (index.html shows the rule and the advice in their own
+    section)."""
+    out = []
     if summary["local_emulation"]:
         out.append("Local emulation: every function ran on the host CPU (see HostMachine); the timings show the "
                    "pipeline works, not how Graviton compares with x86.")

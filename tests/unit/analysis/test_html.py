@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from analysis.html import CAPTIONS, Plot, html_page
-from analysis.render import notes, tables
+from analysis.render import caveats, decision_rule, notes, tables
 from analysis.reportdir import write_report
 from analysis.summary import Result
 from core import Summary
@@ -85,7 +85,10 @@ def test_verdict_first_then_the_rule_the_notes_the_tables_and_the_plots(summary)
     page = Page(html_page(summary, [Plot("latency_cdf.png", PNG)]))
     assert page.h2 == ["Verdict", "Decision rule", "Notes", "Tables", "Plots"]
     assert page.verdict == summary["verdict"]
-    assert page.notes == notes(summary)
+    # The notes are the terminal's and report.md's, less the rule (and any advice): those have their own section.
+    assert page.notes == caveats(summary) and page.notes
+    assert notes(summary)[-len(page.notes):] == page.notes
+    assert decision_rule(summary["method"]) not in page.notes
 
 
 def test_the_tables_are_renders_cell_for_cell(summary):

@@ -56,6 +56,15 @@ def _empty(axes: Any, text: str) -> None:
     axes.text(0.5, 0.5, text, ha="center", va="center", transform=axes.transAxes, color="grey")
 
 
+def _labelled(figure: Figure, axes: Any, empty: str | None, grid: str = "both", **labels: str) -> Figure:
+    """Every single-axes plot's last steps: ``empty``'s note when nothing was drawn, the labels, a light grid."""
+    if empty:
+        _empty(axes, empty)
+    axes.set(**labels)
+    axes.grid(alpha=0.3, axis=grid)
+    return figure
+
+
 def _colour(block: VariantSummary) -> str:
     return COLOURS.get(block["architecture"], OTHER_COLOUR)
 
@@ -86,12 +95,9 @@ def _latency_cdf(warm: pd.DataFrame, summary: Summary, title: str) -> Figure:
     if axes.lines:
         axes.set_xscale("log")
         axes.legend(loc="lower right", fontsize=7)
-    else:
-        _empty(axes, "no warm work items")
-    axes.set(xlabel="workload time (ms, log scale)", ylabel="fraction of work items ≤ x",
-             title=f"Warm workload time CDF\n{title}")
-    axes.grid(alpha=0.3)
-    return figure
+    return _labelled(figure, axes, None if axes.lines else "no warm work items",
+                     xlabel="workload time (ms, log scale)", ylabel="fraction of work items ≤ x",
+                     title=f"Warm workload time CDF\n{title}")
 
 
 def _cdf_steps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,12 +127,9 @@ def _latency_over_time(ok: pd.DataFrame, summary: Summary, title: str) -> Figure
                          color=_colour(block), label=f"{vid} cold start")
         axes.set_yscale("log")
         axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=2, fontsize=7)  # never over points
-    else:
-        _empty(axes, "no work items")
-    axes.set(xlabel="seconds since the first work item", ylabel="workload time (ms, log scale)",
-             title=f"Workload time over the run\n{title}")
-    axes.grid(alpha=0.3)
-    return figure
+    return _labelled(figure, axes, None if len(ok) else "no work items",
+                     xlabel="seconds since the first work item", ylabel="workload time (ms, log scale)",
+                     title=f"Workload time over the run\n{title}")
 
 
 def _cold_start_init(invocations: pd.DataFrame, summary: Summary, title: str) -> Figure:
@@ -134,7 +137,8 @@ def _cold_start_init(invocations: pd.DataFrame, summary: Summary, title: str) ->
     variants = summary["variants"]
     series = {vid: invocations.loc[invocations["variant"] == vid, "init_used_ms"].dropna().to_numpy(float)
               for vid in variants}
-    if any(values.size for values in series.values()):
+    drawn = any(values.size for values in series.values())
+    if drawn:
         rng = np.random.default_rng(0)
         for position, (vid, values) in enumerate(series.items(), start=1):
             if values.size:
@@ -143,12 +147,9 @@ def _cold_start_init(invocations: pd.DataFrame, summary: Summary, title: str) ->
                              color=_colour(variants[vid]))
         axes.set_xticks(range(1, len(series) + 1), [f"{vid}\n(n={values.size})" for vid, values in series.items()],
                         rotation=30 if len(series) > 3 else 0, fontsize=7)
-    else:
-        _empty(axes, "no cold starts")
     source = summary["cold_starts"]["init_source"]
-    axes.set(ylabel=f"init duration (ms, {source})", title=f"Cold-start init durations\n{title}")
-    axes.grid(alpha=0.3, axis="y")
-    return figure
+    return _labelled(figure, axes, None if drawn else "no cold starts", grid="y",
+                     ylabel=f"init duration (ms, {source})", title=f"Cold-start init durations\n{title}")
 
 
 def _cost_per_million(summary: Summary, title: str) -> Figure:
@@ -166,12 +167,9 @@ def _cost_per_million(summary: Summary, title: str) -> Figure:
     if workloads:
         axes.set_xticks(np.arange(len(workloads)), workloads)
         axes.legend(fontsize=7)
-    else:
-        _empty(axes, "no work items")
     estimated = " (estimated billed duration)" if summary["cost"]["billed_duration"] == "estimated" else ""
-    axes.set(ylabel="USD per million work items", title=f"Cost per million work items{estimated}\n{title}")
-    axes.grid(alpha=0.3, axis="y")
-    return figure
+    return _labelled(figure, axes, None if workloads else "no work items", grid="y",
+                     ylabel="USD per million work items", title=f"Cost per million work items{estimated}\n{title}")
 
 
 def _error_bar(block: Interval) -> list[list[float]] | None:
@@ -201,12 +199,9 @@ def _cost_vs_duration(summary: Summary, title: str) -> Figure:
         drawn += 1
     if drawn:
         axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
-    else:
-        _empty(axes, "no warm work items")
-    axes.set(xlabel="median warm workload time (ms), 95 % interval", ylabel="USD per million work items",
-             title=f"Cost against speed, every variant\n{title}")
-    axes.grid(alpha=0.3)
-    return figure
+    return _labelled(figure, axes, None if drawn else "no warm work items",
+                     xlabel="median warm workload time (ms), 95 % interval", ylabel="USD per million work items",
+                     title=f"Cost against speed, every variant\n{title}")
 
 
 def _memory_curve(summary: Summary, title: str) -> Figure:

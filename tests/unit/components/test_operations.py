@@ -15,7 +15,8 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from components.ci_role import AwsScope, ci_deploy_role, deploy_policy, deploy_role_name, preview_role_name
+from components.ci_role import ci_deploy_role
+from components.iam_policies import AwsScope, StateLocation, deploy_policy, deploy_role_name, preview_role_name
 from components.layers import layer_keys, layer_name
 from components.monitoring import Monitoring, alarm_topic_name, dashboard_name
 from core import COLOURS, PROJECT_ROOT
@@ -39,7 +40,7 @@ def stack(**settings: Any) -> StackSpec:
 
 
 def build_ci(spec: StackSpec) -> list[Registered]:
-    return build(lambda: ci_deploy_role("ci", spec, account_id=ACCOUNT, region=REGION, api_id=API_ID))
+    return build(lambda: ci_deploy_role("ci", spec, STATE, account_id=ACCOUNT, region=REGION, api_id=API_ID))
 
 
 def build_monitoring(spec: StackSpec) -> list[Registered]:
@@ -56,12 +57,16 @@ def as_list(value: str | list[str]) -> list[str]:
 
 # --- CI roles -----------------------------------------------------------------------------------------------
 
+STATE = StateLocation(bucket="acme-pulumi-state", prefix=PREFIX, project="archbench", stack="ops")
+CI = {"ci_github_repository": REPO, "ci_state_bucket": STATE.bucket}
+
+
 def test_ci_roles_are_off_unless_a_repository_is_configured():
     assert build_ci(stack(ci_state_bucket="my-state")) == []
 
 
 def test_deploy_role_trusts_exactly_the_environment_of_one_repository():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_github_environment="prod-eu"))
+    registered = build_ci(stack(**CI, ci_github_environment="prod-eu"))
     provider = one(registered, PROVIDER)
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -79,32 +84,37 @@ def test_deploy_role_trusts_exactly_the_environment_of_one_repository():
 
 
 def test_staging_deploy_role_without_environment_trusts_pushes_to_main_only():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_github_environment=""))
+    registered = build_ci(stack(**CI, ci_github_environment=""))
     (trust,) = one(registered, ROLE, "-deploy").json("assumeRolePolicy")["Statement"]
     assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         f"repo:{REPO}:ref:refs/heads/main"]
 
 
-def test_preview_role_trusts_pull_requests_and_may_only_read_the_state():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_state_bucket="acme-pulumi-state"))
-    (trust,) = one(registered, ROLE, "-preview").json("assumeRolePolicy")["Statement"]
+def test_preview_role_trusts_only_its_environment_and_reads_only_this_stacks_state_object():
+    registered = build_ci(stack(**CI, ci_preview_environment="preview"))
+    role = one(registered, ROLE, "-preview")
+    assert role.inputs["name"] == f"{PREFIX}_ci-preview"
+    (trust,) = role.json("assumeRolePolicy")["Statement"]
     assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
-        f"repo:{REPO}:pull_request"]
+        f"repo:{REPO}:environment:preview"], "not repo:…:pull_request, which every branch's pull request has"
 
     policy = statements(one(registered, ROLE_POLICY, "-preview-policy").json("policy"))
-    assert {sid: (s["Action"], s["Resource"]) for sid, s in policy.items()} == {
-        "PulumiStateList": (["s3:ListBucket"], ["arn:aws:s3:::acme-pulumi-state"]),
-        "PulumiStateObjects": (["s3:GetObject"], ["arn:aws:s3:::acme-pulumi-state/*"]),
+    bucket = "arn:aws:s3:::acme-pulumi-state"
+    assert {sid: (s["Action"], s["Resource"], s.get("Condition")) for sid, s in policy.items()} == {
+        "PulumiStateList": (["s3:ListBucket"], [bucket], {"StringLike": {"s3:prefix": [f"{PREFIX}/*"]}}),
+        "PulumiStateObjects": (["s3:GetObject"], [f"{bucket}/{PREFIX}/.pulumi/meta.yaml",
+                                                  f"{bucket}/{PREFIX}/.pulumi/stacks/archbench/ops.json*"], None),
     }
 
 
-def test_preview_role_has_no_policy_without_an_s3_state_backend():
-    registered = build_ci(stack(ci_github_repository=REPO))
+def test_without_a_preview_environment_there_is_no_preview_role():
+    registered = build_ci(stack(**CI))
+    assert [r.inputs["name"] for r in of_type(registered, ROLE)] == [f"{PREFIX}_ci-deploy"]
     assert [r.name for r in of_type(registered, ROLE_POLICY)] == ["ci-deploy-policy"]
 
 
 def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_state_bucket="acme-pulumi-state"))
+    registered = build_ci(stack(**CI))
     policy = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))
     allowed = {sid: s for sid, s in policy.items() if s["Effect"] == "Allow"}
 
@@ -116,20 +126,31 @@ def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
     assert everywhere == {"CreateMappings", "ApiAccessLogDelivery"}
     assert policy["CreateMappings"]["Condition"] == {
         "ArnLike": {"lambda:FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}_*"}}
+    # The log-delivery actions AWS accepts on log groups at all get the region's log groups, never "*".
+    assert policy["ApiAccessLogAccount"]["Resource"] == [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"]
+    assert set(policy["ApiAccessLogAccount"]["Action"]) == {
+        "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}
+    assert all(a.endswith("LogDelivery") or a == "logs:ListLogDeliveries"
+               for a in policy["ApiAccessLogDelivery"]["Action"])
 
-    scoped_by = {f"{PREFIX}_", f"/apis/{API_ID}", "acme-pulumi-state", "event-source-mapping:*"}
+    scoped_by = {f"{PREFIX}_", f"/apis/{API_ID}", f"acme-pulumi-state/{PREFIX}/", "event-source-mapping:*",
+                 "log-group:*"}
     for sid, statement in allowed.items():
         for resource in as_list(statement["Resource"]):
             if resource == "*":
                 continue
-            scoped = any(marker in unquote(resource) for marker in scoped_by) or resource.endswith("::/apis")
+            scoped = any(marker in unquote(resource) for marker in scoped_by) or resource.endswith(
+                ("::/apis", ":::acme-pulumi-state"))
             assert scoped, (sid, resource)
             assert REGION in resource or f"::{ACCOUNT}:" in resource or resource.startswith("arn:aws:s3:::"), resource
 
     assert policy["Functions"]["Resource"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}_*"]
-    assert policy["FunctionRoles"]["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}_*"]
+    assert {"lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"} <= set(policy["Functions"]["Action"])
+    assert policy["FunctionRolesWithBoundary"]["Condition"] == {
+        "StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/{PREFIX}_function-boundary"}}
     assert policy["PassFunctionRoles"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    assert policy["PulumiStateObjects"]["Resource"] == [f"arn:aws:s3:::acme-pulumi-state/{PREFIX}/*"]
     assert "s3:PutObject" in policy["PulumiStateObjects"]["Action"]
 
 
@@ -143,7 +164,7 @@ def stack_arns(spec: StackSpec, scope: AwsScope) -> list[str]:
     for fn in spec.functions:
         arns += [scope.arn("lambda", f"function:{fn.function_name}"), scope.arn("sqs", fn.queue_name),
                  scope.arn("sqs", fn.dlq_name), scope.arn("logs", f"log-group:{fn.log_group}:*"),
-                 scope.arn("iam", f"role/{fn.role_name}", regional=False)]
+                 scope.iam(f"role/{fn.role_name}")]
     return arns
 
 
@@ -153,40 +174,51 @@ def matches(arn: str, statements: list[dict[str, Any]]) -> bool:
 
 
 def test_deploy_policy_covers_every_variant_of_its_stack_and_nothing_of_a_stack_whose_prefix_extends_it():
-    settings = Settings(ci_github_repository=REPO, memory_sizes=(128, 1024), runtimes=("python3.12", "python3.13"))
+    settings = Settings(ci_github_repository=REPO, ci_state_bucket=STATE.bucket, memory_sizes=(128, 1024),
+                        runtimes=("python3.12", "python3.13"))
     prod, prod_eu = (describe_stack(settings, prefix) for prefix in ("archbench-prod", "archbench-prod-eu"))
     scope = AwsScope.of(REGION, ACCOUNT)
-    document = deploy_policy(prod, scope, API_ID)
-    allows = [s for s in document["Statement"] if s["Effect"] == "Allow"]
-    denies = [s for s in document["Statement"] if s["Effect"] == "Deny"]
+    state = StateLocation(bucket=STATE.bucket, prefix=prod.prefix, project="archbench", stack="prod")
+    document = deploy_policy(prod, scope, API_ID, state)
+    # Listing log groups and the account's log resource policies is granted on the region's log groups (AWS takes
+    # nothing narrower); the simulation (test_iam_simulation.py) shows it changes nothing of prod-eu's.
+    allows = [s for s in document["Statement"]
+              if s["Effect"] == "Allow" and "Condition" not in s and s["Sid"] != "ApiAccessLogAccount"]
+    denies = [s for s in document["Statement"] if s["Effect"] == "Deny" and "Condition" not in s]
 
     own = stack_arns(prod, scope)
     assert len(prod.functions) == 12 and len(own) == 3 + 4 + 4 * 12 + 5 * 12
     assert [arn for arn in own if not matches(arn, allows)] == []
     assert [arn for arn in stack_arns(prod_eu, scope) if matches(arn, allows)] == []
-    # The CI roles fall under the stack's names but are denied; no function role is.
-    ci_roles = [scope.arn("iam", f"role/{name(prod)}", regional=False) for name in (deploy_role_name,
-                                                                                     preview_role_name)]
-    assert all(matches(arn, allows) and matches(arn, denies) for arn in ci_roles)
+    # Every stack's CI roles are denied, this one's included; no function role is.
+    ci_roles = [scope.iam(f"role/{name(spec)}") for spec in (prod, prod_eu)
+                for name in (deploy_role_name, preview_role_name)]
+    assert all(matches(arn, denies) for arn in ci_roles)
     assert not [arn for arn in own if matches(arn, denies)]
 
 
-def test_deploy_role_may_never_change_the_ci_roles():
-    registered = build_ci(stack(ci_github_repository=REPO))
-    deny = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))["NeverTheCiRoles"]
+def test_deploy_role_may_never_change_a_ci_role_a_managed_policy_or_a_boundary():
+    registered = build_ci(stack(**CI))
+    policy = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))
+    deny = policy["NeverAnyCiRole"]
     assert deny["Effect"] == "Deny"
-    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}_ci-*"]
+    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/*_ci-*"]
     assert {"iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PassRole"} <= set(
         deny["Action"])
-    # Both CI roles fall under the denied pattern.
     for role in of_type(registered, ROLE):
         assert role.inputs["name"].startswith(f"{PREFIX}_ci-")
+    assert (policy["NeverWriteAManagedPolicy"]["Effect"], policy["NeverWriteAManagedPolicy"]["Resource"]) == (
+        "Deny", [f"arn:aws:iam::{ACCOUNT}:policy/*"])
+    assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"} <= set(
+        policy["NeverWriteAManagedPolicy"]["Action"])
+    assert policy["NeverRemoveABoundary"]["Action"] == ["iam:DeleteRolePermissionsBoundary"]
 
 
 def test_an_existing_oidc_provider_is_reused_not_created():
     existing = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
-    registered = build_ci(stack(ci_github_repository=REPO, ci_oidc_provider_arn=existing))
+    registered = build_ci(stack(**CI, ci_preview_environment="preview", ci_oidc_provider_arn=existing))
     assert of_type(registered, PROVIDER) == []
+    assert len(of_type(registered, ROLE)) == 2
     for role in of_type(registered, ROLE):
         assert role.json("assumeRolePolicy")["Statement"][0]["Principal"] == {"Federated": existing}
 

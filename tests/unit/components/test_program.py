@@ -340,7 +340,7 @@ def test_stack_names_are_taken_as_they_are():
 
 @pytest.mark.parametrize("stack", ["Dev_Team.1", "dev_team", "dev--team", "feature-" + "x" * 18])
 def test_a_stack_name_that_could_share_a_prefix_stops_the_program_with_one_line(stack):
-    with pytest.raises(pulumi.RunError, match="^the stack name must be lowercase letters and digits") as caught:
+    with pytest.raises(pulumi.RunError, match=r"^the stack name must be lowercase letters and digits") as caught:
         run_program(NO_LAYERS, stack=stack)
     assert "\n" not in str(caught.value) and repr(stack) in str(caught.value)
 

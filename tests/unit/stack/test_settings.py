@@ -110,7 +110,7 @@ def test_a_matrix_too_large_to_deploy_is_refused_with_the_count() -> None:
 def test_reserved_concurrency_holds_the_queues_share_and_leaves_the_accounts_pool_alone() -> None:
     assert Settings(max_concurrency=40).function_concurrency == 45
     assert Settings(max_concurrency=8, reserved_concurrency=8).function_concurrency == 8
-    with pytest.raises(SettingsError, match="^archbench:reservedConcurrency must be between 8 and 1000, got 7$"):
+    with pytest.raises(SettingsError, match=r"^archbench:reservedConcurrency must be between 8 and 1000, got 7$"):
         Settings(max_concurrency=8, reserved_concurrency=7)
     # 18 variants × 55 = 990: more than an account with the default quota can reserve.
     with pytest.raises(SettingsError) as caught:
@@ -121,9 +121,9 @@ def test_reserved_concurrency_holds_the_queues_share_and_leaves_the_accounts_poo
 
 
 def test_ci_settings_keep_pull_requests_away_from_the_deploy_role_and_other_stacks_state() -> None:
-    with pytest.raises(SettingsError, match="^archbench:ciPreviewEnvironment must differ"):
+    with pytest.raises(SettingsError, match=r"^archbench:ciPreviewEnvironment must differ"):
         Settings(ci_github_repository="o/r", ci_state_bucket="state-bucket", ci_preview_environment="production")
-    with pytest.raises(SettingsError, match="^archbench:ciGithubRepository needs archbench:ciStateBucket"):
+    with pytest.raises(SettingsError, match=r"^archbench:ciGithubRepository needs archbench:ciStateBucket"):
         Settings(ci_github_repository="o/r")
     assert Settings(ci_github_repository="o/r", ci_state_bucket="state-bucket",
                     ci_preview_environment="preview").ci_preview_environment == "preview"

@@ -101,7 +101,7 @@ def test_stack_prefix_is_the_one_naming_rule_of_both_deployers() -> None:
 @pytest.mark.parametrize("name", ["Dev_Team.1", "prod_eu", "prod.eu", "Prod", "prod--eu", "-prod", "prod-", "",
                                   "x" * (STACK_NAME_MAX + 1)])
 def test_a_stack_name_is_taken_as_it_is_or_refused_with_one_line(name) -> None:
-    with pytest.raises(SettingsError, match="^the stack name must be lowercase letters and digits") as caught:
+    with pytest.raises(SettingsError, match=r"^the stack name must be lowercase letters and digits") as caught:
         stack_prefix(name)
     assert repr(name) in str(caught.value) and "\n" not in str(caught.value)
 

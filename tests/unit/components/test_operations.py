@@ -1,4 +1,4 @@
-"""Operations: the CI roles (trust, permissions), the alarms, the dashboard, and the GitHub workflow files.
+"""Operations: the CI roles (trust, permissions), the alarms and the dashboard (the workflow: test_workflows.py).
 
 The components are built under Pulumi mocks (``tests/ops_harness.py``) from a ``StackSpec`` of real settings;
 assertions read the inputs the AWS provider would receive.
@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import json
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
-
-import pytest
-import yaml
 
 from components.ci_role import ci_deploy_role
 from components.iam_policies import AwsScope, StateLocation, deploy_policy, deploy_role_name, preview_role_name
 from components.layers import layer_keys, layer_name
 from components.monitoring import Monitoring, alarm_topic_name, dashboard_name
-from core import COLOURS, PROJECT_ROOT
+from core import COLOURS
 from stack import Settings, StackSpec, describe_stack, stack_alarms
 from tests.support.ops_harness import ACCOUNT, API_ID, REGION, Registered, build, of_type, one
 
@@ -32,7 +28,6 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
 
 
 def stack(**settings: Any) -> StackSpec:
@@ -346,89 +341,3 @@ def test_dashboard_of_a_single_architecture_stack_has_only_its_widgets():
     text = json.dumps(widgets)
     assert "x86" not in text
     assert [w["width"] for w in percentile_widgets(widgets)] == [24, 24]
-
-
-# --- workflows ----------------------------------------------------------------------------------------------
-
-def load_workflow(path: Path) -> dict[str, Any]:
-    workflow = yaml.safe_load(path.read_text())
-    # YAML 1.1 reads the bare key `on` as the boolean true.
-    workflow["on"] = workflow.pop(True, workflow.get("on"))
-    return workflow
-
-
-def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [s for s in job.get("steps", []) if s.get("uses", "").split("@")[0] == action]
-
-
-@pytest.fixture(scope="module")
-def ci() -> dict[str, Any]:
-    return load_workflow(WORKFLOWS / "ci.yml")
-
-
-def test_every_workflow_grants_an_oidc_token_only_to_jobs_that_assume_an_aws_role():
-    files = sorted(WORKFLOWS.glob("*.yml"))
-    assert files
-    for path in files:
-        workflow = load_workflow(path)
-        assert "id-token" not in (workflow.get("permissions") or {}), f"{path.name}: id-token at workflow level"
-        assert "pull_request_target" not in workflow["on"], f"{path.name}: pull_request_target runs with secrets"
-        for name, job in workflow["jobs"].items():
-            wants_token = (job.get("permissions") or {}).get("id-token") == "write"
-            assumes_role = bool(steps_using(job, "aws-actions/configure-aws-credentials"))
-            assert wants_token == assumes_role, f"{path.name}:{name}"
-            for step in steps_using(job, "aws-actions/configure-aws-credentials"):
-                assert set(step["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
-        text = path.read_text()
-        assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
-
-
-def test_ci_triggers_and_default_permissions(ci: dict[str, Any]):
-    assert ci["on"] == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"]}}
-    assert ci["permissions"] == {"contents": "read"}
-    assert set(ci["jobs"]) == {"checks", "preview", "staging", "production"}
-
-
-def test_checks_run_ruff_and_make_test_without_cloud_access(ci: dict[str, Any]):
-    job = ci["jobs"]["checks"]
-    assert [s.get("run") for s in job["steps"] if "run" in s] == [
-        "sudo bash scripts/ci-system-deps.sh", "make lint", "make test"]
-    assert "permissions" not in job and "if" not in job
-
-
-def pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
-    (step,) = steps_using(job, "pulumi/actions")
-    assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
-    assert set(step["env"]) == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
-    return step
-
-
-def role_variable(job: dict[str, Any]) -> str:
-    (step,) = steps_using(job, "aws-actions/configure-aws-credentials")
-    return step["with"]["role-to-assume"]
-
-
-def test_pull_requests_preview_staging_with_the_read_only_role(ci: dict[str, Any]):
-    job = ci["jobs"]["preview"]
-    assert job["needs"] == "checks"
-    assert "github.event_name == 'pull_request'" in job["if"]
-    assert "head.repo.full_name == github.repository" in job["if"], "forks get no OIDC token"
-    assert "environment" not in job
-    assert pulumi_step(job)["with"]["command"] == "preview"
-    assert role_variable(job) == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
-
-
-def test_main_deploys_staging_then_production_after_approval(ci: dict[str, Any]):
-    staging, production = ci["jobs"]["staging"], ci["jobs"]["production"]
-    for job in (staging, production):
-        assert "github.event_name == 'push'" in job["if"] and "refs/heads/main" in job["if"]
-        assert pulumi_step(job)["with"]["command"] == "up"
-        assert job["concurrency"]["cancel-in-progress"] is False
-    # Staging runs as the main branch (token subject ref:refs/heads/main); production waits for the environment.
-    assert "environment" not in staging
-    assert production["environment"] == "production"
-    assert production["needs"] == "staging"
-    assert pulumi_step(staging)["with"]["stack-name"] == "${{ vars.PULUMI_STAGING_STACK || 'staging' }}"
-    assert pulumi_step(production)["with"]["stack-name"] == "${{ vars.PULUMI_PRODUCTION_STACK || 'production' }}"
-    assert role_variable(staging) == "${{ vars.AWS_STAGING_ROLE_ARN }}"
-    assert role_variable(production) == "${{ vars.AWS_PRODUCTION_ROLE_ARN }}"

@@ -11,12 +11,14 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import unquote
 
+import pytest
+
 from components.ci_role import ci_deploy_role
 from components.iam_policies import AwsScope, StateLocation, deploy_policy, deploy_role_name, preview_role_name
 from components.layers import layer_keys, layer_name
 from components.monitoring import Monitoring, alarm_topic_name, dashboard_name
 from core import COLOURS
-from stack import Settings, StackSpec, describe_stack, stack_alarms
+from stack import Settings, StackSpec, describe_stack, stack_alarms, stack_prefix
 from tests.support.ops_harness import ACCOUNT, API_ID, REGION, Registered, build, of_type, one
 
 PREFIX = "archbench-ops"
@@ -168,28 +170,31 @@ def matches(arn: str, statements: list[dict[str, Any]]) -> bool:
     return any(pattern != "*" and fnmatchcase(arn, pattern) for s in statements for pattern in as_list(s["Resource"]))
 
 
-def test_deploy_policy_covers_every_variant_of_its_stack_and_nothing_of_a_stack_whose_prefix_extends_it():
+@pytest.mark.parametrize(("own", "other"), [("prod", "prod-eu"), ("prod-eu", "prod")])
+def test_deploy_policy_covers_every_variant_of_its_stack_and_nothing_of_a_stack_whose_name_shares_a_prefix(own, other):
     settings = Settings(ci_github_repository=REPO, ci_state_bucket=STATE.bucket, memory_sizes=(128, 1024),
                         runtimes=("python3.12", "python3.13"))
-    prod, prod_eu = (describe_stack(settings, prefix) for prefix in ("archbench-prod", "archbench-prod-eu"))
+    mine, theirs = (describe_stack(settings, stack_prefix(name)) for name in (own, other))
     scope = AwsScope.of(REGION, ACCOUNT)
-    state = StateLocation(bucket=STATE.bucket, prefix=prod.prefix, project="archbench", stack="prod")
-    document = deploy_policy(prod, scope, API_ID, state)
+    state = StateLocation(bucket=STATE.bucket, prefix=mine.prefix, project="archbench", stack=own)
+    document = deploy_policy(mine, scope, API_ID, state)
     # Listing log groups and the account's log resource policies is granted on the region's log groups (AWS takes
-    # nothing narrower); the simulation (test_iam_simulation.py) shows it changes nothing of prod-eu's.
+    # nothing narrower); the simulation (test_iam_simulation.py) shows it changes nothing of the other stack's.
     allows = [s for s in document["Statement"]
               if s["Effect"] == "Allow" and "Condition" not in s and s["Sid"] != "ApiAccessLogAccount"]
     denies = [s for s in document["Statement"] if s["Effect"] == "Deny" and "Condition" not in s]
 
-    own = stack_arns(prod, scope)
-    assert len(prod.functions) == 12 and len(own) == 3 + 4 + 4 * 12 + 5 * 12
-    assert [arn for arn in own if not matches(arn, allows)] == []
-    assert [arn for arn in stack_arns(prod_eu, scope) if matches(arn, allows)] == []
+    own_arns = stack_arns(mine, scope)
+    assert len(mine.functions) == 12 and len(own_arns) == 3 + 4 + 4 * 12 + 5 * 12
+    assert [arn for arn in own_arns if not matches(arn, allows)] == []
+    other_state = StateLocation(bucket=STATE.bucket, prefix=theirs.prefix, project="archbench", stack=other)
+    other_arns = [*stack_arns(theirs, scope), other_state.objects(scope, ".pulumi/stacks/archbench/x.json")]
+    assert [arn for arn in other_arns if matches(arn, allows)] == []
     # Every stack's CI roles are denied, this one's included; no function role is.
-    ci_roles = [scope.iam(f"role/{name(spec)}") for spec in (prod, prod_eu)
+    ci_roles = [scope.iam(f"role/{name(spec)}") for spec in (mine, theirs)
                 for name in (deploy_role_name, preview_role_name)]
     assert all(matches(arn, denies) for arn in ci_roles)
-    assert not [arn for arn in own if matches(arn, denies)]
+    assert not [arn for arn in own_arns if matches(arn, denies)]
 
 
 def test_deploy_role_may_never_change_a_ci_role_a_managed_policy_or_a_boundary():

@@ -14,11 +14,20 @@ from urllib.parse import unquote
 import pytest
 
 from components.ci_role import ci_deploy_role
-from components.iam_policies import AwsScope, StateLocation, deploy_policy, deploy_role_name, preview_role_name
+from components.iam_policies import (
+    AwsScope,
+    StateLocation,
+    boundary_policy,
+    deploy_policy,
+    deploy_role_name,
+    preview_policy,
+    preview_role_name,
+)
 from components.layers import layer_keys, layer_name
 from components.monitoring import Monitoring, alarm_topic_name, dashboard_name
 from core import COLOURS
 from stack import Settings, StackSpec, describe_stack, stack_alarms, stack_prefix
+from stack.spec import STACK_NAME_MAX
 from tests.support.ops_harness import ACCOUNT, API_ID, REGION, Registered, build, of_type, one
 
 PREFIX = "archbench-ops"
@@ -346,3 +355,15 @@ def test_dashboard_of_a_single_architecture_stack_has_only_its_widgets():
     text = json.dumps(widgets)
     assert "x86" not in text
     assert [w["width"] for w in percentile_widgets(widgets)] == [24, 24]
+
+
+def test_the_policies_fit_iams_quotas_at_the_longest_names():
+    """IAM counts a policy's characters without whitespace: 10,240 for a role's inline policies, 6,144 managed."""
+    longest = describe_stack(Settings(ci_github_repository=REPO, ci_state_bucket="b" * 63, xray_tracing=True),
+                             stack_prefix("x" * STACK_NAME_MAX))
+    scope = AwsScope.of("ap-southeast-2", ACCOUNT)
+    state = StateLocation(bucket="b" * 63, prefix=longest.prefix, project="archbench", stack="x" * STACK_NAME_MAX)
+    size = {name: len(json.dumps(document, separators=(",", ":"))) for name, document in (
+        ("deploy", deploy_policy(longest, scope, API_ID, state)), ("preview", preview_policy(scope, state)),
+        ("boundary", boundary_policy(longest, scope)))}
+    assert size["deploy"] <= 10_240 and size["preview"] <= 10_240 and size["boundary"] <= 6_144, size

@@ -389,3 +389,18 @@ def test_the_program_shares_one_layer_per_architecture_and_runtime(tmp_path, mon
     assert attached == {ARM: [layers["arm64"].outputs["arn"]], X86: [layers["x86_64"].outputs["arn"]],
                         TWIN: [layers["x86_64"].outputs["arn"]]}  # the twin runs its sibling's very layer
     assert layers["arm64"].inputs["code"].path == str(tmp_path / "arm64.zip")
+
+
+def test_the_deploy_role_names_the_boundary_the_program_creates_and_the_stacks_own_state():
+    stack = run(ciGithubRepository="octo-org/bench", ciStateBucket="acme-pulumi-state",
+                ciPreviewEnvironment="preview")
+    boundary = stack.one(BOUNDARY)
+    policies = {r.name: r.json("policy")["Statement"] for r in stack.of_type(POLICY) if r.name.startswith("ci-")}
+    deploy = {s["Sid"]: s for s in policies["ci-deploy-policy"]}
+    assert deploy["FunctionRolesWithBoundary"]["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == \
+        boundary.outputs["arn"]
+    assert deploy["PulumiStateObjects"]["Resource"] == ["arn:aws:s3:::acme-pulumi-state/archbench-test/*"]
+    preview = {s["Sid"]: s for s in policies["ci-preview-policy"]}
+    assert "arn:aws:s3:::acme-pulumi-state/archbench-test/.pulumi/stacks/archbench/test.json*" in \
+        preview["PulumiStateObjects"]["Resource"]
+    assert set(stack.exports["ci"]) == {"deploy_role_arn", "preview_role_arn"}

@@ -7,15 +7,25 @@ only wires the components together and exports ``bench``, the contract in ``stac
 import pulumi
 import pulumi_aws as aws
 
-from components import BenchmarkedFunction, DependencyLayers, HttpApi, Monitoring, ci_deploy_role
+from components import (
+    BenchmarkedFunction,
+    DependencyLayers,
+    FunctionBoundary,
+    HttpApi,
+    Monitoring,
+    StateLocation,
+    ci_deploy_role,
+)
 from stack import OUTPUT_NAME, Settings, SettingsError, describe_stack, stack_prefix
 
 try:
     settings = Settings.from_mapping(pulumi.Config("archbench").get)
+    spec = describe_stack(settings, stack_prefix(pulumi.get_stack()))
 except SettingsError as exc:
     # RunError: Pulumi prints the one line, not the program's traceback.
     raise pulumi.RunError(str(exc)) from None
-spec = describe_stack(settings, stack_prefix(pulumi.get_stack()))
+region = aws.get_region_output().region
+account_id = aws.get_caller_identity_output().account_id
 
 dependency_layers = None
 if settings.layers:
@@ -25,23 +35,26 @@ if settings.layers:
     # One layer per (architecture, runtime), shared by every variant of that pair.
     dependency_layers = DependencyLayers("layers", spec, layer_zip)
 
+# Every function role's ceiling, whatever its inline policy says.
+boundary = FunctionBoundary("function-boundary", spec, account_id=account_id, region=region)
 functions = {
     fn.variant_id: BenchmarkedFunction(
-        fn.variant_id, fn, layer_arn=dependency_layers.arn_for(fn) if dependency_layers else None)
+        fn.variant_id, fn, boundary.arn, layer_arn=dependency_layers.arn_for(fn) if dependency_layers else None)
     for fn in spec.functions
 }
 api = HttpApi("api", spec, functions)
 
-region = aws.get_region_output().region
 # Alarms per variant and the comparison dashboard always; an SNS topic only with archbench:alarmEmail.
 monitoring = Monitoring("monitoring", spec, region=region, api_id=api.api.id)
-# The GitHub OIDC deploy/preview roles only with archbench:ciGithubRepository.
-ci = ci_deploy_role("ci", spec, account_id=aws.get_caller_identity_output().account_id, region=region,
-                    api_id=api.api.id)
+# The GitHub OIDC deploy/preview roles only with archbench:ciGithubRepository; the state is the stack's own prefix.
+state = StateLocation(bucket=settings.ci_state_bucket, prefix=spec.prefix, project=pulumi.get_project(),
+                      stack=pulumi.get_stack())
+ci = ci_deploy_role("ci", spec, state, account_id=account_id, region=region, api_id=api.api.id)
 
 pulumi.export("dashboard_url", monitoring.dashboard_url)
 if ci:
-    pulumi.export("ci", {"deploy_role_arn": ci.deploy_role.arn, "preview_role_arn": ci.preview_role.arn})
+    pulumi.export("ci", {"deploy_role_arn": ci.deploy_role.arn,
+                         "preview_role_arn": ci.preview_role.arn if ci.preview_role else None})
 pulumi.export(OUTPUT_NAME, {
     "region": region,
     "endpoint_url": None,

@@ -33,7 +33,8 @@ def code_archive(root: Path = PROJECT_ROOT) -> pulumi.AssetArchive:
 
 
 class BenchmarkedFunction(pulumi.ComponentResource):
-    """A Lambda function of one variant, fed by its own SQS queue (with a DLQ) and logging to its own group."""
+    """A Lambda function of one variant, fed by its own SQS queue (with a DLQ) and logging to its own group; its
+    role carries the stack's permissions boundary and the function its reserved concurrency."""
 
     dlq: aws.sqs.Queue
     queue: aws.sqs.Queue
@@ -43,8 +44,9 @@ class BenchmarkedFunction(pulumi.ComponentResource):
     function: aws.lambda_.Function
     mapping: aws.lambda_.EventSourceMapping
 
-    def __init__(self, name: str, spec: FunctionSpec, layer_arn: pulumi.Input[str] | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, spec: FunctionSpec, boundary_arn: pulumi.Input[str],
+                 layer_arn: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+        """``boundary_arn`` is the stack's permissions boundary (``components.boundary``), the role's ceiling."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)
@@ -61,7 +63,8 @@ class BenchmarkedFunction(pulumi.ComponentResource):
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=spec.log_group, retention_in_days=spec.log_retention_days, opts=child)
         self.role = aws.iam.Role(
-            f"{name}-role", name=spec.role_name, assume_role_policy=json.dumps(LAMBDA_TRUST), opts=child)
+            f"{name}-role", name=spec.role_name, assume_role_policy=json.dumps(LAMBDA_TRUST),
+            permissions_boundary=boundary_arn, opts=child)
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id,
             policy=pulumi.Output.all(self.queue.arn, self.log_group.arn).apply(
@@ -72,6 +75,9 @@ class BenchmarkedFunction(pulumi.ComponentResource):
             f"{name}-function", name=spec.function_name, role=self.role.arn, runtime=spec.runtime,
             handler=spec.handler, architectures=[spec.architecture], memory_size=spec.memory_mb,
             timeout=spec.timeout_s, code=code_archive(), environment={"variables": spec.environment},
+            # Its own slice of the account's concurrency, and its ceiling: a flood of requests can neither take
+            # the account's pool from other functions nor run more than this many at once (README, "Operations").
+            reserved_concurrent_executions=spec.reserved_concurrency,
             logging_config={"log_format": "Text", "log_group": self.log_group.name},
             tracing_config={"mode": "Active"} if spec.xray_tracing else None,
             layers=None if layer_arn is None else [layer_arn],

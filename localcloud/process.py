@@ -56,11 +56,20 @@ def port_in_use(port: int) -> bool:
     return False
 
 
+# MiniStack's Lambda workers inherit its whole environment, then get what Lambda sets (AWS_REGION,
+# AWS_LAMBDA_FUNCTION_NAME, …, credentials) and the function's own variables. So MiniStack gets what a Lambda
+# runtime has — a fixed PATH, locale and time zone — and its own settings, never the host's environment: no
+# GITHUB_TOKEN, PULUMI_*, AWS profile or emulator switch of the shell reaches it or a function.
+LAMBDA_RUNTIME_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": ":UTC"}
+# The one host fact passed on: where set, this machine's OpenBLAS needs them to compute correctly (numpy workloads).
+HOST_CPU_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
 def ministack_env(port: int, tmpdir: Path) -> dict[str, str]:
-    """The host environment (workers inherit it) without AWS credentials, profiles or another venv's marker."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AWS_", "MINISTACK_", "LOCALSTACK_")) and key != "VIRTUAL_ENV"}
-    env.update(local_credentials_env())  # MiniStack accepts any; real ones must never reach it or its workers
+    """MiniStack's environment, which its workers inherit: a Lambda runtime's, its own settings, the dummy
+    credentials (MiniStack accepts any; real ones must never reach it), and nothing else of the host's."""
+    env = {**LAMBDA_RUNTIME_ENV, **{key: os.environ[key] for key in HOST_CPU_ENV if key in os.environ}}
+    env.update(local_credentials_env())
     env.update({
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "GATEWAY_PORT": str(port),

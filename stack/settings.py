@@ -27,6 +27,11 @@ MAX_VARIANTS = 32
 RENAMED_KEYS = {"memoryMb": "memorySizes", "runtime": "runtimes"}
 API_AUTH_MODES = ("iam", "none")
 API_MAX_TIMEOUT_S = 30  # an HTTP API Lambda integration waits at most 30 s (its maximum integration timeout)
+# Concurrent executions per function left for the API next to its queue's event source: what loadgen --target api
+# needs at 50 requests/s of 100 ms each. The default reservedConcurrency is maxConcurrency plus this.
+API_CONCURRENCY_SHARE = 5
+# An account's default Lambda concurrency is 1,000, of which 100 must stay unreserved: what the stack may reserve.
+ACCOUNT_RESERVABLE_CONCURRENCY = 900
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
@@ -34,6 +39,7 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _OIDC_PROVIDER_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
 
@@ -63,6 +69,10 @@ class Settings:
         default=0, metadata=_meta("batchingWindowSeconds", "SQS batching window, 0–300 s"))
     max_concurrency: int = field(
         default=5, metadata=_meta("maxConcurrency", "event source mapping maximum concurrency, 2–1000"))
+    reserved_concurrency: int = field(
+        default=0, metadata=_meta(
+            "reservedConcurrency", "concurrent executions reserved for (and capping) each function, "
+            f"maxConcurrency–1000; 0 = maxConcurrency + {API_CONCURRENCY_SHARE}"))
     dlq_max_receives: int = field(
         default=5, metadata=_meta("dlqMaxReceives", "receives before a message moves to the DLQ, 1–1000 "
                                                     "(AWS recommends at least 5 for Lambda SQS sources)"))
@@ -89,6 +99,9 @@ class Settings:
         default="", metadata=_meta("ciGithubRepository", "OWNER/NAME allowed to deploy via OIDC; empty = no role"))
     ci_github_environment: str = field(
         default="production", metadata=_meta("ciGithubEnvironment", "GitHub environment the deploy role trusts"))
+    ci_preview_environment: str = field(
+        default="", metadata=_meta(
+            "ciPreviewEnvironment", "GitHub environment whose jobs may preview this stack; empty = no preview role"))
     ci_state_bucket: str = field(
         default="", metadata=_meta("ciStateBucket", "S3 bucket of the Pulumi state the CI roles may use; empty = none"))
     ci_oidc_provider_arn: str = field(
@@ -130,6 +143,7 @@ class Settings:
             raise SettingsError(
                 f"the matrix has {len(self.variants)} variants (runtimes × memorySizes × architectures, plus the "
                 f"control twins); at most {MAX_VARIANTS} are deployed: shorten a list or set archbench:control none")
+        self._check_concurrency()
         if self.allowed_workloads:
             # Imported here so settings stay importable without the handlers on the path.
             from handlers.workloads import WORKLOADS
@@ -142,11 +156,38 @@ class Settings:
         if self.ci_github_repository and not _REPO_RE.match(self.ci_github_repository):
             raise SettingsError(
                 f"archbench:ciGithubRepository must be OWNER/NAME, got {self.ci_github_repository!r}")
+        for key, environment in (("ciGithubEnvironment", self.ci_github_environment),
+                                 ("ciPreviewEnvironment", self.ci_preview_environment)):
+            if environment and not _ENVIRONMENT_RE.match(environment):
+                raise SettingsError(f"archbench:{key} must be a GitHub environment name (letters, digits, "
+                                    f"'.', '_', '-'), got {environment!r}")
+        if self.ci_preview_environment and self.ci_preview_environment == self.ci_github_environment:
+            raise SettingsError("archbench:ciPreviewEnvironment must differ from archbench:ciGithubEnvironment: "
+                                "pull requests must never get the deploy role or its environment's secrets")
+        if self.ci_github_repository and not self.ci_state_bucket:
+            raise SettingsError("archbench:ciGithubRepository needs archbench:ciStateBucket: the CI roles may read "
+                                "and write only this stack's state, kept under its own prefix of that S3 bucket")
         if self.ci_state_bucket and not _BUCKET_RE.match(self.ci_state_bucket):
             raise SettingsError(f"archbench:ciStateBucket is not an S3 bucket name: {self.ci_state_bucket!r}")
         if self.ci_oidc_provider_arn and not _OIDC_PROVIDER_RE.match(self.ci_oidc_provider_arn):
             raise SettingsError("archbench:ciOidcProviderArn must be arn:aws:iam::ACCOUNT:oidc-provider/"
                                 f"token.actions.githubusercontent.com, got {self.ci_oidc_provider_arn!r}")
+
+    def _check_concurrency(self) -> None:
+        """Each function's reserved concurrency holds its event source and leaves the account's pool alone."""
+        if self.reserved_concurrency:
+            _check_range("reservedConcurrency", self.reserved_concurrency, self.max_concurrency, 1000)
+        total = len(self.variants) * self.function_concurrency
+        if total > ACCOUNT_RESERVABLE_CONCURRENCY:
+            raise SettingsError(
+                f"archbench:reservedConcurrency reserves {self.function_concurrency} for each of "
+                f"{len(self.variants)} variants, {total} in all: an account with Lambda's default 1,000 "
+                f"concurrency can reserve at most {ACCOUNT_RESERVABLE_CONCURRENCY}; lower it (or maxConcurrency)")
+
+    @property
+    def function_concurrency(self) -> int:
+        """Each function's reserved concurrency: the setting, or its queue's share plus the API's."""
+        return self.reserved_concurrency or self.max_concurrency + API_CONCURRENCY_SHARE
 
     @property
     def queue_visibility_timeout_s(self) -> int:

@@ -6,28 +6,30 @@ settings, so the two cannot drift. No pulumi import here.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIANT, NAMESPACE
-from stack.settings import Settings
+from stack.settings import Settings, SettingsError
 from stack.variants import VARIANT_ID_MAX, Role, Variant
 
 HANDLER = "handlers.app.handler"
 ROUTE_METHOD = "POST"
 CODE_DIR = "handlers"
 
-# Every resource of a stack is ``<prefix>_<suffix>``. A prefix never holds ``_`` (``stack_prefix`` maps all but
-# [a-z0-9] to ``-``), so ``<prefix>_*`` matches this stack's resources and no other's: stack ``prod``'s pattern
-# ``archbench-prod_*`` cannot reach stack ``prod-eu``'s ``archbench-prod-eu_…``.
+# Every resource of a stack is ``<prefix>_<suffix>``. A prefix never holds ``_`` (``describe_stack`` and
+# ``stack_prefix`` refuse it), so ``<prefix>_*`` matches this stack's resources and no other's: stack ``prod``'s
+# pattern ``archbench-prod_*`` cannot reach stack ``prod-eu``'s ``archbench-prod-eu_…``.
 NAME_DELIMITER = "_"
 # IAM role names are at most 64 characters: ``<prefix>_<longest variant id>-role`` must fit.
 ROLE_SUFFIX = "-role"
 PREFIX_MAX = 64 - len(NAME_DELIMITER) - VARIANT_ID_MAX - len(ROLE_SUFFIX)
 _PREFIX_RE = re.compile(rf"^[a-z][a-z0-9-]{{0,{PREFIX_MAX - 1}}}$")
+STACK_PREFIX_BASE = "archbench-"
+STACK_NAME_MAX = PREFIX_MAX - len(STACK_PREFIX_BASE)
+_STACK_NAME_RE = re.compile(rf"(?=.{{1,{STACK_NAME_MAX}}}$)[a-z0-9]+(-[a-z0-9]+)*")
 
 # What each function's role may do: consume its own queue, write to its own log group (X-Ray only if tracing).
 QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
@@ -58,6 +60,7 @@ class FunctionSpec:
     batch_size: int
     batching_window_s: int
     max_concurrency: int
+    reserved_concurrency: int
     visibility_timeout_s: int
     dlq_max_receives: int
     log_retention_days: int
@@ -133,14 +136,18 @@ class StackSpec:
 
 
 def stack_prefix(stack: str) -> str:
-    """``archbench-<stack>`` as a resource-name prefix; a long one is cut and given a hash so it stays unique.
+    """``archbench-<stack>``, the prefix of every resource name of a stack.
 
-    The Pulumi program names its resources after the Pulumi stack this way, the local cloud after ``local``.
+    The stack name is taken as it is or refused, never rewritten: a rewrite (``Dev_Team`` → ``dev-team``) or a cut
+    long name could give two stacks one prefix, and with it each other's resources and IAM rights. The Pulumi program
+    names its resources after the Pulumi stack this way, the local cloud after ``local``.
     """
-    prefix = "archbench-" + re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-")
-    if len(prefix) <= PREFIX_MAX:
-        return prefix.rstrip("-")
-    return f"{prefix[:PREFIX_MAX - 7].rstrip('-')}-{hashlib.sha256(stack.encode()).hexdigest()[:6]}"
+    if not _STACK_NAME_RE.fullmatch(stack):
+        raise SettingsError(
+            f"the stack name must be lowercase letters and digits joined by single '-', at most {STACK_NAME_MAX} "
+            f"characters (resources are named archbench-<stack>{NAME_DELIMITER}…, and no two stacks may share a "
+            f"prefix), got {stack!r}")
+    return f"{STACK_PREFIX_BASE}{stack}"
 
 
 def describe_stack(settings: Settings, prefix: str) -> StackSpec:
@@ -170,6 +177,7 @@ def _function_spec(settings: Settings, prefix: str, variant: Variant) -> Functio
         batch_size=settings.batch_size,
         batching_window_s=settings.batching_window_s,
         max_concurrency=settings.max_concurrency,
+        reserved_concurrency=settings.function_concurrency,
         visibility_timeout_s=settings.queue_visibility_timeout_s,
         dlq_max_receives=settings.dlq_max_receives,
         log_retention_days=settings.log_retention_days,

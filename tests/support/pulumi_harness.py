@@ -90,6 +90,8 @@ def _computed(type_: str, name: str, resource_id: str, inputs: dict[str, Any]) -
         return {"arn": _arn("logs", f"log-group:{physical}")}
     if type_ == "aws:iam/role:Role":
         return {"arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}"}
+    if type_ == "aws:iam/policy:Policy":
+        return {"arn": f"arn:aws:iam::{ACCOUNT}:policy/{physical}"}
     if type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{inputs['url'].removeprefix('https://')}"}
     if type_ == "aws:cloudwatch/metricAlarm:MetricAlarm":

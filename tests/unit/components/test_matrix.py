@@ -30,7 +30,7 @@ from tests.unit.components.test_program import granted
 
 MATRIX_CONFIG = {"runtimes": ["python3.12", "python3.13", "python3.14"], "memorySizes": [128, 10240],
                  "architectures": ["arm64", "x86_64"], "control": "x86_64", "layers": True}
-LONG_STACK = "feature-" + "x" * 80  # the prefix is cut to its maximum length
+LONG_STACK = "feature-" + "x" * 17  # the longest stack name: the prefix at its maximum length
 SETTINGS = Settings.from_mapping(MATRIX_CONFIG.get)
 VARIANT_IDS = [variant.id for variant in SETTINGS.variants]
 # AWS's name limits: Lambda function and IAM role 64, SQS queue 80, log group 512, layer 140, alarm and
@@ -43,7 +43,7 @@ NAME_INPUT = {"aws:lambda/layerVersion:LayerVersion": "layerName",
               "aws:cloudwatch/dashboard:Dashboard": "dashboardName"}
 EXPECTED_RESOURCES = {
     "aws:lambda/function:Function": 18, "aws:sqs/queue:Queue": 36, "aws:cloudwatch/logGroup:LogGroup": 19,
-    "aws:iam/role:Role": 18, "aws:iam/rolePolicy:RolePolicy": 18,
+    "aws:iam/role:Role": 18, "aws:iam/rolePolicy:RolePolicy": 18, "aws:iam/policy:Policy": 1,
     "aws:lambda/eventSourceMapping:EventSourceMapping": 18, "aws:lambda/layerVersion:LayerVersion": 6,
     "aws:apigatewayv2/api:Api": 1, "aws:apigatewayv2/integration:Integration": 18,
     "aws:apigatewayv2/route:Route": 18, "aws:apigatewayv2/stage:Stage": 1, "aws:lambda/permission:Permission": 18,
@@ -84,10 +84,11 @@ def test_exact_resource_count_by_type(matrix: ProgramRun):
     for type_, count in sorted(counts.items()):
         print(f"  {count:4d}  {type_}")
     assert dict(counts) == EXPECTED_RESOURCES
-    assert sum(counts.values()) == 262
+    assert sum(counts.values()) == 263
     components = Counter(r.type for r in matrix.resources if not r.custom)
     assert components == {"archbench:bench:BenchmarkedFunction": 18, "archbench:bench:HttpApi": 1,
-                          "archbench:bench:DependencyLayers": 1, "archbench:ops:Monitoring": 1}
+                          "archbench:bench:DependencyLayers": 1, "archbench:ops:Monitoring": 1,
+                          "archbench:bench:FunctionBoundary": 1}
 
 
 def test_every_name_is_within_aws_limits_and_unique(matrix: ProgramRun):

@@ -1,4 +1,4 @@
-"""Operations: the CI roles (trust, permissions), the alarms, the dashboard, and the GitHub workflow files.
+"""Operations: the CI roles (trust, permissions), the alarms and the dashboard (the workflow: test_workflows.py).
 
 The components are built under Pulumi mocks (``tests/ops_harness.py``) from a ``StackSpec`` of real settings;
 assertions read the inputs the AWS provider would receive.
@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import json
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
-import yaml
 
-from components.ci_role import AwsScope, ci_deploy_role, deploy_policy, deploy_role_name, preview_role_name
+from components.ci_role import ci_deploy_role
+from components.iam_policies import (
+    AwsScope,
+    StateLocation,
+    boundary_policy,
+    deploy_policy,
+    deploy_role_name,
+    preview_policy,
+    preview_role_name,
+)
 from components.layers import layer_keys, layer_name
 from components.monitoring import Monitoring, alarm_topic_name, dashboard_name
-from core import COLOURS, PROJECT_ROOT
-from stack import Settings, StackSpec, describe_stack, stack_alarms
+from core import COLOURS
+from stack import Settings, StackSpec, describe_stack, stack_alarms, stack_prefix
+from stack.spec import STACK_NAME_MAX
 from tests.support.ops_harness import ACCOUNT, API_ID, REGION, Registered, build, of_type, one
 
 PREFIX = "archbench-ops"
@@ -31,7 +39,6 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
 
 
 def stack(**settings: Any) -> StackSpec:
@@ -39,7 +46,7 @@ def stack(**settings: Any) -> StackSpec:
 
 
 def build_ci(spec: StackSpec) -> list[Registered]:
-    return build(lambda: ci_deploy_role("ci", spec, account_id=ACCOUNT, region=REGION, api_id=API_ID))
+    return build(lambda: ci_deploy_role("ci", spec, STATE, account_id=ACCOUNT, region=REGION, api_id=API_ID))
 
 
 def build_monitoring(spec: StackSpec) -> list[Registered]:
@@ -56,12 +63,16 @@ def as_list(value: str | list[str]) -> list[str]:
 
 # --- CI roles -----------------------------------------------------------------------------------------------
 
+STATE = StateLocation(bucket="acme-pulumi-state", prefix=PREFIX, project="archbench", stack="ops")
+CI = {"ci_github_repository": REPO, "ci_state_bucket": STATE.bucket}
+
+
 def test_ci_roles_are_off_unless_a_repository_is_configured():
     assert build_ci(stack(ci_state_bucket="my-state")) == []
 
 
 def test_deploy_role_trusts_exactly_the_environment_of_one_repository():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_github_environment="prod-eu"))
+    registered = build_ci(stack(**CI, ci_github_environment="prod-eu"))
     provider = one(registered, PROVIDER)
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -79,32 +90,37 @@ def test_deploy_role_trusts_exactly_the_environment_of_one_repository():
 
 
 def test_staging_deploy_role_without_environment_trusts_pushes_to_main_only():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_github_environment=""))
+    registered = build_ci(stack(**CI, ci_github_environment=""))
     (trust,) = one(registered, ROLE, "-deploy").json("assumeRolePolicy")["Statement"]
     assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         f"repo:{REPO}:ref:refs/heads/main"]
 
 
-def test_preview_role_trusts_pull_requests_and_may_only_read_the_state():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_state_bucket="acme-pulumi-state"))
-    (trust,) = one(registered, ROLE, "-preview").json("assumeRolePolicy")["Statement"]
+def test_preview_role_trusts_only_its_environment_and_reads_only_this_stacks_state_object():
+    registered = build_ci(stack(**CI, ci_preview_environment="preview"))
+    role = one(registered, ROLE, "-preview")
+    assert role.inputs["name"] == f"{PREFIX}_ci-preview"
+    (trust,) = role.json("assumeRolePolicy")["Statement"]
     assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
-        f"repo:{REPO}:pull_request"]
+        f"repo:{REPO}:environment:preview"], "not repo:…:pull_request, which every branch's pull request has"
 
     policy = statements(one(registered, ROLE_POLICY, "-preview-policy").json("policy"))
-    assert {sid: (s["Action"], s["Resource"]) for sid, s in policy.items()} == {
-        "PulumiStateList": (["s3:ListBucket"], ["arn:aws:s3:::acme-pulumi-state"]),
-        "PulumiStateObjects": (["s3:GetObject"], ["arn:aws:s3:::acme-pulumi-state/*"]),
+    bucket = "arn:aws:s3:::acme-pulumi-state"
+    assert {sid: (s["Action"], s["Resource"], s.get("Condition")) for sid, s in policy.items()} == {
+        "PulumiStateList": (["s3:ListBucket"], [bucket], {"StringLike": {"s3:prefix": [f"{PREFIX}/*"]}}),
+        "PulumiStateObjects": (["s3:GetObject"], [f"{bucket}/{PREFIX}/.pulumi/meta.yaml",
+                                                  f"{bucket}/{PREFIX}/.pulumi/stacks/archbench/ops.json*"], None),
     }
 
 
-def test_preview_role_has_no_policy_without_an_s3_state_backend():
-    registered = build_ci(stack(ci_github_repository=REPO))
+def test_without_a_preview_environment_there_is_no_preview_role():
+    registered = build_ci(stack(**CI))
+    assert [r.inputs["name"] for r in of_type(registered, ROLE)] == [f"{PREFIX}_ci-deploy"]
     assert [r.name for r in of_type(registered, ROLE_POLICY)] == ["ci-deploy-policy"]
 
 
 def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
-    registered = build_ci(stack(ci_github_repository=REPO, ci_state_bucket="acme-pulumi-state"))
+    registered = build_ci(stack(**CI))
     policy = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))
     allowed = {sid: s for sid, s in policy.items() if s["Effect"] == "Allow"}
 
@@ -116,20 +132,31 @@ def test_deploy_policy_names_every_action_and_scopes_resources_to_the_stack():
     assert everywhere == {"CreateMappings", "ApiAccessLogDelivery"}
     assert policy["CreateMappings"]["Condition"] == {
         "ArnLike": {"lambda:FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}_*"}}
+    # The log-delivery actions AWS accepts on log groups at all get the region's log groups, never "*".
+    assert policy["ApiAccessLogAccount"]["Resource"] == [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"]
+    assert set(policy["ApiAccessLogAccount"]["Action"]) == {
+        "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}
+    assert all(a.endswith("LogDelivery") or a == "logs:ListLogDeliveries"
+               for a in policy["ApiAccessLogDelivery"]["Action"])
 
-    scoped_by = {f"{PREFIX}_", f"/apis/{API_ID}", "acme-pulumi-state", "event-source-mapping:*"}
+    scoped_by = {f"{PREFIX}_", f"/apis/{API_ID}", f"acme-pulumi-state/{PREFIX}/", "event-source-mapping:*",
+                 "log-group:*"}
     for sid, statement in allowed.items():
         for resource in as_list(statement["Resource"]):
             if resource == "*":
                 continue
-            scoped = any(marker in unquote(resource) for marker in scoped_by) or resource.endswith("::/apis")
+            scoped = any(marker in unquote(resource) for marker in scoped_by) or resource.endswith(
+                ("::/apis", ":::acme-pulumi-state"))
             assert scoped, (sid, resource)
             assert REGION in resource or f"::{ACCOUNT}:" in resource or resource.startswith("arn:aws:s3:::"), resource
 
     assert policy["Functions"]["Resource"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}_*"]
-    assert policy["FunctionRoles"]["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}_*"]
+    assert {"lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"} <= set(policy["Functions"]["Action"])
+    assert policy["FunctionRolesWithBoundary"]["Condition"] == {
+        "StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/{PREFIX}_function-boundary"}}
     assert policy["PassFunctionRoles"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    assert policy["PulumiStateObjects"]["Resource"] == [f"arn:aws:s3:::acme-pulumi-state/{PREFIX}/*"]
     assert "s3:PutObject" in policy["PulumiStateObjects"]["Action"]
 
 
@@ -143,7 +170,7 @@ def stack_arns(spec: StackSpec, scope: AwsScope) -> list[str]:
     for fn in spec.functions:
         arns += [scope.arn("lambda", f"function:{fn.function_name}"), scope.arn("sqs", fn.queue_name),
                  scope.arn("sqs", fn.dlq_name), scope.arn("logs", f"log-group:{fn.log_group}:*"),
-                 scope.arn("iam", f"role/{fn.role_name}", regional=False)]
+                 scope.iam(f"role/{fn.role_name}")]
     return arns
 
 
@@ -152,41 +179,55 @@ def matches(arn: str, statements: list[dict[str, Any]]) -> bool:
     return any(pattern != "*" and fnmatchcase(arn, pattern) for s in statements for pattern in as_list(s["Resource"]))
 
 
-def test_deploy_policy_covers_every_variant_of_its_stack_and_nothing_of_a_stack_whose_prefix_extends_it():
-    settings = Settings(ci_github_repository=REPO, memory_sizes=(128, 1024), runtimes=("python3.12", "python3.13"))
-    prod, prod_eu = (describe_stack(settings, prefix) for prefix in ("archbench-prod", "archbench-prod-eu"))
+@pytest.mark.parametrize(("own", "other"), [("prod", "prod-eu"), ("prod-eu", "prod")])
+def test_deploy_policy_covers_every_variant_of_its_stack_and_nothing_of_a_stack_whose_name_shares_a_prefix(own, other):
+    settings = Settings(ci_github_repository=REPO, ci_state_bucket=STATE.bucket, memory_sizes=(128, 1024),
+                        runtimes=("python3.12", "python3.13"))
+    mine, theirs = (describe_stack(settings, stack_prefix(name)) for name in (own, other))
     scope = AwsScope.of(REGION, ACCOUNT)
-    document = deploy_policy(prod, scope, API_ID)
-    allows = [s for s in document["Statement"] if s["Effect"] == "Allow"]
-    denies = [s for s in document["Statement"] if s["Effect"] == "Deny"]
+    state = StateLocation(bucket=STATE.bucket, prefix=mine.prefix, project="archbench", stack=own)
+    document = deploy_policy(mine, scope, API_ID, state)
+    # Listing log groups and the account's log resource policies is granted on the region's log groups (AWS takes
+    # nothing narrower); the simulation (test_iam_simulation.py) shows it changes nothing of the other stack's.
+    allows = [s for s in document["Statement"]
+              if s["Effect"] == "Allow" and "Condition" not in s and s["Sid"] != "ApiAccessLogAccount"]
+    denies = [s for s in document["Statement"] if s["Effect"] == "Deny" and "Condition" not in s]
 
-    own = stack_arns(prod, scope)
-    assert len(prod.functions) == 12 and len(own) == 3 + 4 + 4 * 12 + 5 * 12
-    assert [arn for arn in own if not matches(arn, allows)] == []
-    assert [arn for arn in stack_arns(prod_eu, scope) if matches(arn, allows)] == []
-    # The CI roles fall under the stack's names but are denied; no function role is.
-    ci_roles = [scope.arn("iam", f"role/{name(prod)}", regional=False) for name in (deploy_role_name,
-                                                                                     preview_role_name)]
-    assert all(matches(arn, allows) and matches(arn, denies) for arn in ci_roles)
-    assert not [arn for arn in own if matches(arn, denies)]
+    own_arns = stack_arns(mine, scope)
+    assert len(mine.functions) == 12 and len(own_arns) == 3 + 4 + 4 * 12 + 5 * 12
+    assert [arn for arn in own_arns if not matches(arn, allows)] == []
+    other_state = StateLocation(bucket=STATE.bucket, prefix=theirs.prefix, project="archbench", stack=other)
+    other_arns = [*stack_arns(theirs, scope), other_state.objects(scope, ".pulumi/stacks/archbench/x.json")]
+    assert [arn for arn in other_arns if matches(arn, allows)] == []
+    # Every stack's CI roles are denied, this one's included; no function role is.
+    ci_roles = [scope.iam(f"role/{name(spec)}") for spec in (mine, theirs)
+                for name in (deploy_role_name, preview_role_name)]
+    assert all(matches(arn, denies) for arn in ci_roles)
+    assert not [arn for arn in own_arns if matches(arn, denies)]
 
 
-def test_deploy_role_may_never_change_the_ci_roles():
-    registered = build_ci(stack(ci_github_repository=REPO))
-    deny = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))["NeverTheCiRoles"]
+def test_deploy_role_may_never_change_a_ci_role_a_managed_policy_or_a_boundary():
+    registered = build_ci(stack(**CI))
+    policy = statements(one(registered, ROLE_POLICY, "-deploy-policy").json("policy"))
+    deny = policy["NeverAnyCiRole"]
     assert deny["Effect"] == "Deny"
-    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}_ci-*"]
+    assert deny["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/*_ci-*"]
     assert {"iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PassRole"} <= set(
         deny["Action"])
-    # Both CI roles fall under the denied pattern.
     for role in of_type(registered, ROLE):
         assert role.inputs["name"].startswith(f"{PREFIX}_ci-")
+    assert (policy["NeverWriteAManagedPolicy"]["Effect"], policy["NeverWriteAManagedPolicy"]["Resource"]) == (
+        "Deny", [f"arn:aws:iam::{ACCOUNT}:policy/*"])
+    assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"} <= set(
+        policy["NeverWriteAManagedPolicy"]["Action"])
+    assert policy["NeverRemoveABoundary"]["Action"] == ["iam:DeleteRolePermissionsBoundary"]
 
 
 def test_an_existing_oidc_provider_is_reused_not_created():
     existing = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
-    registered = build_ci(stack(ci_github_repository=REPO, ci_oidc_provider_arn=existing))
+    registered = build_ci(stack(**CI, ci_preview_environment="preview", ci_oidc_provider_arn=existing))
     assert of_type(registered, PROVIDER) == []
+    assert len(of_type(registered, ROLE)) == 2
     for role in of_type(registered, ROLE):
         assert role.json("assumeRolePolicy")["Statement"][0]["Principal"] == {"Federated": existing}
 
@@ -316,87 +357,13 @@ def test_dashboard_of_a_single_architecture_stack_has_only_its_widgets():
     assert [w["width"] for w in percentile_widgets(widgets)] == [24, 24]
 
 
-# --- workflows ----------------------------------------------------------------------------------------------
-
-def load_workflow(path: Path) -> dict[str, Any]:
-    workflow = yaml.safe_load(path.read_text())
-    # YAML 1.1 reads the bare key `on` as the boolean true.
-    workflow["on"] = workflow.pop(True, workflow.get("on"))
-    return workflow
-
-
-def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [s for s in job.get("steps", []) if s.get("uses", "").split("@")[0] == action]
-
-
-@pytest.fixture(scope="module")
-def ci() -> dict[str, Any]:
-    return load_workflow(WORKFLOWS / "ci.yml")
-
-
-def test_every_workflow_grants_an_oidc_token_only_to_jobs_that_assume_an_aws_role():
-    files = sorted(WORKFLOWS.glob("*.yml"))
-    assert files
-    for path in files:
-        workflow = load_workflow(path)
-        assert "id-token" not in (workflow.get("permissions") or {}), f"{path.name}: id-token at workflow level"
-        assert "pull_request_target" not in workflow["on"], f"{path.name}: pull_request_target runs with secrets"
-        for name, job in workflow["jobs"].items():
-            wants_token = (job.get("permissions") or {}).get("id-token") == "write"
-            assumes_role = bool(steps_using(job, "aws-actions/configure-aws-credentials"))
-            assert wants_token == assumes_role, f"{path.name}:{name}"
-            for step in steps_using(job, "aws-actions/configure-aws-credentials"):
-                assert set(step["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
-        text = path.read_text()
-        assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
-
-
-def test_ci_triggers_and_default_permissions(ci: dict[str, Any]):
-    assert ci["on"] == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"]}}
-    assert ci["permissions"] == {"contents": "read"}
-    assert set(ci["jobs"]) == {"checks", "preview", "staging", "production"}
-
-
-def test_checks_run_ruff_and_make_test_without_cloud_access(ci: dict[str, Any]):
-    job = ci["jobs"]["checks"]
-    assert [s.get("run") for s in job["steps"] if "run" in s] == [
-        "sudo bash scripts/ci-system-deps.sh", "make lint", "make test"]
-    assert "permissions" not in job and "if" not in job
-
-
-def pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
-    (step,) = steps_using(job, "pulumi/actions")
-    assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
-    assert set(step["env"]) == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
-    return step
-
-
-def role_variable(job: dict[str, Any]) -> str:
-    (step,) = steps_using(job, "aws-actions/configure-aws-credentials")
-    return step["with"]["role-to-assume"]
-
-
-def test_pull_requests_preview_staging_with_the_read_only_role(ci: dict[str, Any]):
-    job = ci["jobs"]["preview"]
-    assert job["needs"] == "checks"
-    assert "github.event_name == 'pull_request'" in job["if"]
-    assert "head.repo.full_name == github.repository" in job["if"], "forks get no OIDC token"
-    assert "environment" not in job
-    assert pulumi_step(job)["with"]["command"] == "preview"
-    assert role_variable(job) == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
-
-
-def test_main_deploys_staging_then_production_after_approval(ci: dict[str, Any]):
-    staging, production = ci["jobs"]["staging"], ci["jobs"]["production"]
-    for job in (staging, production):
-        assert "github.event_name == 'push'" in job["if"] and "refs/heads/main" in job["if"]
-        assert pulumi_step(job)["with"]["command"] == "up"
-        assert job["concurrency"]["cancel-in-progress"] is False
-    # Staging runs as the main branch (token subject ref:refs/heads/main); production waits for the environment.
-    assert "environment" not in staging
-    assert production["environment"] == "production"
-    assert production["needs"] == "staging"
-    assert pulumi_step(staging)["with"]["stack-name"] == "${{ vars.PULUMI_STAGING_STACK || 'staging' }}"
-    assert pulumi_step(production)["with"]["stack-name"] == "${{ vars.PULUMI_PRODUCTION_STACK || 'production' }}"
-    assert role_variable(staging) == "${{ vars.AWS_STAGING_ROLE_ARN }}"
-    assert role_variable(production) == "${{ vars.AWS_PRODUCTION_ROLE_ARN }}"
+def test_the_policies_fit_iams_quotas_at_the_longest_names():
+    """IAM counts a policy's characters without whitespace: 10,240 for a role's inline policies, 6,144 managed."""
+    longest = describe_stack(Settings(ci_github_repository=REPO, ci_state_bucket="b" * 63, xray_tracing=True),
+                             stack_prefix("x" * STACK_NAME_MAX))
+    scope = AwsScope.of("ap-southeast-2", ACCOUNT)
+    state = StateLocation(bucket="b" * 63, prefix=longest.prefix, project="archbench", stack="x" * STACK_NAME_MAX)
+    size = {name: len(json.dumps(document, separators=(",", ":"))) for name, document in (
+        ("deploy", deploy_policy(longest, scope, API_ID, state)), ("preview", preview_policy(scope, state)),
+        ("boundary", boundary_policy(longest, scope)))}
+    assert size["deploy"] <= 10_240 and size["preview"] <= 10_240 and size["boundary"] <= 6_144, size

@@ -31,6 +31,7 @@ from stack import (
     StackOutputs,
     describe_stack,
 )
+from tests.support.iam_simulator import Decision, Request, evaluate
 from tests.support.pulumi_harness import REGION, ProgramRun, Recorded, run_mocked, run_program
 
 FUNCTION = "aws:lambda/function:Function"
@@ -49,9 +50,11 @@ ARM, X86, TWIN = "py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twi
 VARIANTS = (ARM, X86, TWIN)
 NO_LAYERS = {"layers": False}
 # Per variant: queue, DLQ, log group, role, policy, function, mapping; the API: api, access logs, stage and per
-# route an integration, a route and a permission; monitoring: four alarms per variant and the dashboard.
+# route an integration, a route and a permission; monitoring: four alarms per variant and the dashboard; the
+# function roles' permissions boundary.
 PER_VARIANT = 7 + 3 + 4
-FIXED = 3 + 1
+FIXED = 3 + 1 + 1
+BOUNDARY = "aws:iam/policy:Policy"
 
 
 def run(**config) -> ProgramRun:
@@ -102,6 +105,16 @@ def test_settings_reach_every_function():
     for fn in functions:
         assert (fn.inputs["memorySize"], fn.inputs["timeout"], fn.inputs["runtime"]) == (2048, 20, "python3.12")
         assert fn.inputs["environment"]["variables"][ENV_VARIANT].startswith("py312-2048-")
+
+
+@pytest.mark.parametrize(("config", "reserved"), [({}, 5 + 5), ({"maxConcurrency": 40}, 40 + 5),
+                                                  ({"maxConcurrency": 8, "reservedConcurrency": 8}, 8),
+                                                  ({"reservedConcurrency": 300}, 300)])
+def test_every_function_reserves_its_queues_share_plus_the_apis(config, reserved):
+    stack = run(**config)
+    assert {fn.inputs["reservedConcurrentExecutions"] for fn in stack.of_type(FUNCTION)} == {reserved}
+    assert {m.inputs["scalingConfig"]["maximumConcurrency"] for m in stack.of_type(MAPPING)} == {
+        config.get("maxConcurrency", 5)}
 
 
 def test_code_is_the_handlers_package_at_the_archive_root():
@@ -186,6 +199,28 @@ def test_every_iam_statement_is_scoped_to_its_own_variants_resources():
         assert granted(policy) == {queue_arn: set(QUEUE_ACTIONS), f"{log_arn}:*": set(LOG_ACTIONS)}
 
 
+@pytest.mark.parametrize("xray", [False, True])
+def test_every_function_role_carries_the_boundary_which_allows_exactly_what_the_roles_need(xray):
+    stack = run(xrayTracing=xray)
+    boundary = stack.one(BOUNDARY)
+    assert boundary.inputs["name"] == "archbench-test_function-boundary"
+    document = boundary.json("policy")
+    for variant_id in VARIANTS:
+        role, policy = owned(stack, variant_id, ROLE, "role"), owned(stack, variant_id, POLICY, "policy")
+        assert role.inputs["permissionsBoundary"] == boundary.outputs["arn"]
+        # Everything its inline policy grants, the boundary allows too (a log group's ":*" is its streams).
+        for statement in policy.json("policy")["Statement"]:
+            for action in statement["Action"]:
+                for resource in statement["Resource"]:
+                    request = Request(action, resource.removesuffix("*") + "2026/12/08/[$LATEST]abc"
+                                      if resource.endswith(":*") else resource)
+                    assert evaluate(document, request) is Decision.ALLOW, (variant_id, action, resource)
+        dlq_arn = owned(stack, variant_id, QUEUE, "dlq").outputs["arn"]
+        assert evaluate(document, Request("sqs:ReceiveMessage", dlq_arn)) is Decision.IMPLICIT_DENY
+    xray_request = Request("xray:PutTraceSegments", "*")
+    assert evaluate(document, xray_request) is (Decision.ALLOW if xray else Decision.IMPLICIT_DENY)
+
+
 def test_log_groups_have_retention_and_exist_before_their_functions():
     stack = run(logRetentionDays=30)
     groups = stack.of_type(LOG_GROUP)
@@ -264,7 +299,8 @@ def test_components_own_every_resource():
     components = {r.name: r for r in stack.resources if not r.custom}
     assert {name: r.type for name, r in components.items()} == {
         **{v: "archbench:bench:BenchmarkedFunction" for v in VARIANTS},
-        "api": "archbench:bench:HttpApi", "monitoring": "archbench:ops:Monitoring"}
+        "api": "archbench:bench:HttpApi", "monitoring": "archbench:ops:Monitoring",
+        "function-boundary": "archbench:bench:FunctionBoundary"}
     owners = {r.urn for r in components.values()}
     assert all(r.parent in owners for r in stack.custom)
     for variant_id in VARIANTS:
@@ -272,7 +308,7 @@ def test_components_own_every_resource():
             [QUEUE, QUEUE, LOG_GROUP, ROLE, POLICY, FUNCTION, MAPPING])
     assert len(stack.children(components["api"])) == 3 + 3 * len(VARIANTS)  # api, logs, stage + three per route
     assert len(stack.children(components["monitoring"])) == 4 * len(VARIANTS) + 1  # four alarms each, dashboard
-    assert len(stack.custom) == PER_VARIANT * len(VARIANTS) + FIXED == 46
+    assert len(stack.custom) == PER_VARIANT * len(VARIANTS) + FIXED == 47
 
 
 def test_one_architecture_without_a_twin_deploys_one_function_and_one_route():
@@ -297,14 +333,16 @@ def test_a_bad_setting_stops_the_program_with_one_line_naming_the_key(key, value
     assert "\n" not in str(caught.value)
 
 
-def test_stack_names_become_valid_unique_prefixes():
-    names = {r.inputs["name"] for r in run_program(NO_LAYERS, stack="Dev_Team.1").of_type(FUNCTION)}
+def test_stack_names_are_taken_as_they_are():
+    names = {r.inputs["name"] for r in run_program(NO_LAYERS, stack="dev-team-1").of_type(FUNCTION)}
     assert names == {f"archbench-dev-team-1_{v}" for v in VARIANTS}
-    long_a, long_b = "feature-" + "x" * 40 + "-a", "feature-" + "x" * 40 + "-b"
-    fn_a, fn_b = (sorted(r.inputs["name"] for r in run_program(NO_LAYERS, stack=s).of_type(FUNCTION))
-                  for s in (long_a, long_b))
-    assert fn_a != fn_b
-    assert all(len(name) <= 64 for name in fn_a + fn_b)
+
+
+@pytest.mark.parametrize("stack", ["Dev_Team.1", "dev_team", "dev--team", "feature-" + "x" * 18])
+def test_a_stack_name_that_could_share_a_prefix_stops_the_program_with_one_line(stack):
+    with pytest.raises(pulumi.RunError, match=r"^the stack name must be lowercase letters and digits") as caught:
+        run_program(NO_LAYERS, stack=stack)
+    assert "\n" not in str(caught.value) and repr(stack) in str(caught.value)
 
 
 # --- layers -------------------------------------------------------------------------------------------------------
@@ -351,3 +389,18 @@ def test_the_program_shares_one_layer_per_architecture_and_runtime(tmp_path, mon
     assert attached == {ARM: [layers["arm64"].outputs["arn"]], X86: [layers["x86_64"].outputs["arn"]],
                         TWIN: [layers["x86_64"].outputs["arn"]]}  # the twin runs its sibling's very layer
     assert layers["arm64"].inputs["code"].path == str(tmp_path / "arm64.zip")
+
+
+def test_the_deploy_role_names_the_boundary_the_program_creates_and_the_stacks_own_state():
+    stack = run(ciGithubRepository="octo-org/bench", ciStateBucket="acme-pulumi-state",
+                ciPreviewEnvironment="preview")
+    boundary = stack.one(BOUNDARY)
+    policies = {r.name: r.json("policy")["Statement"] for r in stack.of_type(POLICY) if r.name.startswith("ci-")}
+    deploy = {s["Sid"]: s for s in policies["ci-deploy-policy"]}
+    assert deploy["FunctionRolesWithBoundary"]["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == \
+        boundary.outputs["arn"]
+    assert deploy["PulumiStateObjects"]["Resource"] == ["arn:aws:s3:::acme-pulumi-state/archbench-test/*"]
+    preview = {s["Sid"]: s for s in policies["ci-preview-policy"]}
+    assert "arn:aws:s3:::acme-pulumi-state/archbench-test/.pulumi/stacks/archbench/test.json*" in \
+        preview["PulumiStateObjects"]["Resource"]
+    assert set(stack.exports["ci"]) == {"deploy_role_arn", "preview_role_arn"}

@@ -18,6 +18,8 @@ def test_defaults_are_the_documented_ones():
     assert s.architectures == ("arm64", "x86_64")
     assert [v.id for v in s.variants] == ["py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin"]
     assert s.queue_visibility_timeout_s == 180
+    assert (s.reserved_concurrency, s.function_concurrency) == (0, 5 + 5)  # the queue's share plus the API's
+    assert (s.ci_preview_environment, s.ci_github_environment) == ("", "production")
 
 
 def test_missing_keys_take_the_defaults():
@@ -56,6 +58,7 @@ def test_yaml_typed_values_are_coerced():
     ("batchSize", 0), ("batchSize", 20),  # above 10 without a batching window
     ("batchingWindowSeconds", 301),
     ("maxConcurrency", 1),
+    ("reservedConcurrency", 4), ("reservedConcurrency", 1001), ("reservedConcurrency", "many"),
     ("dlqMaxReceives", 0),
     ("logRetentionDays", 13),
     ("apiAuth", "open"),
@@ -68,6 +71,7 @@ def test_yaml_typed_values_are_coerced():
     ("alarmEmail", "ops-at-example"),
     ("ciGithubRepository", "no-slash"),
     ("ciStateBucket", "Not_A_Bucket"),
+    ("ciGithubEnvironment", "prod env"), ("ciPreviewEnvironment", "pr/preview"),
     ("ciOidcProviderArn", "arn:aws:iam::123456789012:role/deploy"),
 ])
 def test_a_bad_value_is_an_error_naming_its_key(key, value):
@@ -101,6 +105,28 @@ def test_the_matrix_is_every_cell_on_every_architecture_plus_one_twin_per_cell()
 def test_a_matrix_too_large_to_deploy_is_refused_with_the_count() -> None:
     with pytest.raises(SettingsError, match="the matrix has 36 variants"):
         Settings(runtimes=("python3.12", "python3.13", "python3.14"), memory_sizes=(128, 256, 512, 1024))
+
+
+def test_reserved_concurrency_holds_the_queues_share_and_leaves_the_accounts_pool_alone() -> None:
+    assert Settings(max_concurrency=40).function_concurrency == 45
+    assert Settings(max_concurrency=8, reserved_concurrency=8).function_concurrency == 8
+    with pytest.raises(SettingsError, match=r"^archbench:reservedConcurrency must be between 8 and 1000, got 7$"):
+        Settings(max_concurrency=8, reserved_concurrency=7)
+    # 18 variants × 55 = 990: more than an account with the default quota can reserve.
+    with pytest.raises(SettingsError) as caught:
+        Settings(runtimes=("python3.12", "python3.13", "python3.14"), memory_sizes=(512, 1024), max_concurrency=50)
+    assert str(caught.value) == (
+        "archbench:reservedConcurrency reserves 55 for each of 18 variants, 990 in all: an account with Lambda's "
+        "default 1,000 concurrency can reserve at most 900; lower it (or maxConcurrency)")
+
+
+def test_ci_settings_keep_pull_requests_away_from_the_deploy_role_and_other_stacks_state() -> None:
+    with pytest.raises(SettingsError, match=r"^archbench:ciPreviewEnvironment must differ"):
+        Settings(ci_github_repository="o/r", ci_state_bucket="state-bucket", ci_preview_environment="production")
+    with pytest.raises(SettingsError, match=r"^archbench:ciGithubRepository needs archbench:ciStateBucket"):
+        Settings(ci_github_repository="o/r")
+    assert Settings(ci_github_repository="o/r", ci_state_bucket="state-bucket",
+                    ci_preview_environment="preview").ci_preview_environment == "preview"
 
 
 def test_an_unknown_workload_is_refused():

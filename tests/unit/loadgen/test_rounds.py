@@ -248,7 +248,8 @@ def test_a_stop_ends_the_run_in_its_round_and_starts_no_other(api: str) -> None:
     assert [r["index"] for r in manifest.rounds] == [0, 1]
     assert [r["settled"] for r in manifest.rounds] == [True, False]
     sent = {counts.sent for counts in manifest.targets.values()}
-    assert len(sent) == 1 and 20 < sent.pop() < 40  # round 0 whole, round 1 cut short
+    # Round 0 whole, round 1 cut short: on a busy machine the stop can come before round 1 sends anything.
+    assert len(sent) == 1 and 20 <= sent.pop() < 40
     assert manifest.achieved_rate_per_s == pytest.approx(20.0, rel=0.25)
 
 

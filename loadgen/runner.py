@@ -123,16 +123,18 @@ def send_guarded(target: Target, stats: RunStats, variant: str, seqs: list[int],
 def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: RunStats, *,
                  senders: int, linger: float, stop: threading.Event,
                  clock: Callable[[], float] = time.monotonic, window: RoundWindow | None = None,
-                 orders: Iterator[tuple[str, ...]] | None = None) -> None:
-    """Release every planned request (of ``window``: one round) at its due time (or until ``stop`` is set), then
-    wait for the senders. ``orders`` continues one stream of release orders across rounds.
+                 orders: Iterator[tuple[str, ...]] | None = None, start: float | None = None,
+                 abandon: threading.Event | None = None) -> None:
+    """Release every planned request (of ``window``: one round, or one process's slice) at its due time (or until
+    ``stop`` is set), then wait for the senders. ``orders`` continues one stream of release orders across rounds;
+    ``start`` (monotonic, default: now) is the schedule's t=0, the instant every sender process shares.
 
     On ``stop`` (the first Ctrl-C) requests already released are still sent, so scheduled = sent + failed, and
-    ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain abandons the ones no
-    sender has taken (they were never counted).
+    ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain, or ``abandon`` set,
+    abandons the ones no sender has taken (they were never counted).
     """
     released = {variant: _Released(clock) for variant in variants}
-    abandon = threading.Event()
+    abandon = abandon or threading.Event()
 
     def sender(variant: str) -> None:
         while (batch := released[variant].take(target.batch_size, linger)) is not None:
@@ -144,7 +146,7 @@ def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: R
     for thread in threads:
         thread.start()
     window = window or plan.whole_window
-    start = clock()
+    start = clock() if start is None else start
     stats.mark_start(start, offset_s=window.offset_s)
     try:
         release_schedule(plan, released, stats, stop, start, clock, window=window, orders=orders)
@@ -166,20 +168,21 @@ def release_schedule(plan: Plan, released: Mapping[str, Releasable], stats: RunS
     ``orders`` (default: ``release_orders`` seeded by the plan's seed); until the end or ``stop``. ``start`` is
     the moment the window (default: the whole plan) begins."""
     window = window or plan.whole_window
-    offset, due = window.offset_s, plan.due
-    next_seq, end = window.seqs.start, window.seqs.stop
+    offset, seqs = window.offset_s, window.seqs  # a slice's seqs step by the number of slices
+    due = plan.due[seqs.start:seqs.stop:seqs.step]  # due[i] is when seqs[i] is due
+    position, end = 0, len(seqs)
     orders = orders or release_orders(tuple(released), plan.seed)
-    while next_seq < end and not stop.is_set():
+    while position < end and not stop.is_set():
         now = clock() - start + offset
-        first = next_seq
-        while next_seq < end and due[next_seq] <= now:
-            next_seq += 1
-        if next_seq > first:
-            items = [(seq, start + float(due[seq]) - offset) for seq in range(first, next_seq)]
+        first = position
+        while position < end and due[position] <= now:
+            position += 1
+        if position > first:
+            items = [(seqs[i], start + float(due[i]) - offset) for i in range(first, position)]
             for variant in next(orders):
                 released[variant].put(items)
-            stats.mark_dispatched(next_seq - first)
-        if next_seq < end:
-            stop.wait(max(0.0, float(due[next_seq]) - offset - (clock() - start)))
-    if next_seq < end:
+            stats.mark_dispatched(position - first)
+        if position < end:
+            stop.wait(max(0.0, float(due[position]) - offset - (clock() - start)))
+    if position < end:
         stats.mark_stopped(clock())

@@ -13,6 +13,7 @@ schedule itself never slips and nothing is dropped.
 from __future__ import annotations
 
 import math
+import os
 import random
 import threading
 import time
@@ -27,6 +28,10 @@ SQS_CALL_S = 0.05  # a SendMessageBatch round trip on AWS (~5–10 ms locally): 
 API_CALL_S = 0.5  # an HTTP request waits for the function; cold starts can take a second
 LINGER_FROM_PER_S = 200.0  # below this rate a batch would rarely fill: send each request at once
 LINGER_S = 0.01  # at or above it, a batch waits at most this long for company
+# Messages a second one sender process sends at most on this machine, every variant together (~1,700 measured
+# for SendMessageBatch in issue 19, ``benchmarks/loadgen.py`` measures it again); HTTP costs a call per message.
+PROCESS_MSG_PER_S = {"sqs": 1500.0, "api": 300.0}
+MAX_PROCESSES = 64
 
 
 class Target(Protocol):
@@ -59,6 +64,20 @@ def senders_per_variant(plan: Plan, target: str) -> int:
     if profile.kind == "burst":
         wanted = max(wanted, burst)
     return int(min(cap, max(4, math.ceil(wanted))))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, where the OS tells)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_processes(plan: Plan, target: str, variants: int, cores: int | None = None) -> int:
+    """Sender processes for the plan's peak rate to every one of ``variants``, at most the cores (or the
+    requests): one for the cold profile and ``--rounds``, whose rounds update every function in between."""
+    if plan.profile.kind == "cold" or plan.rounds > 1:
+        return 1
+    wanted = math.ceil(plan.profile.peak_rate_per_s * variants / PROCESS_MSG_PER_S[target])
+    return max(1, min(wanted, cores or available_cores(), plan.total))
 
 
 def release_orders(variants: tuple[str, ...], seed: int | str) -> Iterator[tuple[str, ...]]:

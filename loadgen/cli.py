@@ -37,6 +37,7 @@ from loadgen.report import print_summary
 from loadgen.run import run_load
 from loadgen.schedule import PROFILES, Profile
 from loadgen.stats import RunStats
+from loadgen.workers import parse_workers
 from stack import OutputsError, StackOutputs, find_outputs
 
 EXAMPLES = """examples:
@@ -50,6 +51,7 @@ EXAMPLES = """examples:
   python -m loadgen --profile cold --count 10 --workload noop            10 forced cold starts per variant
   python -m loadgen --rate 20/s --duration 10m --rounds 10               10 rounds of 1 min, fresh environments each
   python -m loadgen --rate 1000/s --duration 1m --processes 2            two sender processes, one manifest
+  python -m loadgen --rate 2000/s --duration 5m --workers lambda:8       eight Lambda workers (archbench:loadWorkers)
 
 --profile cold and --rounds change an environment variable (ARCHBENCH_COLD_ROUND, ARCHBENCH_ROUND) on every
 variant's function before each round, so they need lambda:GetFunctionConfiguration and
@@ -100,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sender processes, each sending the seqs ≡ its index modulo N, all started at one "
                              "instant and merged into one manifest (default: enough for the rate, at most the "
                              "cores; 1 for cold and --rounds)")
+    parser.add_argument("--workers", metavar="lambda:N", type=_workers,
+                        help="send from N Lambda load workers instead of this machine, each the seqs ≡ its index "
+                             "modulo N, all from one start instant a few seconds ahead; needs archbench:loadWorkers "
+                             "(SQS target, not cold or --rounds); their own cost is in the cost guard")
     parser.add_argument("--max-cost", type=float, default=DEFAULT_MAX_COST_USD, metavar="USD",
                         help=f"ask before an AWS run estimated above this, > 0 (default: {DEFAULT_MAX_COST_USD:g})")
     parser.add_argument("--yes", action="store_true", help="do not ask, whatever the estimated cost")
@@ -147,7 +153,7 @@ def _request(args: argparse.Namespace) -> LoadRequest:
     mix = resolve_mix(parse_mix(args.workload), args.size, args.iterations)
     return LoadRequest(rate_text=rate_text, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
                        run_id=run_id, target=args.target, senders=args.senders, variants=args.variants,
-                       processes=args.processes)
+                       processes=args.processes, workers=args.workers or 0)
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -168,6 +174,14 @@ def _profile(args: argparse.Namespace) -> Profile:
     return Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
                    start_rate_per_s=parse_rate(args.ramp_from, allow_zero=True),
                    burst_interval_s=parse_duration(args.burst_interval), seed=args.seed, rounds=args.rounds)
+
+
+def _workers(text: str) -> int:
+    """``--workers lambda:N``; a mistake is argparse's one usage line."""
+    try:
+        return parse_workers(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--workers ")) from None
 
 
 def _variant_ids(text: str) -> tuple[str, ...]:
@@ -207,18 +221,22 @@ def _print_plan(load: LoadPlan) -> None:
               "fresh execution environments: every function's environment updated (ARCHBENCH_ROUND) in a shuffled "
               "order, then the round's requests sent and processed before the next round")
     print(f"run {plan.run_id}: variants {', '.join(load.variants)}")
+    if load.workers:
+        print(f"run {plan.run_id}: sent by {load.workers} Lambda load workers, each the seqs ≡ its index modulo "
+              f"{load.workers}, all from one start instant")
     processes = (f" in each of {load.processes} sender processes (each sends the seqs ≡ its index modulo "
                  f"{load.processes}, all from one start instant)" if load.processes > 1 else "")
-    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {load.senders} senders per variant"
-          f"{processes}")
+    senders = "" if load.workers else f"; {load.senders} senders per variant{processes}"
+    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}{senders}")
 
 
 def _print_cost(estimate: CostEstimate, max_cost: float) -> None:
     rounds = f" in {estimate.rounds} rounds, each on new environments whose init time is not priced" \
         if estimate.rounds > 1 else ""
+    workers = f" + load workers ${estimate.workers_usd:.4f}" if estimate.workers_usd else ""
     print(f"AWS cost guard: {estimate.invocations} work items (Lambda invocations at most){rounds}; estimated "
-          f"${estimate.total_usd:.4f} (Lambda ${estimate.lambda_usd:.4f} + messaging ${estimate.messaging_usd:.4f}); "
-          f"threshold ${max_cost:g}")
+          f"${estimate.total_usd:.4f} (Lambda ${estimate.lambda_usd:.4f} + messaging ${estimate.messaging_usd:.4f}"
+          f"{workers}); threshold ${max_cost:g}")
 
 
 def _confirm(run_id: str, estimate: CostEstimate, max_cost: float) -> None:

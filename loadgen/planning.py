@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from core import UsageError
 from handlers.contract import WorkRequest, is_run_id, run_id_problem
-from loadgen.cost import CostEstimate, estimate_cost
+from loadgen.cost import CostEstimate, estimate_cost, workers_cost_usd
 from loadgen.parsing import WorkloadShare
 from loadgen.plan import Plan, build_plan
 from loadgen.runner import MAX_PROCESSES, default_processes, senders_per_variant
 from loadgen.schedule import Profile
-from stack import Settings, StackOutputs, Variant
+from stack import WORKER_ARCHITECTURE, WORKER_MEMORY_MB, Settings, StackOutputs, Variant
 
 TargetName = Literal["sqs", "api"]
 TARGETS: tuple[TargetName, ...] = get_args(TargetName)
@@ -38,6 +38,7 @@ class LoadRequest:
     senders: int | None = None  # per variant; None: sized to the rate
     variants: tuple[str, ...] | None = None  # the variant ids to drive; None: every deployed one
     processes: int | None = None  # sender processes, each one slice of the schedule; None: sized to the rate
+    workers: int = 0  # Lambda load workers (``--workers lambda:N``), each one slice; 0: this machine sends
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ class LoadPlan:
     request: LoadRequest
     plan: Plan
     variants: tuple[str, ...]  # variant ids, in matrix order
-    senders: int  # per variant, in each sender process
+    senders: int  # per variant, in each sender process or Lambda worker
     estimate: CostEstimate | None  # on AWS, or when the stack is unknown; None for a local cloud
     processes: int = 1  # sender processes; each sends the seqs ≡ its index modulo this
+    workers: int = 0  # Lambda load workers instead, each the seqs ≡ its index modulo this
 
     @property
     def target(self) -> TargetName:
@@ -69,10 +71,30 @@ def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
     estimate = None
     if outputs is None or not outputs.is_local:
         estimate = estimate_cost(plan, request.target, variants.values(), _default_sizes(plan))
-    processes = _processes(request, plan, len(variants))
-    senders = request.senders or math.ceil(senders_per_variant(plan, request.target) / processes)
+    if request.workers:
+        _check_workers(request, plan)
+        if estimate is not None:
+            worker = outputs.load_workers if outputs is not None else None
+            estimate = replace(estimate, workers_usd=workers_cost_usd(
+                request.workers, plan.profile.duration_s, worker.memory_mb if worker else WORKER_MEMORY_MB,
+                worker.architecture if worker else WORKER_ARCHITECTURE))
+    processes = 1 if request.workers else _processes(request, plan, len(variants))
+    senders = request.senders or math.ceil(senders_per_variant(plan, request.target) / (request.workers or processes))
     return LoadPlan(request=request, plan=plan, variants=tuple(variants), senders=senders, estimate=estimate,
-                    processes=processes)
+                    processes=processes, workers=request.workers)
+
+
+def _check_workers(request: LoadRequest, plan: Plan) -> None:
+    """What Lambda workers can send: a timed schedule to the queues, from this machine's planning alone."""
+    if plan.profile.kind == "cold" or plan.rounds > 1:
+        raise UsageError("--workers is not for --profile cold or --rounds: their rounds update every function in "
+                         "between, which this machine does")
+    if request.target != "sqs":
+        raise UsageError("--workers send to the queues only: drop --target api")
+    if request.processes not in (None, 1):
+        raise UsageError("--workers and --processes exclude each other: the workers send every slice")
+    if request.workers > plan.total:
+        raise UsageError(f"--workers lambda:{request.workers} is more workers than requests ({plan.total})")
 
 
 def _processes(request: LoadRequest, plan: Plan, variants: int) -> int:

@@ -68,6 +68,8 @@ def sent_by(kind: str, senders: list[SenderRecord]) -> dict[str, Any]:
 class SenderProcesses:
     """``count`` children, one slice each; ``open`` before the live display, ``run`` inside it, ``close`` after."""
 
+    kind = "processes"
+
     def __init__(self, load: LoadPlan, outputs: StackOutputs, stats: RunStats, *, count: int, linger: float) -> None:
         self.load, self.outputs, self.stats, self.count, self.linger = load, outputs, stats, count, linger
         context = multiprocessing.get_context("spawn")  # never fork a process that has threads

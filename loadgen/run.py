@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, Protocol
 
 from core import RunManifest, run_dir, write_manifest
 from loadgen.cold import COLD_ROUND_VAR, run_cold
@@ -24,6 +24,7 @@ from loadgen.rounds import ROUND_VAR, run_rounds
 from loadgen.runner import linger_s, run_schedule
 from loadgen.stats import RunStats
 from loadgen.targets import open_target
+from loadgen.workers import LambdaWorkers
 from stack import StackOutputs
 
 
@@ -49,7 +50,7 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     if recycler is not None:
         recycler.check()
     linger = linger_s(load.plan, load.target)
-    pool = SenderProcesses(load, outputs, stats, count=load.processes, linger=linger) if load.processes > 1 else None
+    pool = _pool(load, outputs, stats, linger)
     target = open_target(load, outputs, stats, notice) if pool is None else None
     started_at = time.time()
     failure: RecycleError | None = None
@@ -75,7 +76,8 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
             target.close()
     senders = pool.records() if pool is not None else [
         SenderRecord(index=0, scheduled=load.plan.total, clock_offset_ms=0.0, status="reported")]
-    manifest = build_manifest(load.plan, {**_config(load, linger), "sent_by": sent_by("processes", senders)},
+    kind = pool.kind if pool is not None else SenderProcesses.kind
+    manifest = build_manifest(load.plan, {**_config(load, linger), "sent_by": sent_by(kind, senders)},
                               outputs, stats, started_at, stop.is_set() or failure is not None)
     path = write_manifest(manifest)
     if load.target == "api":
@@ -83,6 +85,29 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     if failure is not None:
         raise RecycleError(f"{failure}; the run stopped, what was sent is in {path}")
     return manifest
+
+
+class _Pool(Protocol):
+    """Senders outside this process, each with one slice: ``SenderProcesses`` or ``LambdaWorkers``."""
+
+    kind: str
+
+    def open(self) -> None: ...
+
+    def run(self, stop: threading.Event) -> None: ...
+
+    def close(self) -> None: ...
+
+    def records(self) -> list[SenderRecord]: ...
+
+
+def _pool(load: LoadPlan, outputs: StackOutputs, stats: RunStats, linger: float) -> _Pool | None:
+    """The Lambda workers or sender processes of ``load``; None when this process sends alone."""
+    if load.workers:
+        return LambdaWorkers(load, outputs, stats, count=load.workers)
+    if load.processes > 1:
+        return SenderProcesses(load, outputs, stats, count=load.processes, linger=linger)
+    return None
 
 
 def _send(load: LoadPlan, target: SettlingTarget, stats: RunStats, recycler: FunctionRecycler | None, *,
@@ -112,4 +137,4 @@ def _config(load: LoadPlan, linger: float) -> dict[str, Any]:
     profile = load.request.profile
     return {"rate": load.request.rate_text, "rate_per_s": profile.rate_per_s, "duration_s": profile.duration_s,
             **profile.to_config(), "target": load.target, "senders_per_variant": load.senders,
-            "linger_ms": linger * 1000.0, "processes": load.processes}
+            "linger_ms": linger * 1000.0, "processes": load.processes, "workers": load.workers}

@@ -1,0 +1,180 @@
+"""Lambda load workers (``--workers lambda:N``): the schedule in N slices, each sent by one asynchronous invocation
+of the stack's worker function (``handlers.loadworker``), merged from the partial manifests they write.
+
+The driver builds every worker's order up front (seqs, due times and workloads, packed), invokes all N with one
+start instant ``START_LEAD_S`` ahead (time for every invocation to land), and polls the results bucket for their
+partial manifests until ``REPORT_GRACE_S`` after the workers' own deadline. A worker whose invocation failed or
+whose partial never came is named in the manifest and its whole slice counts as failed: never silently missing.
+Its clock offset is its clock at receipt minus the driver's at the invoke, so it includes the invoke's delay: an
+upper bound, and a skew of seconds shows. A worker cannot be called back: a first Ctrl-C keeps waiting for the
+reports (the workers send their slices regardless); a second one stops waiting and counts the rest as not sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from typing import Any
+
+import numpy as np
+from botocore.exceptions import BotoCoreError, ClientError
+
+from core import TargetCounts, UsageError, UserError
+from handlers.loadworker import pack, unpack
+from loadgen.cost import WORKER_DRAIN_S, worker_seconds
+from loadgen.cost import WORKER_LEAD_S as START_LEAD_S
+from loadgen.planning import LoadPlan
+from loadgen.processes import SenderRecord
+from loadgen.slicing import slice_window
+from loadgen.stats import LATE_AFTER_S, RunStats, SenderReport, new_sketch
+from stack import StackOutputs
+
+REPORT_GRACE_S = 20.0  # and its partial manifest must be in the bucket this long after that
+POLL_S = 1.0
+MAX_WORKERS = 200
+MAX_EVENT_BYTES = 256 * 1024  # Lambda's limit for an asynchronous invocation's payload
+_WORKERS_RE = re.compile(r"^lambda:(\d+)$")
+
+
+def parse_workers(text: str) -> int:
+    """``lambda:N`` → N (1 … ``MAX_WORKERS``)."""
+    match = _WORKERS_RE.match(text.strip())
+    if not match or not 1 <= int(match.group(1)) <= MAX_WORKERS:
+        raise UsageError(f"--workers {text!r} is not like lambda:4 (1–{MAX_WORKERS} Lambda workers)")
+    return int(match.group(1))
+
+
+class LambdaWorkers:
+    """``count`` invocations of the worker function, one slice each; ``open``, ``run`` and ``close`` as a pool of
+    sender processes."""
+
+    kind = "lambda"
+
+    def __init__(self, load: LoadPlan, outputs: StackOutputs, stats: RunStats, *, count: int) -> None:
+        if outputs.load_workers is None:
+            raise UserError("the stack has no load workers: set archbench:loadWorkers true and deploy "
+                            "(`pulumi up`, or `python -m localcloud up --config …`)")
+        self.load, self.outputs, self.stats, self.count = load, outputs, stats, count
+        self.workers = outputs.load_workers
+        self._lambda = outputs.client("lambda")
+        self._s3 = outputs.client("s3")
+        self._invoked_at: dict[int, float] = {}
+        self._offsets: dict[int, float] = {}
+        self._errors: dict[int, str] = {}
+        self._reported: set[int] = set()
+        self._start_at = 0.0
+
+    def slice_size(self, index: int) -> int:
+        return len(slice_window(self.load.plan.whole_window, index, self.count).seqs)
+
+    def key(self, index: int) -> str:
+        return f"{self.workers.results_prefix}{self.load.plan.run_id}/{index}.json"
+
+    def open(self) -> None:
+        """Check that the run fits a worker (time, payload) before anything is sent."""
+        longest = worker_seconds(self.load.plan.profile.duration_s)
+        if longest > self.workers.timeout_s - 30:
+            raise UsageError(f"--workers: the schedule, its {START_LEAD_S:g} s lead and {WORKER_DRAIN_S:g} s drain "
+                             f"({longest:g} s) must fit the worker's {self.workers.timeout_s} s timeout: shorten "
+                             "--duration")
+        for index in range(self.count):
+            size = len(json.dumps(self.order(index, start_at=0.0)).encode())
+            if size > MAX_EVENT_BYTES:
+                raise UsageError(f"--workers lambda:{self.count}: a worker's slice is {size:,} bytes, above Lambda's "
+                                 f"{MAX_EVENT_BYTES:,} for an asynchronous invocation: use more workers")
+
+    def order(self, index: int, start_at: float) -> dict[str, Any]:
+        """What worker ``index`` sends and when: the event ``handlers.loadworker`` reads."""
+        plan = self.load.plan
+        seqs = np.asarray(slice_window(plan.whole_window, index, self.count).seqs, dtype=np.int64)
+        return {
+            "run_id": plan.run_id, "index": index, "count": self.count, "invoked_at": time.time(),
+            "start_at": start_at, "stop_at": start_at + plan.profile.duration_s + WORKER_DRAIN_S,
+            "region": self.outputs.region, "endpoint_url": self.outputs.endpoint_url,
+            "queues": {variant: self.outputs.functions[variant].queue_url for variant in self.load.variants},
+            "mix": [{"name": share.name, "size": int(share.size or 0)} for share in plan.mix],
+            "iterations": plan.iterations, "seed": plan.seed, "senders": self.load.senders,
+            "late_after_s": LATE_AFTER_S,
+            "seqs": pack(seqs.tolist(), "q"), "due": pack(plan.due[seqs].tolist(), "d"),
+            "workloads": pack(plan.workload_index[seqs].tolist(), "H"),
+            "results": {"bucket": self.workers.bucket, "key": self.key(index)},
+        }
+
+    def run(self, stop: threading.Event) -> None:
+        """Invoke every worker with the common start, then absorb each partial manifest as it arrives."""
+        self._start_at = time.time() + START_LEAD_S
+        start_mono = time.monotonic() + START_LEAD_S
+        for index in range(self.count):
+            self._invoke(index)
+        self.stats.mark_start(start_mono)
+        deadline = start_mono + self.load.plan.profile.duration_s + WORKER_DRAIN_S + REPORT_GRACE_S
+        due, dispatched = self.load.plan.due, 0
+        pending = [index for index in range(self.count) if index not in self._errors]
+        while pending and time.monotonic() < deadline:
+            elapsed = time.monotonic() - start_mono
+            now_due = int(np.searchsorted(due, elapsed, side="right"))
+            # Until the reports come, "due" is what the schedule released by now; the reports replace it.
+            self.stats.mark_dispatched(now_due - dispatched)
+            dispatched = now_due
+            pending = [index for index in pending if not self._collect(index)]
+            if pending:
+                time.sleep(POLL_S)
+        self.stats.mark_dispatched(-dispatched)  # the reports carry what the workers really released
+
+    def close(self) -> None:
+        """Name every worker that never reported and count its slice as not sent."""
+        for index in range(self.count):
+            if index not in self._reported:
+                self._errors.setdefault(index, f"no partial manifest at s3://{self.workers.bucket}/"
+                                               f"{self.key(index)}")
+                self.stats.note_error(f"load worker {index}: {self._errors[index]}")
+                self.stats.count_unsent(self.slice_size(index))
+
+    def records(self) -> list[SenderRecord]:
+        return [SenderRecord(index=index, scheduled=self.slice_size(index),
+                             clock_offset_ms=round(self._offsets[index] * 1000.0, 3) if index in self._offsets
+                             else None, status="reported" if index in self._reported else "failed",
+                             error=self._errors.get(index)) for index in range(self.count)]
+
+    def _invoke(self, index: int) -> None:
+        order = self.order(index, self._start_at)
+        self._invoked_at[index] = order["invoked_at"]
+        try:
+            answer = self._lambda.invoke(FunctionName=self.workers.function_name, InvocationType="Event",
+                                         Payload=json.dumps(order).encode())
+        except (BotoCoreError, ClientError) as exc:
+            self._errors[index] = f"invoke failed: {exc}"
+            return
+        if answer.get("StatusCode") != 202:
+            self._errors[index] = f"invoke answered {answer.get('StatusCode')}"
+
+    def _collect(self, index: int) -> bool:
+        """Absorb worker ``index``'s partial manifest if it is there yet."""
+        try:
+            body = self._s3.get_object(Bucket=self.workers.bucket, Key=self.key(index))["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return False
+            raise
+        partial = json.loads(body)
+        self._offsets[index] = float(partial["received_at"]) - self._invoked_at[index]
+        self.stats.absorb(report_of(partial, self._start_at))
+        self._reported.add(index)
+        return True
+
+
+def report_of(partial: dict[str, Any], start_at: float) -> SenderReport:
+    """A worker's partial manifest as a ``SenderReport``: its raw lags go into a sketch, which merges."""
+    lags = new_sketch()
+    for lag in unpack(partial["lags_ms"], "d"):
+        lags.add(lag)
+    counts = {variant: TargetCounts(http_status={}, **{name: int(value) for name, value in c.items()})
+              for variant, c in partial["counts"].items()}
+    stopped = partial.get("stopped_s")
+    return SenderReport(index=int(partial["index"]), counts=counts, dispatched=int(partial["dispatched"]), lags=lags,
+                        errors=[f"load worker {partial['index']}: {e}" for e in partial.get("errors", [])],
+                        last_start_s=float(partial["last_start_s"]),
+                        stopped_s=None if stopped is None else float(stopped))
+

@@ -7,8 +7,8 @@ only wires the components together and exports ``bench``, the contract in ``stac
 import pulumi
 import pulumi_aws as aws
 
-from components import BenchmarkedFunction, DependencyLayers, HttpApi, Monitoring, ci_deploy_role
-from stack import OUTPUT_NAME, Settings, SettingsError, describe_stack, stack_prefix
+from components import BenchmarkedFunction, DependencyLayers, HttpApi, LoadWorkers, Monitoring, ci_deploy_role
+from stack import OUTPUT_NAME, Settings, SettingsError, describe_load_workers, describe_stack, stack_prefix
 
 try:
     settings = Settings.from_mapping(pulumi.Config("archbench").get)
@@ -39,6 +39,11 @@ monitoring = Monitoring("monitoring", spec, region=region, api_id=api.api.id)
 ci = ci_deploy_role("ci", spec, account_id=aws.get_caller_identity_output().account_id, region=region,
                     api_id=api.api.id)
 
+# The loadgen worker function and its results bucket only with archbench:loadWorkers.
+worker_spec = describe_load_workers(spec)
+load_workers = (LoadWorkers("load-workers", worker_spec, functions,
+                            account_id=aws.get_caller_identity_output().account_id) if worker_spec else None)
+
 pulumi.export("dashboard_url", monitoring.dashboard_url)
 if ci:
     pulumi.export("ci", {"deploy_role_arn": ci.deploy_role.arn, "preview_role_arn": ci.preview_role.arn})
@@ -47,4 +52,5 @@ pulumi.export(OUTPUT_NAME, {
     "endpoint_url": None,
     "api_url": api.url,
     "functions": {variant_id: fn.contract_outputs() for variant_id, fn in functions.items()},
+    **({"load_workers": load_workers.contract_outputs()} if load_workers else {}),
 })

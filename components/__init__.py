@@ -9,7 +9,8 @@ from components.dashboard import dashboard_body
 from components.function import BenchmarkedFunction
 from components.http_api import HttpApi
 from components.layers import DependencyLayers
+from components.load_workers import LoadWorkers
 from components.monitoring import Monitoring
 
-__all__ = ["BenchmarkedFunction", "CiDeployRole", "DependencyLayers", "HttpApi", "Monitoring", "ci_deploy_role",
-           "dashboard_body"]
+__all__ = ["BenchmarkedFunction", "CiDeployRole", "DependencyLayers", "HttpApi", "LoadWorkers", "Monitoring",
+           "ci_deploy_role", "dashboard_body"]

@@ -15,7 +15,7 @@ from loadgen.parsing import WorkloadShare, parse_mix, parse_rate
 from loadgen.plan import Plan, build_plan, resolve_mix
 from loadgen.planning import TARGETS, LoadPlan, LoadRequest, TargetName, plan_load
 from loadgen.run import run_load
-from loadgen.runner import linger_s, release_orders, senders_per_variant
+from loadgen.runner import available_cores, default_processes, linger_s, release_orders, senders_per_variant
 from loadgen.schedule import PROFILES, Profile
 from loadgen.sqs import MAX_BATCH
 from loadgen.stats import RunStats
@@ -33,7 +33,9 @@ __all__ = [
     "RunStats",
     "TargetName",
     "WorkloadShare",
+    "available_cores",
     "build_plan",
+    "default_processes",
     "estimate_cost",
     "linger_s",
     "parse_mix",

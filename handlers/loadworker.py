@@ -5,7 +5,9 @@ stack's queues from inside AWS, then write what it did (a partial manifest) to t
 the slice twice), each with an order: its seqs, their due times (seconds after ``start_at``, the instant every
 worker shares), each seq's workload, the queues and where to write. It waits for ``start_at``, releases each
 request at its due time to every variant in a seeded shuffled order, sends batches of up to ten from a few sender
-threads, and stops sending at ``stop_at``: what was not sent by then counts as failed. Its partial manifest holds
+threads, and stops sending at ``stop_at``: what was not sent by then counts as failed. A stop marker the driver
+writes next to the results (its first Ctrl-C) ends the schedule early, as ``stop`` does in one process: what was
+released is still sent, the rest was never scheduled. Its partial manifest holds
 the counts per variant, every send lag (packed) and its own clock at receipt, so the driver can merge lags through
 a sketch and show a skewed clock.
 
@@ -33,6 +35,7 @@ from handlers.contract import WorkRequest
 MAX_BATCH = 10
 MAX_ATTEMPTS = 5
 RESERVE_S = 10.0  # stop sending this long before the function's own timeout, to write the partial manifest
+STOP_POLL_S = 1.0  # how often it looks for the driver's stop marker (a first Ctrl-C)
 
 
 def pack(values: Iterable[float | int], typecode: str) -> str:
@@ -74,20 +77,30 @@ class _Tally:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send the order's slice, write its partial manifest; a malformed order raises (the driver names the worker)."""
     received_at = time.time()
-    order = event
+    import botocore.session  # in every Lambda Python runtime; imported here so that ``pack`` needs none
+
+    session = botocore.session.get_session()
+    sqs, s3 = (session.create_client(service, region_name=event["region"], endpoint_url=event.get("endpoint_url"))
+               for service in ("sqs", "s3"))
+    deadline = float(event["stop_at"])
+    if context is not None:
+        deadline = min(deadline, received_at + context.get_remaining_time_in_millis() / 1000.0 - RESERVE_S)
+    partial = run_order(event, sqs, s3, received_at=received_at, deadline=deadline)
+    return {"index": partial["index"], "dispatched": partial["dispatched"]}
+
+
+def run_order(order: dict[str, Any], sqs: Any, s3: Any, *, received_at: float, deadline: float) -> dict[str, Any]:
+    """Release the order's requests at their due times to every variant's queue, until ``deadline`` (what is left
+    then counts as failed) or the driver's stop marker (what is left was never scheduled: an interrupted run);
+    write the partial manifest and return it."""
     queues: dict[str, str] = dict(order["queues"])
     seqs, due = unpack(order["seqs"], "q"), unpack(order["due"], "d")
     workloads = unpack(order["workloads"], "H")
     mix = [(str(w["name"]), int(w["size"])) for w in order["mix"]]
-    stop_at = float(order["stop_at"])
-    late_after_s = float(order["late_after_s"])
-    if context is not None:
-        stop_at = min(stop_at, received_at + context.get_remaining_time_in_millis() / 1000.0 - RESERVE_S)
-    import botocore.session  # in every Lambda Python runtime; imported here so the helpers above need none
-
-    client = botocore.session.get_session().create_client(
-        "sqs", region_name=order["region"], endpoint_url=order.get("endpoint_url"))
+    late_after_s, start_at = float(order["late_after_s"]), float(order["start_at"])
+    results = order["results"]
     tally = _Tally(counts={variant: _Counts() for variant in queues})
+    stopped = threading.Event()
 
     def body(position: int, sent_at: float) -> str:
         name, size = mix[workloads[position]]
@@ -109,22 +122,26 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                     inbox.put(None)  # for the next sender of this variant
                     break
                 batch.append(item)
-            _send(client, queues[variant], variant, batch, body, stop_at, late_after_s, tally)
+            _send(sqs, queues[variant], variant, batch, body, deadline, late_after_s, tally)
         inbox.put(None)
 
-    senders = max(1, int(order.get("senders", 4)))
+    def watch_stop() -> None:
+        while not stopped.wait(STOP_POLL_S):
+            if _exists(s3, results["bucket"], results["stop_key"]):
+                stopped.set()
+
+    threading.Thread(target=watch_stop, daemon=True).start()
     threads = [threading.Thread(target=sender, args=(variant,), daemon=True)
-               for variant in queues for _ in range(senders)]
+               for variant in queues for _ in range(max(1, int(order["senders"])))]
     for thread in threads:
         thread.start()
-    start_at = float(order["start_at"])
     rng = random.Random(f"{order['seed']}/worker/{order['index']}")
     variants = list(queues)
     dispatched = 0
-    time.sleep(max(0.0, start_at - time.time()))
-    while dispatched < len(due):
+    stopped.wait(max(0.0, start_at - time.time()))
+    while dispatched < len(due) and not stopped.is_set():
         now = time.time()
-        if now >= stop_at:
+        if now >= deadline:
             break
         first = dispatched
         while dispatched < len(due) and start_at + due[dispatched] <= now:
@@ -135,30 +152,36 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 for position in range(first, dispatched):
                     inboxes[variant].put((position, start_at + due[position]))
         if dispatched < len(due):
-            time.sleep(max(0.0, min(start_at + due[dispatched], stop_at) - time.time()))
+            stopped.wait(max(0.0, min(start_at + due[dispatched], deadline) - time.time()))
+    interrupted = stopped.is_set()
+    stopped.set()  # ends the stop watch
     for inbox in inboxes.values():
         inbox.put(None)
     for thread in threads:
         thread.join()
-    unsent = len(due) - dispatched  # never released before ``stop_at``: not sent
+    unsent = 0 if interrupted else len(due) - dispatched  # past the deadline: failed, never silently missing
     for counts in tally.counts.values():
         counts.scheduled += unsent
         counts.failed += unsent
     if unsent:
         tally.error(f"stopped at its deadline with {unsent} requests per variant not released")
     partial = {
-        "run_id": order["run_id"], "index": order["index"], "received_at": received_at,
-        "invoked_at": order["invoked_at"], "dispatched": dispatched,
+        "run_id": order["run_id"], "index": order["index"], "received_at": received_at, "dispatched": dispatched,
         "counts": {variant: vars(counts) for variant, counts in tally.counts.items()},
         "lags_ms": pack(tally.lags_ms, "d"), "last_start_s": max(0.0, tally.last_start - start_at),
-        "stopped_s": stop_at - start_at if unsent else None, "errors": tally.errors,
+        "stopped_s": time.time() - start_at if interrupted or unsent else None, "errors": tally.errors,
     }
-    results = order["results"]
-    s3 = botocore.session.get_session().create_client("s3", region_name=order["region"],
-                                                      endpoint_url=order.get("endpoint_url"))
     s3.put_object(Bucket=results["bucket"], Key=results["key"], Body=json.dumps(partial).encode(),
                   ContentType="application/json")
-    return {"index": order["index"], "dispatched": dispatched, "unsent": unsent}
+    return partial
+
+
+def _exists(s3: Any, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except Exception:  # botocore's 404 (or a passing error): not stopped yet
+        return False
+    return True
 
 
 def _send(client: Any, queue_url: str, variant: str, batch: list[tuple[int, float]],

@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sender processes, each sending the seqs ≡ its index modulo N, all started at one "
                              "instant and merged into one manifest (default: enough for the rate, at most the "
                              "cores; 1 for cold and --rounds)")
-    parser.add_argument("--workers", metavar="lambda:N", type=_workers,
+    parser.add_argument("--workers", metavar="lambda:N",
                         help="send from N Lambda load workers instead of this machine, each the seqs ≡ its index "
                              "modulo N, all from one start instant a few seconds ahead; needs archbench:loadWorkers "
                              "(SQS target, not cold or --rounds); their own cost is in the cost guard")
@@ -153,7 +153,7 @@ def _request(args: argparse.Namespace) -> LoadRequest:
     mix = resolve_mix(parse_mix(args.workload), args.size, args.iterations)
     return LoadRequest(rate_text=rate_text, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
                        run_id=run_id, target=args.target, senders=args.senders, variants=args.variants,
-                       processes=args.processes, workers=args.workers or 0)
+                       processes=args.processes, workers=parse_workers(args.workers) if args.workers else 0)
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -174,14 +174,6 @@ def _profile(args: argparse.Namespace) -> Profile:
     return Profile(kind=args.profile, rate_per_s=parse_rate(args.rate), duration_s=parse_duration(args.duration),
                    start_rate_per_s=parse_rate(args.ramp_from, allow_zero=True),
                    burst_interval_s=parse_duration(args.burst_interval), seed=args.seed, rounds=args.rounds)
-
-
-def _workers(text: str) -> int:
-    """``--workers lambda:N``; a mistake is argparse's one usage line."""
-    try:
-        return parse_workers(text)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--workers ")) from None
 
 
 def _variant_ids(text: str) -> tuple[str, ...]:

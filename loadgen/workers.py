@@ -6,8 +6,9 @@ start instant ``START_LEAD_S`` ahead (time for every invocation to land), and po
 partial manifests until ``REPORT_GRACE_S`` after the workers' own deadline. A worker whose invocation failed or
 whose partial never came is named in the manifest and its whole slice counts as failed: never silently missing.
 Its clock offset is its clock at receipt minus the driver's at the invoke, so it includes the invoke's delay: an
-upper bound, and a skew of seconds shows. A worker cannot be called back: a first Ctrl-C keeps waiting for the
-reports (the workers send their slices regardless); a second one stops waiting and counts the rest as not sent.
+upper bound, and a skew of seconds shows. A first Ctrl-C (``stop``) writes the run's stop marker next to the
+results, which every worker polls each second: each stops its schedule, sends what it had released and reports,
+and the manifest says ``interrupted``. A second one stops waiting and counts the unreported slices as not sent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,11 @@ from loadgen.planning import LoadPlan
 from loadgen.processes import SenderRecord
 from loadgen.slicing import slice_window
 from loadgen.stats import LATE_AFTER_S, RunStats, SenderReport, new_sketch
-from stack import StackOutputs
+from stack import StackOutputs, result_key, stop_key
 
 REPORT_GRACE_S = 20.0  # and its partial manifest must be in the bucket this long after that
 POLL_S = 1.0
+INVOKE_THREADS = 16  # invocations in flight at once, so that many workers still land within the lead
 MAX_WORKERS = 200
 MAX_EVENT_BYTES = 256 * 1024  # Lambda's limit for an asynchronous invocation's payload
 _WORKERS_RE = re.compile(r"^lambda:(\d+)$")
@@ -70,7 +73,7 @@ class LambdaWorkers:
         return len(slice_window(self.load.plan.whole_window, index, self.count).seqs)
 
     def key(self, index: int) -> str:
-        return f"{self.workers.results_prefix}{self.load.plan.run_id}/{index}.json"
+        return result_key(self.workers.results_prefix, self.load.plan.run_id, index)
 
     def open(self) -> None:
         """Check that the run fits a worker (time, payload) before anything is sent."""
@@ -99,29 +102,36 @@ class LambdaWorkers:
             "late_after_s": LATE_AFTER_S,
             "seqs": pack(seqs.tolist(), "q"), "due": pack(plan.due[seqs].tolist(), "d"),
             "workloads": pack(plan.workload_index[seqs].tolist(), "H"),
-            "results": {"bucket": self.workers.bucket, "key": self.key(index)},
+            "results": {"bucket": self.workers.bucket, "key": self.key(index),
+                        "stop_key": stop_key(self.workers.results_prefix, plan.run_id)},
         }
 
     def run(self, stop: threading.Event) -> None:
         """Invoke every worker with the common start, then absorb each partial manifest as it arrives."""
         self._start_at = time.time() + START_LEAD_S
         start_mono = time.monotonic() + START_LEAD_S
-        for index in range(self.count):
-            self._invoke(index)
+        with ThreadPoolExecutor(max_workers=min(self.count, INVOKE_THREADS)) as pool:
+            list(pool.map(self._invoke, range(self.count)))
         self.stats.mark_start(start_mono)
         deadline = start_mono + self.load.plan.profile.duration_s + WORKER_DRAIN_S + REPORT_GRACE_S
         due, dispatched = self.load.plan.due, 0
         pending = [index for index in range(self.count) if index not in self._errors]
-        while pending and time.monotonic() < deadline:
-            elapsed = time.monotonic() - start_mono
-            now_due = int(np.searchsorted(due, elapsed, side="right"))
-            # Until the reports come, "due" is what the schedule released by now; the reports replace it.
-            self.stats.mark_dispatched(now_due - dispatched)
-            dispatched = now_due
-            pending = [index for index in pending if not self._collect(index)]
-            if pending:
-                time.sleep(POLL_S)
-        self.stats.mark_dispatched(-dispatched)  # the reports carry what the workers really released
+        stop_sent = False
+        try:
+            while pending and time.monotonic() < deadline:
+                if stop.is_set() and not stop_sent:
+                    self._s3.put_object(Bucket=self.workers.bucket, Body=b"",
+                                        Key=stop_key(self.workers.results_prefix, self.load.plan.run_id))
+                    stop_sent = True
+                # Until the reports come, "due" is what the schedule released by now; the reports replace it.
+                now_due = int(np.searchsorted(due, time.monotonic() - start_mono, side="right"))
+                self.stats.mark_dispatched(now_due - dispatched)
+                dispatched = now_due
+                pending = [index for index in pending if not self._collect(index)]
+                if pending:
+                    time.sleep(POLL_S)
+        finally:
+            self.stats.mark_dispatched(-dispatched)  # the reports carry what the workers really released
 
     def close(self) -> None:
         """Name every worker that never reported and count its slice as not sent."""

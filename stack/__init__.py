@@ -20,6 +20,8 @@ from stack.load_workers import (
     LoadWorkerSpec,
     describe_load_workers,
     load_worker_policy,
+    result_key,
+    stop_key,
 )
 from stack.outputs import (
     OUTPUT_NAME,
@@ -88,7 +90,9 @@ __all__ = [
     "load_worker_policy",
     "matrix",
     "queue_age_threshold_s",
+    "result_key",
     "runtime_tag",
     "stack_alarms",
     "stack_prefix",
+    "stop_key",
 ]

@@ -25,6 +25,8 @@ RESULTS_PREFIX = "results/"
 RESULTS_EXPIRE_DAYS = 7
 SEND_ACTIONS = ("sqs:SendMessage",)  # SendMessageBatch is authorised as sqs:SendMessage
 RESULTS_ACTIONS = ("s3:PutObject",)
+STOP_ACTIONS = ("s3:GetObject",)  # the driver's stop marker, ``<results prefix><run id>/stop``; HEAD needs it too
+STOP_NAME = "stop"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,16 @@ class LoadWorkerSpec:
         return f"{self.prefix}-load-results-{account_id}"
 
 
+def result_key(results_prefix: str, run_id: str, index: int) -> str:
+    """Where worker ``index`` of a run writes its partial manifest."""
+    return f"{results_prefix}{run_id}/{index}.json"
+
+
+def stop_key(results_prefix: str, run_id: str) -> str:
+    """The driver's stop marker for a run (its first Ctrl-C), which every worker of the run polls."""
+    return f"{results_prefix}{run_id}/{STOP_NAME}"
+
+
 def describe_load_workers(stack: StackSpec) -> LoadWorkerSpec | None:
     """The workers of ``stack``, or None when ``archbench:loadWorkers`` is off (the default)."""
     if not stack.settings.load_workers:
@@ -64,13 +76,15 @@ def load_worker_policy(spec: LoadWorkerSpec, queue_arns: Sequence[str], bucket_a
                        log_group_arn: str) -> dict[str, Any]:
     """Least privilege: send to the stack's queues, write its partial manifests, log to its own group.
 
-    ``log_group_arn`` without the trailing ``:*``. It may not read the bucket, nor write outside
-    ``results_prefix``, nor receive or delete messages.
+    ``log_group_arn`` without the trailing ``:*``. It may read nothing of the bucket but the runs' stop markers,
+    write nothing outside ``results_prefix``, and neither receive nor delete messages.
     """
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "SendToStackQueues", "Effect": "Allow", "Action": list(SEND_ACTIONS), "Resource": list(queue_arns)},
         {"Sid": "WritePartialManifests", "Effect": "Allow", "Action": list(RESULTS_ACTIONS),
          "Resource": [f"{bucket_arn}/{spec.results_prefix}*"]},
+        {"Sid": "ReadStopMarkers", "Effect": "Allow", "Action": list(STOP_ACTIONS),
+         "Resource": [f"{bucket_arn}/{spec.results_prefix}*/{STOP_NAME}"]},
         {"Sid": "WriteOwnLogGroup", "Effect": "Allow", "Action": list(LOG_ACTIONS),
          "Resource": [f"{log_group_arn}:*"]},
     ]}

@@ -82,6 +82,7 @@ def test_on_the_worker_role_may_send_only_to_the_stacks_queues_and_write_only_it
     assert allowed(policy, "s3:PutObject", f"{bucket}/results/run-1/0.json")
     assert not allowed(policy, "s3:PutObject", f"{bucket}/elsewhere.json")
     assert not allowed(policy, "s3:GetObject", f"{bucket}/results/run-1/0.json")
+    assert allowed(policy, "s3:GetObject", f"{bucket}/results/run-1/stop")  # the driver's stop marker, only
     assert not allowed(policy, "s3:DeleteObject", f"{bucket}/results/run-1/0.json")
     assert not allowed(policy, "lambda:InvokeFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:{WORKER}")
     assert not any(r == "*" for s in policy["Statement"] for r in s["Resource"])

@@ -19,6 +19,7 @@ from loadgen.runner import available_cores, default_processes, linger_s, release
 from loadgen.schedule import PROFILES, Profile
 from loadgen.sqs import MAX_BATCH
 from loadgen.stats import RunStats
+from loadgen.workers import LambdaWorkers
 
 __all__ = [
     "DEFAULT_MAX_COST_USD",
@@ -26,6 +27,7 @@ __all__ = [
     "PROFILES",
     "TARGETS",
     "CostEstimate",
+    "LambdaWorkers",
     "LoadPlan",
     "LoadRequest",
     "Plan",

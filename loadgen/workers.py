@@ -54,6 +54,8 @@ class LambdaWorkers:
     sender processes."""
 
     kind = "lambda"
+    drain_s = WORKER_DRAIN_S  # each worker stops sending this long after the schedule's end
+    report_grace_s = REPORT_GRACE_S  # and its partial manifest must be in the bucket this long after that
 
     def __init__(self, load: LoadPlan, outputs: StackOutputs, stats: RunStats, *, count: int) -> None:
         if outputs.load_workers is None:
@@ -94,7 +96,7 @@ class LambdaWorkers:
         seqs = np.asarray(slice_window(plan.whole_window, index, self.count).seqs, dtype=np.int64)
         return {
             "run_id": plan.run_id, "index": index, "count": self.count, "invoked_at": time.time(),
-            "start_at": start_at, "stop_at": start_at + plan.profile.duration_s + WORKER_DRAIN_S,
+            "start_at": start_at, "stop_at": start_at + plan.profile.duration_s + self.drain_s,
             "region": self.outputs.region, "endpoint_url": self.outputs.endpoint_url,
             "queues": {variant: self.outputs.functions[variant].queue_url for variant in self.load.variants},
             "mix": [{"name": share.name, "size": int(share.size or 0)} for share in plan.mix],
@@ -113,7 +115,7 @@ class LambdaWorkers:
         with ThreadPoolExecutor(max_workers=min(self.count, INVOKE_THREADS)) as pool:
             list(pool.map(self._invoke, range(self.count)))
         self.stats.mark_start(start_mono)
-        deadline = start_mono + self.load.plan.profile.duration_s + WORKER_DRAIN_S + REPORT_GRACE_S
+        deadline = start_mono + self.load.plan.profile.duration_s + self.drain_s + self.report_grace_s
         due, dispatched = self.load.plan.due, 0
         pending = [index for index in range(self.count) if index not in self._errors]
         stop_sent = False

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-import loadgen.workers
 from analysis import compare_run
 from handlers.contract import P_SEQ, new_run_id
-from loadgen import LoadRequest, Profile, WorkloadShare, plan_load, run_load
+from loadgen import LambdaWorkers, LoadRequest, Profile, WorkloadShare, plan_load, run_load
 from stack import StackOutputs
 from tests.e2e.test_loadgen import wait_for_all
 
@@ -59,17 +58,17 @@ def test_a_sliced_run_sends_every_seq_once_to_every_variant_and_reconciles(local
 
 def test_a_crashing_worker_is_named_and_its_slice_counted_as_not_sent(local_cloud: StackOutputs,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loadgen.workers, "WORKER_DRAIN_S", 2.0)  # shorter waits; the path is the same
-    monkeypatch.setattr(loadgen.workers, "REPORT_GRACE_S", 8.0)
-    order = loadgen.workers.LambdaWorkers.order
+    monkeypatch.setattr(LambdaWorkers, "drain_s", 2.0)  # shorter waits; the path is the same
+    monkeypatch.setattr(LambdaWorkers, "report_grace_s", 8.0)
+    order = LambdaWorkers.order
 
-    def broken_for_worker_1(self: loadgen.workers.LambdaWorkers, index: int, start_at: float) -> dict[str, Any]:
+    def broken_for_worker_1(self: LambdaWorkers, index: int, start_at: float) -> dict[str, Any]:
         built = order(self, index, start_at)
         if index == 1:
             del built["queues"]  # the worker raises a KeyError before it sends anything, and never reports
         return built
 
-    monkeypatch.setattr(loadgen.workers.LambdaWorkers, "order", broken_for_worker_1)
+    monkeypatch.setattr(LambdaWorkers, "order", broken_for_worker_1)
     load = plan_load(request(workers=2), local_cloud)
     manifest = run_load(load, local_cloud, stop=threading.Event())
 

@@ -44,7 +44,7 @@ class FakeSqs:
         self.lock = threading.Lock()
         self.bodies: dict[str, list[dict[str, Any]]] = {}
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
         with self.lock:
             self.bodies.setdefault(QueueUrl, []).extend(json.loads(e["MessageBody"]) for e in Entries)
         return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
@@ -55,10 +55,10 @@ class FakeS3:
         self.objects: dict[str, bytes] = {}
         self.stop_at = None if stop_after_s is None else time.monotonic() + stop_after_s
 
-    def put_object(self, Bucket: str, Key: str, Body: bytes, **_: Any) -> None:  # noqa: N803
+    def put_object(self, Bucket: str, Key: str, Body: bytes, **_: Any) -> None:
         self.objects[Key] = Body
 
-    def head_object(self, Bucket: str, Key: str) -> None:  # noqa: N803
+    def head_object(self, Bucket: str, Key: str) -> None:
         if Key.endswith("/stop") and self.stop_at is not None and time.monotonic() >= self.stop_at:
             return
         raise KeyError(Key)

@@ -70,8 +70,10 @@ class SenderProcesses:
 
     kind = "processes"
 
-    def __init__(self, load: LoadPlan, outputs: StackOutputs, stats: RunStats, *, count: int, linger: float) -> None:
+    def __init__(self, load: LoadPlan, outputs: StackOutputs, stats: RunStats, *, count: int, linger: float,
+                 notice: Callable[[str], None] = lambda message: None) -> None:
         self.load, self.outputs, self.stats, self.count, self.linger = load, outputs, stats, count, linger
+        self.notice = notice
         context = multiprocessing.get_context("spawn")  # never fork a process that has threads
         self._stop, self._abandon = context.Event(), context.Event()
         self._conns: dict[int, Connection] = {}
@@ -93,7 +95,7 @@ class SenderProcesses:
         for process in self._processes.values():
             process.start()
         deadline = time.monotonic() + READY_TIMEOUT_S
-        waiting = set(self._conns)
+        waiting, noticed = set(self._conns), set()
         while waiting:
             ready = self._wait_for(waiting, deadline - time.monotonic())
             if not ready:
@@ -106,6 +108,11 @@ class SenderProcesses:
                     kind, payload = "error", f"exited with code {self._exit_code(index)} before it was ready"
                 if kind == "error":
                     raise UserError(f"sender process {index}: {payload}")
+                if kind == "notice":  # every child opens the same target: say it once
+                    if payload not in noticed:
+                        noticed.add(payload)
+                        self.notice(str(payload))
+                    continue
                 waiting.discard(index)
 
     def run(self, stop: threading.Event) -> None:
@@ -189,7 +196,7 @@ def _child(conn: Connection, stop_flag: Any, abandon_flag: Any, load: LoadPlan, 
 
     try:
         stats = RunStats(load.variants)
-        target = open_target(load, outputs, stats, notice=lambda message: None)
+        target = open_target(load, outputs, stats, notice=lambda message: send("notice", message))
     except Exception as exc:  # the driver names it in one line
         send("error", f"{type(exc).__name__}: {exc}" if not isinstance(exc, UserError) else str(exc))
         return

@@ -50,7 +50,7 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     if recycler is not None:
         recycler.check()
     linger = linger_s(load.plan, load.target)
-    pool = _pool(load, outputs, stats, linger)
+    pool = _pool(load, outputs, stats, linger, notice)
     target = open_target(load, outputs, stats, notice) if pool is None else None
     started_at = time.time()
     failure: RecycleError | None = None
@@ -101,12 +101,13 @@ class _Pool(Protocol):
     def records(self) -> list[SenderRecord]: ...
 
 
-def _pool(load: LoadPlan, outputs: StackOutputs, stats: RunStats, linger: float) -> _Pool | None:
+def _pool(load: LoadPlan, outputs: StackOutputs, stats: RunStats, linger: float,
+          notice: Callable[[str], None]) -> _Pool | None:
     """The Lambda workers or sender processes of ``load``; None when this process sends alone."""
     if load.workers:
         return LambdaWorkers(load, outputs, stats, count=load.workers)
     if load.processes > 1:
-        return SenderProcesses(load, outputs, stats, count=load.processes, linger=linger)
+        return SenderProcesses(load, outputs, stats, count=load.processes, linger=linger, notice=notice)
     return None
 
 

@@ -28,8 +28,9 @@ SQS_CALL_S = 0.05  # a SendMessageBatch round trip on AWS (~5–10 ms locally): 
 API_CALL_S = 0.5  # an HTTP request waits for the function; cold starts can take a second
 LINGER_FROM_PER_S = 200.0  # below this rate a batch would rarely fill: send each request at once
 LINGER_S = 0.01  # at or above it, a batch waits at most this long for company
-# Messages a second one sender process sends at most on this machine, every variant together (~1,700 measured
-# for SendMessageBatch in issue 19, ``benchmarks/loadgen.py`` measures it again); HTTP costs a call per message.
+# Messages a second one sender process sends at most on this machine, every variant together: ~1,700 measured
+# for SendMessageBatch (issue 19; ``benchmarks/loadgen.py`` measures it again); HTTP costs a signed call per
+# message, and its figure is a cautious estimate, not a measurement.
 PROCESS_MSG_PER_S = {"sqs": 1500.0, "api": 300.0}
 MAX_PROCESSES = 64
 

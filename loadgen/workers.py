@@ -54,6 +54,7 @@ class LambdaWorkers:
     sender processes."""
 
     kind = "lambda"
+    lead_s = START_LEAD_S  # the common start is this far after the invocations
     drain_s = WORKER_DRAIN_S  # each worker stops sending this long after the schedule's end
     report_grace_s = REPORT_GRACE_S  # and its partial manifest must be in the bucket this long after that
 
@@ -110,8 +111,8 @@ class LambdaWorkers:
 
     def run(self, stop: threading.Event) -> None:
         """Invoke every worker with the common start, then absorb each partial manifest as it arrives."""
-        self._start_at = time.time() + START_LEAD_S
-        start_mono = time.monotonic() + START_LEAD_S
+        self._start_at = time.time() + self.lead_s
+        start_mono = time.monotonic() + self.lead_s
         with ThreadPoolExecutor(max_workers=min(self.count, INVOKE_THREADS)) as pool:
             list(pool.map(self._invoke, range(self.count)))
         self.stats.mark_start(start_mono)

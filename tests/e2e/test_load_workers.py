@@ -5,6 +5,7 @@ counted as not sent."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,23 @@ def test_a_crashing_worker_is_named_and_its_slice_counted_as_not_sent(local_clou
     documents = wait_for_all(local_cloud, load.plan.run_id, expected=EXPECTED // 2)
     for variant, docs in documents.items():
         assert sorted(int(d[P_SEQ]) for d in docs) == list(range(0, EXPECTED, 2)), variant  # worker 0's slice only
+
+
+def test_stop_reaches_every_worker_through_the_stop_marker(local_cloud: StackOutputs) -> None:
+    """What the first Ctrl-C does: the workers stop their schedules, report, and the manifest is interrupted."""
+    long = LoadRequest(rate_text="10/s", profile=Profile("sustained", 10, 30), mix=(WorkloadShare("noop", 1.0, 0),),
+                       iterations=1, seed=3, run_id=new_run_id(), workers=2)
+    load = plan_load(long, local_cloud)
+    stop = threading.Event()
+    threading.Timer(LambdaWorkers.lead_s + 3.0, stop.set).start()
+    started = time.monotonic()
+    manifest = run_load(load, local_cloud, stop=stop)
+
+    assert time.monotonic() - started < 20  # not the 30 s schedule
+    assert manifest.interrupted
+    assert [s["status"] for s in manifest.config["sent_by"]["senders"]] == ["reported", "reported"]
+    for counts in manifest.targets.values():
+        assert 10 <= counts.scheduled < 300 and counts.scheduled == counts.sent and counts.failed == 0
+    sent = next(iter(manifest.targets.values())).sent
+    documents = wait_for_all(local_cloud, load.plan.run_id, expected=sent)
+    assert all(len(docs) == sent for docs in documents.values())

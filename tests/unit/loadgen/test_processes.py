@@ -102,3 +102,13 @@ def test_process_mistakes_are_one_line(args: list[str], message: str, capsys) ->
     assert main(["--rate", "5/s", "--duration", "2s", "--workload", "noop", "--dry-run", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_the_unsigned_notice_of_every_process_is_said_once(api: str) -> None:
+    outputs = StackOutputs.from_dict(outputs_dict(api, local=False))
+    notices: list[str] = []
+    manifest = run_load(load_for(outputs, 10.0, 0.4, processes=2), outputs, stop=threading.Event(),
+                        notice=notices.append)
+    assert len(notices) == 1 and "no AWS credentials found, requests go unsigned" in notices[0]
+    assert all(counts.sent == 4 for counts in manifest.targets.values())

@@ -21,7 +21,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from core import UserError
 from loadgen.planning import LoadPlan
 from loadgen.runner import run_schedule
+from loadgen.senders import SenderPool
 from loadgen.slicing import slice_window
 from loadgen.stats import RunStats
 from loadgen.targets import open_target
@@ -41,39 +41,16 @@ READY_TIMEOUT_S = 60.0  # a child imports numpy and boto3 and checks every queue
 DRAIN_TIMEOUT_S = 60.0  # after a second Ctrl-C, how long the children may take to report
 
 
-@dataclass(frozen=True)
-class SenderRecord:
-    """One sender as the manifest names it: its clock offset against the driver, and whether it reported."""
-
-    index: int
-    scheduled: int  # per variant: the size of its slice
-    clock_offset_ms: float | None
-    status: str  # reported | failed
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"index": self.index, "scheduled": self.scheduled,
-                                "clock_offset_ms": self.clock_offset_ms, "status": self.status}
-        if self.error is not None:
-            data["error"] = self.error
-        return data
-
-
-def sent_by(kind: str, senders: list[SenderRecord]) -> dict[str, Any]:
-    """The manifest's ``config.sent_by``: who sent the run (``processes`` or ``lambda`` workers), each one's
-    clock offset against the driver and whether it reported."""
-    return {"kind": kind, "count": len(senders), "senders": [sender.to_dict() for sender in senders]}
-
-
-class SenderProcesses:
-    """``count`` children, one slice each; ``open`` before the live display, ``run`` inside it, ``close`` after."""
+class SenderProcesses(SenderPool):
+    """``count`` children, one slice each."""
 
     kind = "processes"
+    label = "sender process"
 
     def __init__(self, load: LoadPlan, outputs: StackOutputs, stats: RunStats, *, count: int, linger: float,
                  notice: Callable[[str], None] = lambda message: None) -> None:
-        self.load, self.outputs, self.stats, self.count, self.linger = load, outputs, stats, count, linger
-        self.notice = notice
+        super().__init__(load, stats, count)
+        self.outputs, self.linger, self.notice = outputs, linger, notice
         context = multiprocessing.get_context("spawn")  # never fork a process that has threads
         self._stop, self._abandon = context.Event(), context.Event()
         self._conns: dict[int, Connection] = {}
@@ -83,12 +60,6 @@ class SenderProcesses:
             process = context.Process(target=_child, name=f"loadgen-sender-{index}", daemon=True,
                                       args=(theirs, self._stop, self._abandon, load, outputs, index, count, linger))
             self._conns[index], self._processes[index] = mine, process
-        self._offsets: dict[int, float] = {}
-        self._errors: dict[int, str] = {}
-        self._reported: set[int] = set()
-
-    def slice_size(self, index: int) -> int:
-        return len(slice_window(self.load.plan.whole_window, index, self.count).seqs)
 
     def open(self) -> None:
         """Start every child and wait until each has its target open; a child that cannot is a ``UserError``."""
@@ -132,12 +103,8 @@ class SenderProcesses:
             raise
 
     def close(self) -> None:
-        """Count whoever never reported as not sent; end the children that are still running (by their handle)."""
-        for index in self._conns:
-            if index not in self._reported:
-                self._errors.setdefault(index, "never reported")
-                self.stats.note_error(f"sender process {index}: {self._errors[index]}")
-                self.stats.count_unsent(self.slice_size(index))
+        """Count whoever never reported as not sent; end the children still running (by their handles)."""
+        super().close()
         for process in self._processes.values():
             if process.is_alive():
                 process.terminate()
@@ -145,12 +112,6 @@ class SenderProcesses:
                 process.join(timeout=5.0)
         for conn in self._conns.values():
             conn.close()
-
-    def records(self) -> list[SenderRecord]:
-        return [SenderRecord(index=index, scheduled=self.slice_size(index),
-                             clock_offset_ms=round(self._offsets[index] * 1000.0, 3) if index in self._offsets
-                             else None, status="reported" if index in self._reported else "failed",
-                             error=self._errors.get(index)) for index in self._conns]
 
     def _collect(self, stop: threading.Event, deadline: float) -> None:
         pending = set(self._conns) - self._reported - set(self._errors)

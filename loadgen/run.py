@@ -12,16 +12,17 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Protocol
+from typing import Any
 
 from core import RunManifest, run_dir, write_manifest
 from loadgen.cold import COLD_ROUND_VAR, run_cold
 from loadgen.planning import LoadPlan
-from loadgen.processes import SenderProcesses, SenderRecord, sent_by
+from loadgen.processes import SenderProcesses
 from loadgen.recycle import FunctionRecycler, RecycleError, SettlingTarget
 from loadgen.report import build_manifest, write_requests
 from loadgen.rounds import ROUND_VAR, run_rounds
 from loadgen.runner import linger_s, run_schedule
+from loadgen.senders import SenderPool, SenderRecord, sent_by
 from loadgen.stats import RunStats
 from loadgen.targets import open_target
 from loadgen.workers import LambdaWorkers
@@ -87,22 +88,8 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     return manifest
 
 
-class _Pool(Protocol):
-    """Senders outside this process, each with one slice: ``SenderProcesses`` or ``LambdaWorkers``."""
-
-    kind: str
-
-    def open(self) -> None: ...
-
-    def run(self, stop: threading.Event) -> None: ...
-
-    def close(self) -> None: ...
-
-    def records(self) -> list[SenderRecord]: ...
-
-
 def _pool(load: LoadPlan, outputs: StackOutputs, stats: RunStats, linger: float,
-          notice: Callable[[str], None]) -> _Pool | None:
+          notice: Callable[[str], None]) -> SenderPool | None:
     """The Lambda workers or sender processes of ``load``; None when this process sends alone."""
     if load.workers:
         return LambdaWorkers(load, outputs, stats, count=load.workers)

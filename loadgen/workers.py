@@ -28,7 +28,7 @@ from handlers.loadworker import pack, unpack
 from loadgen.cost import WORKER_DRAIN_S, worker_seconds
 from loadgen.cost import WORKER_LEAD_S as START_LEAD_S
 from loadgen.planning import LoadPlan
-from loadgen.processes import SenderRecord
+from loadgen.senders import SenderPool
 from loadgen.slicing import slice_window
 from loadgen.stats import LATE_AFTER_S, RunStats, SenderReport, new_sketch
 from stack import StackOutputs, result_key, stop_key
@@ -49,11 +49,11 @@ def parse_workers(text: str) -> int:
     return int(match.group(1))
 
 
-class LambdaWorkers:
-    """``count`` invocations of the worker function, one slice each; ``open``, ``run`` and ``close`` as a pool of
-    sender processes."""
+class LambdaWorkers(SenderPool):
+    """``count`` invocations of the worker function, one slice each."""
 
     kind = "lambda"
+    label = "load worker"
     lead_s = START_LEAD_S  # the common start is this far after the invocations
     drain_s = WORKER_DRAIN_S  # each worker stops sending this long after the schedule's end
     report_grace_s = REPORT_GRACE_S  # and its partial manifest must be in the bucket this long after that
@@ -62,18 +62,12 @@ class LambdaWorkers:
         if outputs.load_workers is None:
             raise UserError("the stack has no load workers: set archbench:loadWorkers true and deploy "
                             "(`pulumi up`, or `python -m localcloud up --config …`)")
-        self.load, self.outputs, self.stats, self.count = load, outputs, stats, count
-        self.workers = outputs.load_workers
+        super().__init__(load, stats, count)
+        self.outputs, self.workers = outputs, outputs.load_workers
         self._lambda = outputs.client("lambda")
         self._s3 = outputs.client("s3")
         self._invoked_at: dict[int, float] = {}
-        self._offsets: dict[int, float] = {}
-        self._errors: dict[int, str] = {}
-        self._reported: set[int] = set()
         self._start_at = 0.0
-
-    def slice_size(self, index: int) -> int:
-        return len(slice_window(self.load.plan.whole_window, index, self.count).seqs)
 
     def key(self, index: int) -> str:
         return result_key(self.workers.results_prefix, self.load.plan.run_id, index)
@@ -137,19 +131,13 @@ class LambdaWorkers:
             self.stats.mark_dispatched(-dispatched)  # the reports carry what the workers really released
 
     def close(self) -> None:
-        """Name every worker that never reported and count its slice as not sent."""
+        """Name every worker that never reported (where its partial manifest should be) and count its slice as not
+        sent."""
         for index in range(self.count):
             if index not in self._reported:
                 self._errors.setdefault(index, f"no partial manifest at s3://{self.workers.bucket}/"
                                                f"{self.key(index)}")
-                self.stats.note_error(f"load worker {index}: {self._errors[index]}")
-                self.stats.count_unsent(self.slice_size(index))
-
-    def records(self) -> list[SenderRecord]:
-        return [SenderRecord(index=index, scheduled=self.slice_size(index),
-                             clock_offset_ms=round(self._offsets[index] * 1000.0, 3) if index in self._offsets
-                             else None, status="reported" if index in self._reported else "failed",
-                             error=self._errors.get(index)) for index in range(self.count)]
+        super().close()
 
     def _invoke(self, index: int) -> None:
         order = self.order(index, self._start_at)

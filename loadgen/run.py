@@ -42,6 +42,10 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     The cold profile (``loadgen.cold``) and ``--rounds`` (``loadgen.rounds``) first check that every function can
     be read, then run their rounds; a function update that fails mid-run ends the run with an interrupted manifest
     and a ``RecycleError``.
+
+    With ``load.processes`` > 1 (``loadgen.processes``) or ``load.workers`` (``loadgen.workers``) the slices are
+    sent elsewhere and merged into ``stats``; sender processes are spawned, so a script that calls this with
+    several needs the usual ``if __name__ == "__main__":`` guard.
     """
     if stats is None:
         stats = RunStats(load.variants)

@@ -88,7 +88,8 @@ class LambdaWorkers(SenderPool):
     def order(self, index: int, start_at: float) -> dict[str, Any]:
         """What worker ``index`` sends and when: the event ``handlers.loadworker`` reads."""
         plan = self.load.plan
-        seqs = np.asarray(slice_window(plan.whole_window, index, self.count).seqs, dtype=np.int64)
+        window = slice_window(plan.whole_window, index, self.count).seqs  # a range: sent as its three numbers
+        seqs = np.asarray(window, dtype=np.int64)
         return {
             "run_id": plan.run_id, "index": index, "count": self.count, "invoked_at": time.time(),
             "start_at": start_at, "stop_at": start_at + plan.profile.duration_s + self.drain_s,
@@ -97,7 +98,7 @@ class LambdaWorkers(SenderPool):
             "mix": [{"name": share.name, "size": int(share.size or 0)} for share in plan.mix],
             "iterations": plan.iterations, "seed": plan.seed, "senders": self.load.senders,
             "late_after_s": LATE_AFTER_S,
-            "seqs": pack(seqs.tolist(), "q"), "due": pack(plan.due[seqs].tolist(), "d"),
+            "seqs": [window.start, window.stop, window.step], "due": pack(plan.due[seqs].tolist(), "d"),
             "workloads": pack(plan.workload_index[seqs].tolist(), "H"),
             "results": {"bucket": self.workers.bucket, "key": self.key(index),
                         "stop_key": stop_key(self.workers.results_prefix, plan.run_id)},

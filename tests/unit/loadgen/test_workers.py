@@ -72,6 +72,7 @@ def test_parse_workers() -> None:
 
 
 def test_the_orders_carry_each_slice_with_its_due_times_and_workloads() -> None:
+    """Each order's seqs are its slice's range; due times and workloads are packed, position by position."""
     outputs = stack()
     load = load_for(outputs, workers=3)
     workers = LambdaWorkers(load, outputs, RunStats(load.variants), count=3)
@@ -79,7 +80,7 @@ def test_the_orders_carry_each_slice_with_its_due_times_and_workloads() -> None:
     seen = []
     for index in range(3):
         order = workers.order(index, start_at=1000.0)
-        seqs = list(unpack(order["seqs"], "q"))
+        seqs = list(range(*order["seqs"]))
         assert all(seq % 3 == index for seq in seqs)
         assert list(unpack(order["due"], "d")) == [float(load.plan.due[seq]) for seq in seqs]
         assert list(unpack(order["workloads"], "H")) == [int(load.plan.workload_index[seq]) for seq in seqs]

@@ -7,9 +7,10 @@ the slice twice), each with an order: its seqs (a range: start, stop, step), the
 ``start_at``, releases each request at its due time to every variant in a seeded shuffled order, sends batches of
 up to ten from a few sender threads, and stops sending at ``stop_at``: what was not sent by then counts as failed.
 A stop marker the driver writes next to the results (its first Ctrl-C) ends the schedule early, as ``stop`` does in
-one process: what was released is still sent, the rest was never scheduled. Its partial manifest holds the counts
-per variant, every send lag (packed) and its own clock at receipt, so the driver can merge the lags through a
-sketch and show a skewed clock.
+one process: what was released is still sent, the rest was never scheduled. Every second it writes its progress
+(counts, recent lags) for the driver's live display; at the end its partial manifest holds the counts per variant,
+every send lag (packed) and its own clock at receipt, so the driver can merge the lags through a sketch and show
+a skewed clock.
 
 It ships with the benchmarked handlers but shares nothing with them but the work request: standard library plus
 botocore, which every Lambda Python runtime (and MiniStack's) carries. Its pacer is a small one of its own, since
@@ -26,8 +27,9 @@ import threading
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from handlers.contract import WorkRequest
@@ -35,7 +37,9 @@ from handlers.contract import WorkRequest
 MAX_BATCH = 10
 MAX_ATTEMPTS = 5
 RESERVE_S = 10.0  # stop sending this long before the function's own timeout, to write the partial manifest
-STOP_POLL_S = 1.0  # how often it looks for the driver's stop marker (a first Ctrl-C)
+WATCH_S = 1.0  # how often it looks for the driver's stop marker (a first Ctrl-C) and writes its progress
+RECENT_LAGS = 512  # lags in each progress object: the live display's recent p50/p99
+MAX_ERRORS = 10
 
 
 def pack(values: Iterable[float | int], typecode: str) -> str:
@@ -59,19 +63,153 @@ class _Counts:
     started_late: int = 0
 
 
-@dataclass
-class _Tally:
-    """What the sender threads did, under one lock."""
+class _SliceRun:
+    """One order being sent: the release loop in the handler's thread, senders per variant, and a watcher that
+    looks for the stop marker and writes the progress the driver shows live."""
 
-    counts: dict[str, _Counts]
-    lags_ms: array[float] = field(default_factory=lambda: array("d"))
-    errors: list[str] = field(default_factory=list)
-    last_start: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, order: dict[str, Any], sqs: Any, s3: Any, deadline: float) -> None:
+        self.order, self.sqs, self.s3, self.deadline = order, sqs, s3, deadline
+        self.queues: dict[str, str] = dict(order["queues"])
+        self.seqs = range(*(int(n) for n in order["seqs"]))
+        self.due, self.workloads = unpack(order["due"], "d"), unpack(order["workloads"], "H")
+        self.mix = [(str(w["name"]), int(w["size"])) for w in order["mix"]]
+        self.start_at, self.late_after_s = float(order["start_at"]), float(order["late_after_s"])
+        self.results = order["results"]
+        self.lock = threading.Lock()  # guards everything below
+        self.counts = {variant: _Counts() for variant in self.queues}
+        self.lags_ms: array[float] = array("d")
+        self.recent_s: deque[float] = deque(maxlen=RECENT_LAGS)
+        self.errors: list[str] = []
+        self.dispatched = 0
+        self.last_start = 0.0
+        self.stopped = threading.Event()  # the driver's stop marker was found
+        self.done = threading.Event()
+        self.inboxes: dict[str, queue.Queue[tuple[int, float] | None]] = {v: queue.Queue() for v in self.queues}
 
-    def error(self, message: str) -> None:
+    def run(self) -> bool:
+        """Release every request at its due time until the end, the deadline or the stop marker; True when the
+        stop marker ended it."""
+        watcher = threading.Thread(target=self._watch, daemon=True)
+        watcher.start()
+        threads = [threading.Thread(target=self._sender, args=(variant,), daemon=True)
+                   for variant in self.queues for _ in range(max(1, int(self.order["senders"])))]
+        for thread in threads:
+            thread.start()
+        rng = random.Random(f"{self.order['seed']}/worker/{self.order['index']}")
+        variants, due, position = list(self.queues), self.due, 0
+        self.stopped.wait(max(0.0, self.start_at - time.time()))
+        while position < len(due) and not self.stopped.is_set() and time.time() < self.deadline:
+            now, first = time.time(), position
+            while position < len(due) and self.start_at + due[position] <= now:
+                position += 1
+            if position > first:
+                rng.shuffle(variants)
+                for variant in variants:
+                    for i in range(first, position):
+                        self.inboxes[variant].put((i, self.start_at + due[i]))
+                with self.lock:
+                    self.dispatched = position
+            if position < len(due):
+                self.stopped.wait(max(0.0, min(self.start_at + due[position], self.deadline) - time.time()))
+        for inbox in self.inboxes.values():
+            inbox.put(None)
+        for thread in threads:
+            thread.join()
+        self.done.set()
+        watcher.join()
+        return self.stopped.is_set()
+
+    def partial(self, received_at: float, interrupted: bool) -> dict[str, Any]:
+        """The partial manifest; past the deadline what was never released counts as failed, never missing."""
+        unsent = 0 if interrupted else len(self.due) - self.dispatched
+        for counts in self.counts.values():
+            counts.scheduled += unsent
+            counts.failed += unsent
+        if unsent:
+            self._error(f"stopped at its deadline with {unsent} requests per variant not released")
+        return {"run_id": self.order["run_id"], "index": self.order["index"], "received_at": received_at,
+                "dispatched": self.dispatched,
+                "counts": {variant: vars(counts) for variant, counts in self.counts.items()},
+                "lags_ms": pack(self.lags_ms, "d"), "last_start_s": max(0.0, self.last_start - self.start_at),
+                "stopped_s": time.time() - self.start_at if interrupted or unsent else None, "errors": self.errors}
+
+    def _watch(self) -> None:
+        """Every ``WATCH_S``: the stop marker, then this worker's progress for the driver's live display."""
+        while not self.done.wait(WATCH_S):
+            if not self.stopped.is_set() and _exists(self.s3, self.results["bucket"], self.results["stop_key"]):
+                self.stopped.set()
+            with self.lock:
+                progress = {"index": self.order["index"], "dispatched": self.dispatched,
+                            "counts": {variant: vars(counts) for variant, counts in self.counts.items()},
+                            "recent_lags_s": list(self.recent_s)}
+            try:
+                self.s3.put_object(Bucket=self.results["bucket"], Key=self.results["progress_key"],
+                                   Body=json.dumps(progress).encode(), ContentType="application/json")
+            except Exception as exc:  # progress is a courtesy: the partial manifest is what counts
+                self._error(f"progress: {type(exc).__name__}: {exc}")
+
+    def _sender(self, variant: str) -> None:
+        inbox = self.inboxes[variant]
+        while (first := inbox.get()) is not None:
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    inbox.put(None)  # for the next sender of this variant
+                    break
+                batch.append(item)
+            self._send(variant, batch)
+        inbox.put(None)
+
+    def _body(self, position: int, sent_at: float) -> str:
+        name, size = self.mix[self.workloads[position]]
+        return WorkRequest(run_id=self.order["run_id"], seq=self.seqs[position], workload=name, size=size,
+                           iterations=int(self.order["iterations"]), seed=int(self.order["seed"]),
+                           sent_at=sent_at).to_json()
+
+    def _send(self, variant: str, batch: list[tuple[int, float]]) -> None:
+        """One batch to one queue: retried with backoff until accepted, refused for good, or the deadline."""
+        now = time.time()
+        lags = [now - due for _, due in batch]
         with self.lock:
-            if len(self.errors) < 10 and message not in self.errors:
+            counts = self.counts[variant]
+            counts.scheduled += len(batch)
+            counts.started_late += sum(1 for lag in lags if lag > self.late_after_s)
+            self.lags_ms.extend(lag * 1000.0 for lag in lags)
+            self.recent_s.extend(lags)
+            self.last_start = max(self.last_start, now)
+        pending = {str(position): self._body(position, now) for position, _ in batch}
+        sent = refused = retried = 0
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                response = self.sqs.send_message_batch(QueueUrl=self.queues[variant], Entries=[
+                    {"Id": key, "MessageBody": text} for key, text in pending.items()])
+            except Exception as exc:  # botocore's errors: the whole call failed, retry it
+                self._error(f"{variant}: SendMessageBatch: {type(exc).__name__}: {exc}")
+                response = {}
+            for entry in response.get("Successful", []):
+                pending.pop(entry["Id"], None)
+                sent += 1
+            for entry in response.get("Failed", []):
+                self._error(f"{variant}: {entry.get('Code')}: {entry.get('Message')}")
+                if entry.get("SenderFault"):
+                    pending.pop(entry["Id"], None)
+                    refused += 1
+            if not pending or attempt == MAX_ATTEMPTS - 1 or time.time() >= self.deadline:
+                break
+            retried += len(pending)
+            time.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
+        with self.lock:
+            counts.sent += sent
+            counts.failed += refused + len(pending)
+            counts.retried += retried
+
+    def _error(self, message: str) -> None:
+        with self.lock:
+            if len(self.errors) < MAX_ERRORS and message[:300] not in self.errors:
                 self.errors.append(message[:300])
 
 
@@ -94,85 +232,9 @@ def run_order(order: dict[str, Any], sqs: Any, s3: Any, *, received_at: float, d
     """Release the order's requests at their due times to every variant's queue, until ``deadline`` (what is left
     then counts as failed) or the driver's stop marker (what is left was never scheduled: an interrupted run);
     write the partial manifest and return it."""
-    queues: dict[str, str] = dict(order["queues"])
-    seqs, due = range(*(int(n) for n in order["seqs"])), unpack(order["due"], "d")
-    workloads = unpack(order["workloads"], "H")
-    mix = [(str(w["name"]), int(w["size"])) for w in order["mix"]]
-    late_after_s, start_at = float(order["late_after_s"]), float(order["start_at"])
-    results = order["results"]
-    tally = _Tally(counts={variant: _Counts() for variant in queues})
-    stopped = threading.Event()
-
-    def body(position: int, sent_at: float) -> str:
-        name, size = mix[workloads[position]]
-        return WorkRequest(run_id=order["run_id"], seq=seqs[position], workload=name, size=size,
-                           iterations=int(order["iterations"]), seed=int(order["seed"]), sent_at=sent_at).to_json()
-
-    inboxes: dict[str, queue.Queue[tuple[int, float] | None]] = {variant: queue.Queue() for variant in queues}
-
-    def sender(variant: str) -> None:
-        inbox = inboxes[variant]
-        while (first := inbox.get()) is not None:
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    inbox.put(None)  # for the next sender of this variant
-                    break
-                batch.append(item)
-            _send(sqs, queues[variant], variant, batch, body, deadline, late_after_s, tally)
-        inbox.put(None)
-
-    def watch_stop() -> None:
-        while not stopped.wait(STOP_POLL_S):
-            if _exists(s3, results["bucket"], results["stop_key"]):
-                stopped.set()
-
-    threading.Thread(target=watch_stop, daemon=True).start()
-    threads = [threading.Thread(target=sender, args=(variant,), daemon=True)
-               for variant in queues for _ in range(max(1, int(order["senders"])))]
-    for thread in threads:
-        thread.start()
-    rng = random.Random(f"{order['seed']}/worker/{order['index']}")
-    variants = list(queues)
-    dispatched = 0
-    stopped.wait(max(0.0, start_at - time.time()))
-    while dispatched < len(due) and not stopped.is_set():
-        now = time.time()
-        if now >= deadline:
-            break
-        first = dispatched
-        while dispatched < len(due) and start_at + due[dispatched] <= now:
-            dispatched += 1
-        if dispatched > first:
-            rng.shuffle(variants)
-            for variant in variants:
-                for position in range(first, dispatched):
-                    inboxes[variant].put((position, start_at + due[position]))
-        if dispatched < len(due):
-            stopped.wait(max(0.0, min(start_at + due[dispatched], deadline) - time.time()))
-    interrupted = stopped.is_set()
-    stopped.set()  # ends the stop watch
-    for inbox in inboxes.values():
-        inbox.put(None)
-    for thread in threads:
-        thread.join()
-    unsent = 0 if interrupted else len(due) - dispatched  # past the deadline: failed, never silently missing
-    for counts in tally.counts.values():
-        counts.scheduled += unsent
-        counts.failed += unsent
-    if unsent:
-        tally.error(f"stopped at its deadline with {unsent} requests per variant not released")
-    partial = {
-        "run_id": order["run_id"], "index": order["index"], "received_at": received_at, "dispatched": dispatched,
-        "counts": {variant: vars(counts) for variant, counts in tally.counts.items()},
-        "lags_ms": pack(tally.lags_ms, "d"), "last_start_s": max(0.0, tally.last_start - start_at),
-        "stopped_s": time.time() - start_at if interrupted or unsent else None, "errors": tally.errors,
-    }
-    s3.put_object(Bucket=results["bucket"], Key=results["key"], Body=json.dumps(partial).encode(),
+    slice_run = _SliceRun(order, sqs, s3, deadline)
+    partial = slice_run.partial(received_at, interrupted=slice_run.run())
+    s3.put_object(Bucket=order["results"]["bucket"], Key=order["results"]["key"], Body=json.dumps(partial).encode(),
                   ContentType="application/json")
     return partial
 
@@ -183,41 +245,3 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
     except Exception:  # botocore's 404 (or a passing error): not stopped yet
         return False
     return True
-
-
-def _send(client: Any, queue_url: str, variant: str, batch: list[tuple[int, float]],
-          body: Callable[[int, float], str], stop_at: float, late_after_s: float, tally: _Tally) -> None:
-    """One batch to one queue: retried with backoff until accepted, refused for good, or ``stop_at``."""
-    now = time.time()
-    lags = [now - due for _, due in batch]
-    with tally.lock:
-        counts = tally.counts[variant]
-        counts.scheduled += len(batch)
-        counts.started_late += sum(1 for lag in lags if lag > late_after_s)
-        tally.lags_ms.extend(lag * 1000.0 for lag in lags)
-        tally.last_start = max(tally.last_start, now)
-    pending = {str(position): body(position, now) for position, _ in batch}
-    sent = refused = retried = 0
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            response = client.send_message_batch(
-                QueueUrl=queue_url, Entries=[{"Id": key, "MessageBody": text} for key, text in pending.items()])
-        except Exception as exc:  # botocore's errors: the whole call failed, retry it
-            tally.error(f"{variant}: SendMessageBatch: {type(exc).__name__}: {exc}")
-            response = {}
-        for entry in response.get("Successful", []):
-            pending.pop(entry["Id"], None)
-            sent += 1
-        for entry in response.get("Failed", []):
-            tally.error(f"{variant}: {entry.get('Code')}: {entry.get('Message')}")
-            if entry.get("SenderFault"):
-                pending.pop(entry["Id"], None)
-                refused += 1
-        if not pending or attempt == MAX_ATTEMPTS - 1 or time.time() >= stop_at:
-            break
-        retried += len(pending)
-        time.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))
-    with tally.lock:
-        counts.sent += sent
-        counts.failed += refused + len(pending)
-        counts.retried += retried

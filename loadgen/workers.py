@@ -30,8 +30,8 @@ from loadgen.cost import WORKER_LEAD_S as START_LEAD_S
 from loadgen.planning import LoadPlan
 from loadgen.senders import SenderPool
 from loadgen.slicing import slice_window
-from loadgen.stats import LATE_AFTER_S, RunStats, SenderReport, new_sketch
-from stack import StackOutputs, result_key, stop_key
+from loadgen.stats import LATE_AFTER_S, RunStats, SenderLive, SenderReport, new_sketch
+from stack import StackOutputs, progress_key, result_key, stop_key
 
 REPORT_GRACE_S = 20.0  # and its partial manifest must be in the bucket this long after that
 POLL_S = 1.0
@@ -101,6 +101,7 @@ class LambdaWorkers(SenderPool):
             "seqs": [window.start, window.stop, window.step], "due": pack(plan.due[seqs].tolist(), "d"),
             "workloads": pack(plan.workload_index[seqs].tolist(), "H"),
             "results": {"bucket": self.workers.bucket, "key": self.key(index),
+                        "progress_key": progress_key(self.workers.results_prefix, plan.run_id, index),
                         "stop_key": stop_key(self.workers.results_prefix, plan.run_id)},
         }
 
@@ -112,24 +113,16 @@ class LambdaWorkers(SenderPool):
             list(pool.map(self._invoke, range(self.count)))
         self.stats.mark_start(start_mono)
         deadline = start_mono + self.load.plan.profile.duration_s + self.drain_s + self.report_grace_s
-        due, dispatched = self.load.plan.due, 0
         pending = [index for index in range(self.count) if index not in self._errors]
         stop_sent = False
-        try:
-            while pending and time.monotonic() < deadline:
-                if stop.is_set() and not stop_sent:
-                    self._s3.put_object(Bucket=self.workers.bucket, Body=b"",
-                                        Key=stop_key(self.workers.results_prefix, self.load.plan.run_id))
-                    stop_sent = True
-                # Until the reports come, "due" is what the schedule released by now; the reports replace it.
-                now_due = int(np.searchsorted(due, time.monotonic() - start_mono, side="right"))
-                self.stats.mark_dispatched(now_due - dispatched)
-                dispatched = now_due
-                pending = [index for index in pending if not self._collect(index)]
-                if pending:
-                    time.sleep(POLL_S)
-        finally:
-            self.stats.mark_dispatched(-dispatched)  # the reports carry what the workers really released
+        while pending and time.monotonic() < deadline:
+            if stop.is_set() and not stop_sent:
+                self._s3.put_object(Bucket=self.workers.bucket, Body=b"",
+                                    Key=stop_key(self.workers.results_prefix, self.load.plan.run_id))
+                stop_sent = True
+            pending = [index for index in pending if not self._collect(index)]
+            if pending:
+                time.sleep(POLL_S)
 
     def close(self) -> None:
         """Name every worker that never reported (where its partial manifest should be) and count its slice as not
@@ -153,30 +146,43 @@ class LambdaWorkers(SenderPool):
             self._errors[index] = f"invoke answered {answer.get('StatusCode')}"
 
     def _collect(self, index: int) -> bool:
-        """Absorb worker ``index``'s partial manifest if it is there yet."""
-        try:
-            body = self._s3.get_object(Bucket=self.workers.bucket, Key=self.key(index))["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return False
-            raise
-        partial = json.loads(body)
+        """Absorb worker ``index``'s partial manifest if it is there yet, else show its latest progress."""
+        partial = self._read(self.key(index))
+        if partial is None:
+            progress = self._read(progress_key(self.workers.results_prefix, self.load.plan.run_id, index))
+            if progress is not None:
+                self.stats.note_live(SenderLive(index=index, counts=_counts(progress["counts"]),
+                                                dispatched=int(progress["dispatched"]),
+                                                recent_lags_s=tuple(progress["recent_lags_s"]), errors=()))
+            return False
         self._offsets[index] = float(partial["received_at"]) - self._invoked_at[index]
-        self.stats.absorb(report_of(partial, self._start_at))
+        self.stats.absorb(report_of(partial))
         self._reported.add(index)
         return True
 
+    def _read(self, key: str) -> Any:
+        """A JSON object of the results bucket, or None while it is not there."""
+        try:
+            return json.loads(self._s3.get_object(Bucket=self.workers.bucket, Key=key)["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
 
-def report_of(partial: dict[str, Any], start_at: float) -> SenderReport:
+
+def report_of(partial: dict[str, Any]) -> SenderReport:
     """A worker's partial manifest as a ``SenderReport``: its raw lags go into a sketch, which merges."""
     lags = new_sketch()
     for lag in unpack(partial["lags_ms"], "d"):
         lags.add(lag)
-    counts = {variant: TargetCounts(http_status={}, **{name: int(value) for name, value in c.items()})
-              for variant, c in partial["counts"].items()}
     stopped = partial.get("stopped_s")
-    return SenderReport(index=int(partial["index"]), counts=counts, dispatched=int(partial["dispatched"]), lags=lags,
+    return SenderReport(index=int(partial["index"]), counts=_counts(partial["counts"]),
+                        dispatched=int(partial["dispatched"]), lags=lags,
                         errors=[f"load worker {partial['index']}: {e}" for e in partial.get("errors", [])],
                         last_start_s=float(partial["last_start_s"]),
                         stopped_s=None if stopped is None else float(stopped))
 
+
+def _counts(data: dict[str, dict[str, Any]]) -> dict[str, TargetCounts]:
+    return {variant: TargetCounts(http_status={}, **{name: int(value) for name, value in counts.items()})
+            for variant, counts in data.items()}

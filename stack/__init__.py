@@ -20,6 +20,7 @@ from stack.load_workers import (
     LoadWorkerSpec,
     describe_load_workers,
     load_worker_policy,
+    progress_key,
     result_key,
     stop_key,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "load_outputs_file",
     "load_worker_policy",
     "matrix",
+    "progress_key",
     "queue_age_threshold_s",
     "result_key",
     "runtime_tag",

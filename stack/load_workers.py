@@ -57,6 +57,11 @@ def result_key(results_prefix: str, run_id: str, index: int) -> str:
     return f"{results_prefix}{run_id}/{index}.json"
 
 
+def progress_key(results_prefix: str, run_id: str, index: int) -> str:
+    """Where worker ``index`` of a run writes its progress every second, for the driver's live display."""
+    return f"{results_prefix}{run_id}/{index}.progress.json"
+
+
 def stop_key(results_prefix: str, run_id: str) -> str:
     """The driver's stop marker for a run (its first Ctrl-C), which every worker of the run polls."""
     return f"{results_prefix}{run_id}/{STOP_NAME}"

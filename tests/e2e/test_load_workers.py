@@ -13,7 +13,7 @@ import pytest
 
 from analysis import compare_run
 from handlers.contract import P_SEQ, new_run_id
-from loadgen import LambdaWorkers, LoadRequest, Profile, WorkloadShare, plan_load, run_load
+from loadgen import LambdaWorkers, LoadRequest, Profile, RunStats, WorkloadShare, plan_load, run_load
 from stack import StackOutputs
 from tests.e2e.test_loadgen import wait_for_all
 
@@ -84,17 +84,26 @@ def test_a_crashing_worker_is_named_and_its_slice_counted_as_not_sent(local_clou
         assert sorted(int(d[P_SEQ]) for d in docs) == list(range(0, EXPECTED, 2)), variant  # worker 0's slice only
 
 
-def test_stop_reaches_every_worker_through_the_stop_marker(local_cloud: StackOutputs) -> None:
-    """What the first Ctrl-C does: the workers stop their schedules, report, and the manifest is interrupted."""
+def test_the_workers_progress_shows_live_and_stop_reaches_every_one_through_the_stop_marker(
+        local_cloud: StackOutputs) -> None:
+    """While they send, the live view adds up the workers' progress; the first Ctrl-C (``stop``) stops their
+    schedules, they report, and the manifest is interrupted."""
     long = LoadRequest(rate_text="10/s", profile=Profile("sustained", 10, 30), mix=(WorkloadShare("noop", 1.0, 0),),
                        iterations=1, seed=3, run_id=new_run_id(), workers=2)
     load = plan_load(long, local_cloud)
-    stop = threading.Event()
-    threading.Timer(LambdaWorkers.lead_s + 3.0, stop.set).start()
+    stats, stop = RunStats(load.variants), threading.Event()
+    seen: list[int] = []
+
+    def look_then_stop() -> None:
+        seen.extend(view.sent for view in stats.snapshot().variants.values())
+        stop.set()
+
+    threading.Timer(LambdaWorkers.lead_s + 4.0, look_then_stop).start()
     started = time.monotonic()
-    manifest = run_load(load, local_cloud, stop=stop)
+    manifest = run_load(load, local_cloud, stop=stop, stats=stats)
 
     assert time.monotonic() - started < 20  # not the 30 s schedule
+    assert len(seen) == 3 and all(sent > 0 for sent in seen)  # mid-run, from the progress objects
     assert manifest.interrupted
     assert [s["status"] for s in manifest.config["sent_by"]["senders"]] == ["reported", "reported"]
     for counts in manifest.targets.values():

@@ -86,6 +86,7 @@ def test_the_orders_carry_each_slice_with_its_due_times_and_workloads() -> None:
         assert list(unpack(order["workloads"], "H")) == [int(load.plan.workload_index[seq]) for seq in seqs]
         assert order["queues"] == {v: outputs.functions[v].queue_url for v in VARIANTS}
         assert order["results"] == {"bucket": "bench-load-results", "key": f"results/{RUN_ID}/{index}.json",
+                                    "progress_key": f"results/{RUN_ID}/{index}.progress.json",
                                     "stop_key": f"results/{RUN_ID}/stop"}
         assert order["stop_at"] == 1000.0 + 1.0 + 10.0
         seen += seqs
@@ -111,7 +112,9 @@ def test_a_worker_sends_its_slice_once_to_every_variant_and_its_partial_merges_b
             assert b["sent_at"] >= start_at + float(load.plan.due[b["seq"]]) - 0.01
         assert partial["counts"][variant] == {"scheduled": 10, "sent": 10, "failed": 0, "retried": 0,
                                               "started_late": partial["counts"][variant]["started_late"]}
-    report = report_of(partial, start_at)
+    progress = json.loads(s3.objects[f"results/{RUN_ID}/1.progress.json"])  # the live display's, every second
+    assert progress["index"] == 1 and set(progress["counts"]) == set(VARIANTS)
+    report = report_of(partial)
     assert report.index == 1 and report.lags.count == 30 and report.stopped_s is None
     stats = RunStats(load.variants)
     stats.mark_start(time.monotonic())

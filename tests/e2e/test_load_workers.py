@@ -51,7 +51,7 @@ def test_a_sliced_run_sends_every_seq_once_to_every_variant_and_reconciles(local
     assert all(s["clock_offset_ms"] is not None for s in sent_by["senders"])
     for counts in manifest.targets.values():
         assert (counts.scheduled, counts.sent, counts.failed) == (EXPECTED, EXPECTED, 0)
-    documents = wait_for_all(local_cloud, load.plan.run_id)
+    documents = wait_for_all(local_cloud, load.plan.run_id, expected=EXPECTED)
     for variant, docs in documents.items():
         assert sorted(int(d[P_SEQ]) for d in docs) == list(range(EXPECTED)), variant
     assert_reconciled(load.plan.run_id, EXPECTED)

@@ -15,9 +15,8 @@ import pytest
 from stack import Settings, StackOutputs
 
 # Short Lambda timeout → short visibility timeout (6 ×) so DLQ redrive is observable in seconds; two receives
-# before the DLQ so the redrive count is really exercised. The load workers too (off by default), so that
-# `loadgen --workers lambda:N` runs end to end. Everything else is the default, as on AWS.
-LOCAL_TEST_SETTINGS = Settings(timeout_s=2, dlq_max_receives=2, load_workers=True)
+# before the DLQ so the redrive count is really exercised. Everything else is the default, as on AWS.
+LOCAL_TEST_SETTINGS = Settings(timeout_s=2, dlq_max_receives=2)
 
 
 HERE = Path(__file__).parent

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from analysis import compare_run
 from handlers.contract import P_SEQ, new_run_id
 from loadgen import LambdaWorkers, LoadRequest, Profile, RunStats, WorkloadShare, plan_load, run_load
-from stack import StackOutputs
+from stack import Settings, StackOutputs
 from tests.e2e.test_loadgen import wait_for_all
 
 RATE, DURATION = 20, 3
@@ -24,6 +26,18 @@ EXPECTED = RATE * DURATION
 def request(**kw: Any) -> LoadRequest:
     return LoadRequest(rate_text=f"{RATE}/s", profile=Profile("sustained", RATE, DURATION),
                        mix=(WorkloadShare("noop", 1.0, 0),), iterations=1, seed=3, run_id=new_run_id(), **kw)
+
+
+@pytest.fixture(scope="module")
+def local_cloud(local_cloud: StackOutputs, local_cloud_settings: Settings) -> Iterator[StackOutputs]:
+    """The session's cloud with the load workers (``archbench:loadWorkers``) for this module; ``up`` with the
+    session's settings again afterwards removes them, so no other test sees a worker it does not expect."""
+    import localcloud
+
+    try:
+        yield localcloud.up(replace(local_cloud_settings, load_workers=True))
+    finally:
+        localcloud.up(local_cloud_settings)
 
 
 @pytest.fixture(autouse=True)

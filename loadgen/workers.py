@@ -33,7 +33,7 @@ from loadgen.slicing import slice_window
 from loadgen.stats import LATE_AFTER_S, RunStats, SenderLive, SenderReport, new_sketch
 from stack import StackOutputs, progress_key, result_key, stop_key
 
-REPORT_GRACE_S = 20.0  # and its partial manifest must be in the bucket this long after that
+REPORT_GRACE_S = 20.0  # a worker's partial manifest must be in the bucket this long after its deadline
 POLL_S = 1.0
 INVOKE_THREADS = 16  # invocations in flight at once, so that many workers still land within the lead
 MAX_WORKERS = 200
@@ -117,9 +117,7 @@ class LambdaWorkers(SenderPool):
         stop_sent = False
         while pending and time.monotonic() < deadline:
             if stop.is_set() and not stop_sent:
-                self._s3.put_object(Bucket=self.workers.bucket, Body=b"",
-                                    Key=stop_key(self.workers.results_prefix, self.load.plan.run_id))
-                stop_sent = True
+                stop_sent = self._stop_workers()
             pending = [index for index in pending if not self._collect(index)]
             if pending:
                 time.sleep(POLL_S)
@@ -161,13 +159,26 @@ class LambdaWorkers(SenderPool):
         return True
 
     def _read(self, key: str) -> Any:
-        """A JSON object of the results bucket, or None while it is not there."""
+        """A JSON object of the results bucket, or None while it is not there (or cannot be read: the error shows
+        live, and a worker never read counts as not sent at the end, with the manifest still written)."""
         try:
             return json.loads(self._s3.get_object(Bucket=self.workers.bucket, Key=key)["Body"].read())
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                self.stats.note_error(f"load workers: GetObject {key}: {exc}", kind="load workers GetObject")
+        except BotoCoreError as exc:
+            self.stats.note_error(f"load workers: GetObject {key}: {exc}", kind="load workers GetObject")
+        return None
+
+    def _stop_workers(self) -> bool:
+        """Write the run's stop marker, which every worker polls; whether it was written (else: try again)."""
+        try:
+            self._s3.put_object(Bucket=self.workers.bucket, Body=b"",
+                                Key=stop_key(self.workers.results_prefix, self.load.plan.run_id))
+        except (BotoCoreError, ClientError) as exc:
+            self.stats.note_error(f"load workers: the stop marker: {exc}", kind="load workers stop")
+            return False
+        return True
 
 
 def report_of(partial: dict[str, Any]) -> SenderReport:

@@ -9,10 +9,12 @@ import time
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from core import read_manifest
 from handlers.contract import WorkRequest
 from handlers.loadworker import run_order, unpack
-from loadgen import LoadRequest, Profile, RunStats, WorkloadShare, plan_load
+from loadgen import LoadRequest, Profile, RunStats, WorkloadShare, plan_load, run_load
 from loadgen.cli import main
 from loadgen.workers import LambdaWorkers, parse_workers, report_of
 from stack import LoadWorkerOutputs, StackOutputs
@@ -183,3 +185,43 @@ def test_a_stack_without_load_workers_is_one_clear_error(tmp_path, capsys) -> No
     err = capsys.readouterr().err
     assert "the stack has no load workers: set archbench:loadWorkers true" in err and err.count("\n") == 1
     assert isinstance(stack().load_workers, LoadWorkerOutputs)
+
+
+class FakeLambda:
+    def __init__(self, status: int = 202) -> None:
+        self.status = status
+        self.orders: list[dict[str, Any]] = []
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
+        assert (FunctionName, InvocationType) == ("bench_loadworker", "Event")
+        self.orders.append(json.loads(Payload))
+        return {"StatusCode": self.status}
+
+
+class DeniedS3:
+    """The results bucket refuses every read (a policy gone wrong): the driver must still write its manifest."""
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+
+
+def test_workers_that_cannot_be_read_or_invoked_are_named_and_the_manifest_is_still_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("lead_s", 0.1), ("drain_s", 0.1), ("report_grace_s", 0.5)):
+        monkeypatch.setattr(LambdaWorkers, name, value)
+    lam = FakeLambda()
+    clients = {"lambda": lam, "s3": DeniedS3()}
+    monkeypatch.setattr(StackOutputs, "client", lambda self, service, **config: clients[service])
+    outputs = stack()
+    load = load_for(outputs, workers=2, rate=10.0, duration=0.5)
+    stats = RunStats(load.variants)
+    manifest = run_load(load, outputs, stop=threading.Event(), stats=stats)
+
+    assert sorted(order["index"] for order in lam.orders) == [0, 1]
+    assert manifest.to_dict() == read_manifest(RUN_ID).to_dict()
+    senders = manifest.config["sent_by"]["senders"]
+    assert [(s["status"], s["scheduled"]) for s in senders] == [("failed", 3), ("failed", 2)]
+    assert all(f"s3://bench-load-results/results/{RUN_ID}/" in s["error"] for s in senders)
+    for counts in manifest.targets.values():
+        assert (counts.scheduled, counts.sent, counts.failed) == (5, 0, 5)
+    assert any("AccessDenied" in error for error in stats.take_first_errors())

@@ -2,7 +2,9 @@
 
 The schedule alone decides when each work request is due (a slow target never slows it down), and every
 scheduled request goes to every variant at the same moment with the same workload, size, seed and seq; within
-each release the variants are served in a seeded shuffled order, so none is always first.
+each release the variants are served in a seeded shuffled order, so none is always first. Beyond one process the
+schedule is sliced by seq modulo N and sent by N sender processes or N Lambda load workers from one common start,
+merged into one manifest.
 
 As a library (benchmarks, other packages' tests): describe a run with ``LoadRequest``, plan it with ``plan_load``
 (no stack needed), carry it out with ``run_load``, which returns the ``RunManifest`` it wrote. Other packages

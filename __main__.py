@@ -42,7 +42,8 @@ ci = ci_deploy_role("ci", spec, account_id=aws.get_caller_identity_output().acco
 # The loadgen worker function and its results bucket only with archbench:loadWorkers.
 worker_spec = describe_load_workers(spec)
 load_workers = (LoadWorkers("load-workers", worker_spec, functions,
-                            account_id=aws.get_caller_identity_output().account_id) if worker_spec else None)
+                            account_id=aws.get_caller_identity_output().account_id,
+                            api_execution_arn=api.api.execution_arn) if worker_spec else None)
 
 pulumi.export("dashboard_url", monitoring.dashboard_url)
 if ci:

@@ -3,7 +3,7 @@ invokes, and the results bucket its partial manifests go to.
 
 Built from ``stack.LoadWorkerSpec`` like the local cloud's ``localcloud.load_workers``. The bucket is private (every
 public access blocked, bucket-owner-enforced, TLS only), SSE-S3 encrypted, and expires its results; the role may
-send only to the stack's queues, write only under the results prefix, and log to its own group. Asynchronous
+send only to the stack's queues and routes, write only under the results prefix, and log to its own group. Asynchronous
 invocations are never retried: a retry would send a slice twice.
 """
 
@@ -31,8 +31,10 @@ class LoadWorkers(pulumi.ComponentResource):
     policy: aws.iam.RolePolicy
 
     def __init__(self, name: str, spec: LoadWorkerSpec, functions: Mapping[str, BenchmarkedFunction],
-                 account_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
-        """``functions`` are the benchmarked variants: the worker may send to their queues and nowhere else."""
+                 account_id: pulumi.Input[str], api_execution_arn: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        """``functions`` are the benchmarked variants: the worker may send to their queues and call their routes of
+        the API ``api_execution_arn``, and nowhere else."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)
@@ -63,10 +65,12 @@ class LoadWorkers(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role", name=spec.role_name, assume_role_policy=json.dumps(LAMBDA_TRUST), opts=child)
         queue_arns = pulumi.Output.all(*(fn.queue.arn for fn in functions.values()))
+        route_arns = pulumi.Output.from_input(api_execution_arn).apply(
+            lambda arn: [fn.spec.api_invoke_source_arn(arn) for fn in functions.values()])
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id,
-            policy=pulumi.Output.all(queue_arns, self.bucket.arn, log_group.arn).apply(
-                lambda args: json.dumps(load_worker_policy(spec, args[0], args[1], args[2]))),
+            policy=pulumi.Output.all(queue_arns, route_arns, self.bucket.arn, log_group.arn).apply(
+                lambda args: json.dumps(load_worker_policy(spec, args[0], args[1], args[2], args[3]))),
             opts=child)
         self.function = aws.lambda_.Function(
             f"{name}-function", name=spec.function_name, role=self.role.arn, runtime=spec.runtime,

@@ -1,5 +1,6 @@
 """The load worker's entry point ``handlers.loadworker.handler``: send one slice of a loadgen schedule to the
-stack's queues from inside AWS, then write what it did (a partial manifest) to the results bucket.
+stack's queues (or routes: ``--target api``, SigV4-signed with its role) from inside AWS, then write what it did (a
+partial manifest) to the results bucket.
 
 ``loadgen --workers lambda:N`` invokes this function N times asynchronously (with no retries: a retry would send
 the slice twice), each with an order: its seqs (a range: start, stop, step), their due times (seconds after
@@ -25,11 +26,13 @@ import queue
 import random
 import threading
 import time
+import urllib.error
+import urllib.request
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.contract import WorkRequest
@@ -40,6 +43,9 @@ RESERVE_S = 10.0  # stop sending this long before the function's own timeout, to
 WATCH_S = 1.0  # how often it looks for the driver's stop marker (a first Ctrl-C) and writes its progress
 RECENT_LAGS = 512  # lags in each progress object: the live display's recent p50/p99
 MAX_ERRORS = 10
+API_TIMEOUT_S = 120.0  # a route's answer waits for the function, cold starts included
+NO_ANSWER = -1  # a route request's status when nothing answered
+Signer = Callable[[str, bytes], dict[str, str]]  # (url, body) → the request's headers
 
 
 def pack(values: Iterable[float | int], typecode: str) -> str:
@@ -61,22 +67,41 @@ class _Counts:
     failed: int = 0
     retried: int = 0
     started_late: int = 0
+    http_status: dict[str, int] = field(default_factory=dict)  # the API target: status → count
+
+
+@dataclass
+class _Records:
+    """One variant's HTTP requests (the API target), column by column, for the driver's ``requests.csv``."""
+
+    seq: array[int] = field(default_factory=lambda: array("q"))
+    status: array[int] = field(default_factory=lambda: array("h"))  # NO_ANSWER: no answer at all
+    latency_ms: array[float] = field(default_factory=lambda: array("d"))
+    lag_ms: array[float] = field(default_factory=lambda: array("d"))
+    intended_latency_ms: array[float] = field(default_factory=lambda: array("d"))
+
+    def packed(self) -> dict[str, str]:
+        return {"seq": pack(self.seq, "q"), "status": pack(self.status, "h"),
+                "latency_ms": pack(self.latency_ms, "d"), "lag_ms": pack(self.lag_ms, "d"),
+                "intended_latency_ms": pack(self.intended_latency_ms, "d")}
 
 
 class _SliceRun:
     """One order being sent: the release loop in the handler's thread, senders per variant, and a watcher that
     looks for the stop marker and writes the progress the driver shows live."""
 
-    def __init__(self, order: dict[str, Any], sqs: Any, s3: Any, deadline: float) -> None:
-        self.order, self.sqs, self.s3, self.deadline = order, sqs, s3, deadline
-        self.queues: dict[str, str] = dict(order["queues"])
+    def __init__(self, order: dict[str, Any], sqs: Any, s3: Any, deadline: float, signer: Any) -> None:
+        self.order, self.sqs, self.s3, self.deadline, self.signer = order, sqs, s3, deadline, signer
+        self.api = order["target"] == "api"
+        self.urls: dict[str, str] = dict(order["urls"])  # each variant's queue, or its route
         self.seqs = range(*(int(n) for n in order["seqs"]))
         self.due, self.workloads = unpack(order["due"], "d"), unpack(order["workloads"], "H")
         self.mix = [(str(w["name"]), int(w["size"])) for w in order["mix"]]
         self.start_at, self.late_after_s = float(order["start_at"]), float(order["late_after_s"])
         self.results = order["results"]
         self.lock = threading.Lock()  # guards everything below
-        self.counts = {variant: _Counts() for variant in self.queues}
+        self.counts = {variant: _Counts() for variant in self.urls}
+        self.records = {variant: _Records() for variant in self.urls}
         self.lags_ms: array[float] = array("d")
         self.recent_s: deque[float] = deque(maxlen=RECENT_LAGS)
         self.errors: list[str] = []
@@ -84,7 +109,7 @@ class _SliceRun:
         self.last_start = 0.0
         self.stopped = threading.Event()  # the driver's stop marker was found
         self.done = threading.Event()
-        self.inboxes: dict[str, queue.Queue[tuple[int, float] | None]] = {v: queue.Queue() for v in self.queues}
+        self.inboxes: dict[str, queue.Queue[tuple[int, float] | None]] = {v: queue.Queue() for v in self.urls}
 
     def run(self) -> bool:
         """Release every request at its due time until the end, the deadline or the stop marker; True when the
@@ -92,11 +117,11 @@ class _SliceRun:
         watcher = threading.Thread(target=self._watch, daemon=True)
         watcher.start()
         threads = [threading.Thread(target=self._sender, args=(variant,), daemon=True)
-                   for variant in self.queues for _ in range(max(1, int(self.order["senders"])))]
+                   for variant in self.urls for _ in range(max(1, int(self.order["senders"])))]
         for thread in threads:
             thread.start()
         rng = random.Random(f"{self.order['seed']}/worker/{self.order['index']}")
-        variants, due, position = list(self.queues), self.due, 0
+        variants, due, position = list(self.urls), self.due, 0
         self.stopped.wait(max(0.0, self.start_at - time.time()))
         while position < len(due) and not self.stopped.is_set() and time.time() < self.deadline:
             now, first = time.time(), position
@@ -130,6 +155,7 @@ class _SliceRun:
         return {"run_id": self.order["run_id"], "index": self.order["index"], "received_at": received_at,
                 "dispatched": self.dispatched,
                 "counts": {variant: vars(counts) for variant, counts in self.counts.items()},
+                "records": {variant: r.packed() for variant, r in self.records.items()} if self.api else None,
                 "lags_ms": pack(self.lags_ms, "d"), "last_start_s": max(0.0, self.last_start - self.start_at),
                 "stopped_s": time.time() - self.start_at if interrupted or unsent else None, "errors": self.errors}
 
@@ -152,7 +178,7 @@ class _SliceRun:
         inbox = self.inboxes[variant]
         while (first := inbox.get()) is not None:
             batch = [first]
-            while len(batch) < MAX_BATCH:
+            while len(batch) < (1 if self.api else MAX_BATCH):
                 try:
                     item = inbox.get_nowait()
                 except queue.Empty:
@@ -171,7 +197,8 @@ class _SliceRun:
                            sent_at=sent_at).to_json()
 
     def _send(self, variant: str, batch: list[tuple[int, float]]) -> None:
-        """One batch to one queue: retried with backoff until accepted, refused for good, or the deadline."""
+        """One batch to one queue (retried with backoff until accepted, refused for good, or the deadline), or one
+        request to one route."""
         now = time.time()
         lags = [now - due for _, due in batch]
         with self.lock:
@@ -181,11 +208,15 @@ class _SliceRun:
             self.lags_ms.extend(lag * 1000.0 for lag in lags)
             self.recent_s.extend(lags)
             self.last_start = max(self.last_start, now)
+        if self.api:
+            for (position, due), lag in zip(batch, lags, strict=True):
+                self._post(variant, position, due, lag, now)
+            return
         pending = {str(position): self._body(position, now) for position, _ in batch}
         sent = refused = retried = 0
         for attempt in range(MAX_ATTEMPTS):
             try:
-                response = self.sqs.send_message_batch(QueueUrl=self.queues[variant], Entries=[
+                response = self.sqs.send_message_batch(QueueUrl=self.urls[variant], Entries=[
                     {"Id": key, "MessageBody": text} for key, text in pending.items()])
             except Exception as exc:  # botocore's errors: the whole call failed, retry it
                 self._error(f"{variant}: SendMessageBatch: {type(exc).__name__}: {exc}")
@@ -207,6 +238,39 @@ class _SliceRun:
             counts.failed += refused + len(pending)
             counts.retried += retried
 
+    def _post(self, variant: str, position: int, due: float, lag_s: float, now: float) -> None:
+        """One POST to the variant's route, SigV4-signed with the worker's role when it has one; any status counts
+        as sent, no answer as failed (as loadgen's own API target)."""
+        url, body = self.urls[variant], self._body(position, now).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.signer is not None:
+            headers = self.signer(url, body)
+        started = time.perf_counter()
+        status: int | None = None
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers, method="POST"),
+                                        timeout=API_TIMEOUT_S) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            exc.read()
+            status = exc.code
+        except (urllib.error.URLError, OSError) as exc:
+            self._error(f"{variant}: POST: {type(exc).__name__}: {exc}")
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        with self.lock:
+            counts, records = self.counts[variant], self.records[variant]
+            if status is None:
+                counts.failed += 1
+            else:
+                counts.sent += 1
+                counts.http_status[str(status)] = counts.http_status.get(str(status), 0) + 1
+            records.seq.append(self.seqs[position])
+            records.status.append(NO_ANSWER if status is None else status)
+            records.latency_ms.append(round(latency_ms, 3))
+            records.lag_ms.append(round(lag_s * 1000.0, 3))
+            records.intended_latency_ms.append(round((time.time() - due) * 1000.0, 3))
+
     def _error(self, message: str) -> None:
         with self.lock:
             if len(self.errors) < MAX_ERRORS and message[:300] not in self.errors:
@@ -224,19 +288,39 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deadline = float(event["stop_at"])
     if context is not None:
         deadline = min(deadline, received_at + context.get_remaining_time_in_millis() / 1000.0 - RESERVE_S)
-    partial = run_order(event, sqs, s3, received_at=received_at, deadline=deadline)
+    partial = run_order(event, sqs, s3, received_at=received_at, deadline=deadline,
+                        signer=_signer(session, event["region"]))
     return {"index": partial["index"], "dispatched": partial["dispatched"]}
 
 
-def run_order(order: dict[str, Any], sqs: Any, s3: Any, *, received_at: float, deadline: float) -> dict[str, Any]:
-    """Release the order's requests at their due times to every variant's queue, until ``deadline`` (what is left
-    then counts as failed) or the driver's stop marker (what is left was never scheduled: an interrupted run);
-    write the partial manifest and return it."""
-    slice_run = _SliceRun(order, sqs, s3, deadline)
+def run_order(order: dict[str, Any], sqs: Any, s3: Any, *, received_at: float, deadline: float,
+              signer: Signer | None = None) -> dict[str, Any]:
+    """Release the order's requests at their due times to every variant's queue (or route), until ``deadline``
+    (what is left then counts as failed) or the driver's stop marker (what is left was never scheduled: an
+    interrupted run); write the partial manifest and return it. ``signer`` gives a route request its headers."""
+    slice_run = _SliceRun(order, sqs, s3, deadline, signer)
     partial = slice_run.partial(received_at, interrupted=slice_run.run())
     s3.put_object(Bucket=order["results"]["bucket"], Key=order["results"]["key"], Body=json.dumps(partial).encode(),
                   ContentType="application/json")
     return partial
+
+
+def _signer(session: Any, region: str) -> Signer | None:
+    """SigV4 for execute-api with the worker's own credentials (its role), as routes with IAM authorization want;
+    None without credentials (the requests go unsigned)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    credentials = session.get_credentials()
+    if credentials is None:
+        return None
+
+    def sign(url: str, body: bytes) -> dict[str, str]:
+        request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
+        SigV4Auth(credentials, "execute-api", region).add_auth(request)
+        return dict(request.headers.items())
+
+    return sign
 
 
 def _exists(s3: Any, bucket: str, key: str) -> bool:

@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", metavar="lambda:N",
                         help="send from N Lambda load workers instead of this machine, each the seqs ≡ its index "
                              "modulo N, all from one start instant a few seconds ahead; needs archbench:loadWorkers "
-                             "(SQS target, not cold or --rounds); their own cost is in the cost guard")
+                             "(not cold or --rounds); their own cost is in the cost guard")
     parser.add_argument("--max-cost", type=float, default=DEFAULT_MAX_COST_USD, metavar="USD",
                         help=f"ask before an AWS run estimated above this, > 0 (default: {DEFAULT_MAX_COST_USD:g})")
     parser.add_argument("--yes", action="store_true", help="do not ask, whatever the estimated cost")

@@ -85,12 +85,10 @@ def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
 
 
 def _check_workers(request: LoadRequest, plan: Plan) -> None:
-    """What Lambda workers can send: a timed schedule to the queues, from this machine's planning alone."""
+    """What Lambda workers can send: a timed schedule, not rounds that update the functions in between."""
     if plan.profile.kind == "cold" or plan.rounds > 1:
         raise UsageError("--workers is not for --profile cold or --rounds: their rounds update every function in "
                          "between, which this machine does")
-    if request.target != "sqs":
-        raise UsageError("--workers send to the queues only: drop --target api")
     if request.processes not in (None, 1):
         raise UsageError("--workers and --processes exclude each other: the workers send every slice")
     if request.workers > plan.total:

@@ -24,13 +24,13 @@ import numpy as np
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core import TargetCounts, UsageError, UserError
-from handlers.loadworker import pack, unpack
+from handlers.loadworker import NO_ANSWER, pack, unpack
 from loadgen.cost import WORKER_DRAIN_S, worker_seconds
 from loadgen.cost import WORKER_LEAD_S as START_LEAD_S
 from loadgen.planning import LoadPlan
 from loadgen.senders import SenderPool
 from loadgen.slicing import slice_window
-from loadgen.stats import LATE_AFTER_S, RunStats, SenderLive, SenderReport, new_sketch
+from loadgen.stats import LATE_AFTER_S, RequestRecord, RunStats, SenderLive, SenderReport, new_sketch
 from stack import StackOutputs, progress_key, result_key, stop_key
 
 REPORT_GRACE_S = 20.0  # a worker's partial manifest must be in the bucket this long after its deadline
@@ -74,6 +74,8 @@ class LambdaWorkers(SenderPool):
 
     def open(self) -> None:
         """Check that the run fits a worker (time, payload) before anything is sent."""
+        if self.load.target == "api" and not self.outputs.api_url:
+            raise UserError("the stack outputs have no api_url: this stack has no HTTP API to drive")
         longest = worker_seconds(self.load.plan.profile.duration_s)
         if longest > self.workers.timeout_s - 30:
             raise UsageError(f"--workers: the schedule, its {START_LEAD_S:g} s lead and {WORKER_DRAIN_S:g} s drain "
@@ -94,7 +96,7 @@ class LambdaWorkers(SenderPool):
             "run_id": plan.run_id, "index": index, "count": self.count, "invoked_at": time.time(),
             "start_at": start_at, "stop_at": start_at + plan.profile.duration_s + self.drain_s,
             "region": self.outputs.region, "endpoint_url": self.outputs.endpoint_url,
-            "queues": {variant: self.outputs.functions[variant].queue_url for variant in self.load.variants},
+            "target": self.load.target, "urls": self._urls(),
             "mix": [{"name": share.name, "size": int(share.size or 0)} for share in plan.mix],
             "iterations": plan.iterations, "seed": plan.seed, "senders": self.load.senders,
             "late_after_s": LATE_AFTER_S,
@@ -104,6 +106,13 @@ class LambdaWorkers(SenderPool):
                         "progress_key": progress_key(self.workers.results_prefix, plan.run_id, index),
                         "stop_key": stop_key(self.workers.results_prefix, plan.run_id)},
         }
+
+    def _urls(self) -> dict[str, str]:
+        """Each variant's queue, or its route (``--target api``)."""
+        functions, api = self.outputs.functions, self.outputs.api_url.rstrip("/")
+        if self.load.target == "api":
+            return {variant: api + functions[variant].route for variant in self.load.variants}
+        return {variant: functions[variant].queue_url for variant in self.load.variants}
 
     def run(self, stop: threading.Event) -> None:
         """Invoke every worker with the common start, then absorb each partial manifest as it arrives."""
@@ -188,12 +197,28 @@ def report_of(partial: dict[str, Any]) -> SenderReport:
         lags.add(lag)
     stopped = partial.get("stopped_s")
     return SenderReport(index=int(partial["index"]), counts=_counts(partial["counts"]),
-                        dispatched=int(partial["dispatched"]), lags=lags,
+                        dispatched=int(partial["dispatched"]), lags=lags, records=_records(partial.get("records")),
                         errors=[f"load worker {partial['index']}: {e}" for e in partial.get("errors", [])],
                         last_start_s=float(partial["last_start_s"]),
                         stopped_s=None if stopped is None else float(stopped))
 
 
 def _counts(data: dict[str, dict[str, Any]]) -> dict[str, TargetCounts]:
-    return {variant: TargetCounts(http_status={}, **{name: int(value) for name, value in counts.items()})
-            for variant, counts in data.items()}
+    return {variant: TargetCounts(scheduled=int(c["scheduled"]), sent=int(c["sent"]), failed=int(c["failed"]),
+                                  retried=int(c["retried"]), started_late=int(c["started_late"]),
+                                  http_status={str(k): int(v) for k, v in c.get("http_status", {}).items()})
+            for variant, c in data.items()}
+
+
+def _records(data: dict[str, dict[str, str]] | None) -> list[RequestRecord]:
+    """A worker's route requests (``--target api``), column by column, as the rows of ``requests.csv``."""
+    records = []
+    for variant, columns in (data or {}).items():
+        seqs, statuses = unpack(columns["seq"], "q"), unpack(columns["status"], "h")
+        latency, lag = unpack(columns["latency_ms"], "d"), unpack(columns["lag_ms"], "d")
+        intended = unpack(columns["intended_latency_ms"], "d")
+        records += [RequestRecord(variant=variant, seq=seq, status=None if status == NO_ANSWER else status,
+                                  latency_ms=ms, lag_ms=lag_ms, intended_latency_ms=intended_ms)
+                    for seq, status, ms, lag_ms, intended_ms in zip(seqs, statuses, latency, lag, intended,
+                                                                    strict=True)]
+    return records

@@ -89,7 +89,7 @@ class _Deployer:
             deployed = list(pool.map(lambda spec: self._variant(spec, api_id), self.stack.functions))
         self._stage(api_id)
         workers = describe_load_workers(self.stack)
-        worker_outputs = self._load_workers(workers) if workers else None
+        worker_outputs = self._load_workers(workers, api_id) if workers else None
         removed = remove_stale(self.stack, self.clients, api_id, keep=kept_names(workers) if workers else set())
         if removed:
             self.progress(f"removed {len(removed)} function(s) no longer in the matrix: {', '.join(removed)}")
@@ -99,13 +99,16 @@ class _Deployer:
                                                                                strict=True)},
                             load_workers=worker_outputs)
 
-    def _load_workers(self, spec: LoadWorkerSpec) -> LoadWorkerOutputs:
+    def _load_workers(self, spec: LoadWorkerSpec, api_id: str) -> LoadWorkerOutputs:
         """``archbench:loadWorkers``: the worker function and its results bucket (``localcloud.load_workers``)."""
         self.progress(f"deploying the load worker {spec.function_name}")
         return deploy_load_workers(
             spec, lam=self.lam, iam=self.iam, logs=self.logs, s3=client("s3", LOCAL_REGION, self.endpoint_url),
             account=self.account, code=self.code, code_sha=self.code_sha,
-            queue_names=[fn.queue_name for fn in self.stack.functions], wait_function=self._wait_function)
+            queue_names=[fn.queue_name for fn in self.stack.functions],
+            route_arns=[fn.api_invoke_source_arn(f"arn:aws:execute-api:{LOCAL_REGION}:{self.account}:{api_id}")
+                        for fn in self.stack.functions],
+            wait_function=self._wait_function)
 
     def _variant(self, spec: FunctionSpec, api_id: str) -> FunctionOutputs:
         """One variant's queues, log group, role, function, event source mapping and route."""

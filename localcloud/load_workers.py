@@ -16,7 +16,7 @@ from stack import LAMBDA_TRUST, LoadWorkerOutputs, LoadWorkerSpec, load_worker_p
 
 
 def deploy_load_workers(spec: LoadWorkerSpec, *, lam: Any, iam: Any, logs: Any, s3: Any, account: str, code: bytes,
-                        code_sha: str, queue_names: Iterable[str],
+                        code_sha: str, queue_names: Iterable[str], route_arns: Iterable[str],
                         wait_function: Callable[[str], None]) -> LoadWorkerOutputs:
     """Create or update the bucket, log group, role and function; their outputs for ``StackOutputs``."""
     bucket = spec.bucket_name(account)
@@ -25,7 +25,7 @@ def deploy_load_workers(spec: LoadWorkerSpec, *, lam: Any, iam: Any, logs: Any, 
     if not any(group["logGroupName"] == spec.log_group for group in found):
         logs.create_log_group(logGroupName=spec.log_group)
     logs.put_retention_policy(logGroupName=spec.log_group, retentionInDays=spec.log_retention_days)
-    role_arn = _role(iam, spec, account, bucket, queue_names)
+    role_arn = _role(iam, spec, account, bucket, queue_names, route_arns)
     config: dict[str, Any] = {"Role": role_arn, "Runtime": spec.runtime, "Handler": spec.handler,
                               "Timeout": spec.timeout_s, "MemorySize": spec.memory_mb}
     try:
@@ -66,14 +66,15 @@ def _bucket(s3: Any, bucket: str, spec: LoadWorkerSpec) -> None:
         "Expiration": {"Days": spec.expire_days}}]})
 
 
-def _role(iam: Any, spec: LoadWorkerSpec, account: str, bucket: str, queue_names: Iterable[str]) -> str:
+def _role(iam: Any, spec: LoadWorkerSpec, account: str, bucket: str, queue_names: Iterable[str],
+          route_arns: Iterable[str]) -> str:
     try:
         role_arn = iam.get_role(RoleName=spec.role_name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         role_arn = iam.create_role(RoleName=spec.role_name,
                                    AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     queue_arns = [f"arn:aws:sqs:{LOCAL_REGION}:{account}:{name}" for name in queue_names]
-    policy = load_worker_policy(spec, queue_arns, f"arn:aws:s3:::{bucket}",
+    policy = load_worker_policy(spec, queue_arns, list(route_arns), f"arn:aws:s3:::{bucket}",
                                 f"arn:aws:logs:{LOCAL_REGION}:{account}:log-group:{spec.log_group}")
     iam.put_role_policy(RoleName=spec.role_name, PolicyName=f"{spec.function_name}-least-privilege",
                         PolicyDocument=json.dumps(policy))

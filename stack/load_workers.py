@@ -4,7 +4,7 @@ invocation writes its partial manifest.
 
 Both deployers build them from this model. The worker's role may send only to this stack's queues and routes and
 write only under ``RESULTS_PREFIX`` of its bucket, which expires what it holds after ``RESULTS_EXPIRE_DAYS``.
-(The worker sends to the queues only, so its role grants no route.)
+(``loadgen --target api``: the routes, signed with the worker's role.)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ WORKER_TIMEOUT_S = 900  # Lambda's maximum: the longest slice one invocation can
 RESULTS_PREFIX = "results/"
 RESULTS_EXPIRE_DAYS = 7
 SEND_ACTIONS = ("sqs:SendMessage",)  # SendMessageBatch is authorised as sqs:SendMessage
+ROUTE_ACTIONS = ("execute-api:Invoke",)
 RESULTS_ACTIONS = ("s3:PutObject",)
 STOP_ACTIONS = ("s3:GetObject",)  # the driver's stop marker, ``<results prefix><run id>/stop``; HEAD needs it too
 STOP_NAME = "stop"
@@ -77,15 +78,18 @@ def describe_load_workers(stack: StackSpec) -> LoadWorkerSpec | None:
                           log_retention_days=stack.settings.log_retention_days)
 
 
-def load_worker_policy(spec: LoadWorkerSpec, queue_arns: Sequence[str], bucket_arn: str,
+def load_worker_policy(spec: LoadWorkerSpec, queue_arns: Sequence[str], route_arns: Sequence[str], bucket_arn: str,
                        log_group_arn: str) -> dict[str, Any]:
-    """Least privilege: send to the stack's queues, write its partial manifests, log to its own group.
+    """Least privilege: send to the stack's queues and call its routes, write its partial manifests, log to its own
+    group.
 
-    ``log_group_arn`` without the trailing ``:*``. It may read nothing of the bucket but the runs' stop markers,
+    ``route_arns`` are the routes' execute-api ARNs (``FunctionSpec.api_invoke_source_arn``); ``log_group_arn``
+    without the trailing ``:*``. It may read nothing of the bucket but the runs' stop markers,
     write nothing outside ``results_prefix``, and neither receive nor delete messages.
     """
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "SendToStackQueues", "Effect": "Allow", "Action": list(SEND_ACTIONS), "Resource": list(queue_arns)},
+        {"Sid": "CallStackRoutes", "Effect": "Allow", "Action": list(ROUTE_ACTIONS), "Resource": list(route_arns)},
         {"Sid": "WritePartialManifests", "Effect": "Allow", "Action": list(RESULTS_ACTIONS),
          "Resource": [f"{bucket_arn}/{spec.results_prefix}*"]},
         {"Sid": "ReadStopMarkers", "Effect": "Allow", "Action": list(STOP_ACTIONS),

@@ -4,6 +4,7 @@ counted as not sent."""
 
 from __future__ import annotations
 
+import csv
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from analysis import compare_run
+from core import run_dir
 from handlers.contract import P_SEQ, new_run_id
 from loadgen import LambdaWorkers, LoadRequest, Profile, RunStats, WorkloadShare, plan_load, run_load
 from stack import Settings, StackOutputs
@@ -53,9 +55,10 @@ def assert_reconciled(run_id: str, sent: int) -> None:
         assert (counts["sent"], counts["failed"], counts["lost"], counts["in_flight"]) == (sent, 0, 0, 0), vid
 
 
-@pytest.mark.parametrize("senders", [{"processes": 2}, {"workers": 2}], ids=["processes", "lambda-workers"])
+@pytest.mark.parametrize("senders", [{"processes": 2}, {"workers": 2}, {"workers": 2, "target": "api"}],
+                         ids=["processes", "lambda-workers", "lambda-workers-api"])
 def test_a_sliced_run_sends_every_seq_once_to_every_variant_and_reconciles(local_cloud: StackOutputs,
-                                                                           senders: dict[str, int]) -> None:
+                                                                           senders: dict[str, Any]) -> None:
     load = plan_load(request(**senders), local_cloud)
     manifest = run_load(load, local_cloud, stop=threading.Event())
 
@@ -65,6 +68,13 @@ def test_a_sliced_run_sends_every_seq_once_to_every_variant_and_reconciles(local
     assert all(s["clock_offset_ms"] is not None for s in sent_by["senders"])
     for counts in manifest.targets.values():
         assert (counts.scheduled, counts.sent, counts.failed) == (EXPECTED, EXPECTED, 0)
+        if load.target == "api":
+            assert counts.http_status == {"200": EXPECTED}
+    if load.target == "api":  # every route request of every worker, with both latencies
+        with (run_dir(load.plan.run_id) / "requests.csv").open() as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == EXPECTED * len(manifest.targets)
+        assert all(float(r["intended_latency_ms"]) >= float(r["latency_ms"]) > 0 for r in rows)
     documents = wait_for_all(local_cloud, load.plan.run_id, expected=EXPECTED)
     for variant, docs in documents.items():
         assert sorted(int(d[P_SEQ]) for d in docs) == list(range(EXPECTED)), variant
@@ -80,7 +90,7 @@ def test_a_crashing_worker_is_named_and_its_slice_counted_as_not_sent(local_clou
     def broken_for_worker_1(self: LambdaWorkers, index: int, start_at: float) -> dict[str, Any]:
         built = order(self, index, start_at)
         if index == 1:
-            del built["queues"]  # the worker raises a KeyError before it sends anything, and never reports
+            del built["urls"]  # the worker raises a KeyError before it sends anything, and never reports
         return built
 
     monkeypatch.setattr(LambdaWorkers, "order", broken_for_worker_1)

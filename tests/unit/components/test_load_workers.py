@@ -66,7 +66,7 @@ def test_on_the_bucket_is_private_encrypted_tls_only_and_expires_its_results() -
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_on_the_worker_role_may_send_only_to_the_stacks_queues_and_write_only_its_results_prefix() -> None:
+def test_on_the_worker_role_may_send_only_to_the_stacks_queues_and_routes_and_write_only_its_results_prefix() -> None:
     program = run(loadWorkers=True)
     policy = worker_policy(program)
     queues = [r.outputs["arn"] for r in program.of_type(QUEUE)]
@@ -78,6 +78,13 @@ def test_on_the_worker_role_may_send_only_to_the_stacks_queues_and_write_only_it
     for arn in (a for a in queues if a.endswith("-dlq")):
         assert not allowed(policy, "sqs:SendMessage", arn)  # the DLQs hold evidence: never the worker's
     assert not allowed(policy, "sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:archbench-prod_x-queue")
+    api = program.one("aws:apigatewayv2/api:Api").outputs["executionArn"]
+    for variant in ("py313-1024-arm64", "py313-1024-x86_64", "py313-1024-x86_64-twin"):
+        assert allowed(policy, "execute-api:Invoke", f"{api}/$default/POST/{variant}/process")
+        assert not allowed(policy, "execute-api:Invoke", f"{api}/$default/GET/{variant}/process")
+    assert not allowed(policy, "execute-api:Invoke", f"{api}/$default/POST/py313-2048-arm64/process")
+    assert not allowed(policy, "execute-api:Invoke", "arn:aws:execute-api:eu-west-1:123456789012:other-id/$default/"
+                                                     "POST/py313-1024-arm64/process")
     bucket = f"arn:aws:s3:::archbench-test-load-results-{ACCOUNT}"
     assert allowed(policy, "s3:PutObject", f"{bucket}/results/run-1/0.json")
     assert not allowed(policy, "s3:PutObject", f"{bucket}/elsewhere.json")

@@ -18,7 +18,7 @@ from loadgen import LoadRequest, Profile, RunStats, WorkloadShare, plan_load, ru
 from loadgen.cli import main
 from loadgen.workers import LambdaWorkers, parse_workers, report_of
 from stack import LoadWorkerOutputs, StackOutputs
-from tests.unit.loadgen.fake_api import VARIANTS, outputs_dict
+from tests.unit.loadgen.fake_api import VARIANTS, outputs_dict, received_by_variant
 
 RUN_ID = "20261125T080000Z-3fa2"
 WORKERS = {"function_name": "bench_loadworker", "bucket": "bench-load-results", "results_prefix": "results/",
@@ -86,7 +86,7 @@ def test_the_orders_carry_each_slice_with_its_due_times_and_workloads() -> None:
         assert all(seq % 3 == index for seq in seqs)
         assert list(unpack(order["due"], "d")) == [float(load.plan.due[seq]) for seq in seqs]
         assert list(unpack(order["workloads"], "H")) == [int(load.plan.workload_index[seq]) for seq in seqs]
-        assert order["queues"] == {v: outputs.functions[v].queue_url for v in VARIANTS}
+        assert order["target"] == "sqs" and order["urls"] == {v: outputs.functions[v].queue_url for v in VARIANTS}
         assert order["results"] == {"bucket": "bench-load-results", "key": f"results/{RUN_ID}/{index}.json",
                                     "progress_key": f"results/{RUN_ID}/{index}.progress.json",
                                     "stop_key": f"results/{RUN_ID}/stop"}
@@ -113,7 +113,8 @@ def test_a_worker_sends_its_slice_once_to_every_variant_and_its_partial_merges_b
             assert WorkRequest(**b) == load.plan.request(b["seq"], b["sent_at"])
             assert b["sent_at"] >= start_at + float(load.plan.due[b["seq"]]) - 0.01
         assert partial["counts"][variant] == {"scheduled": 10, "sent": 10, "failed": 0, "retried": 0,
-                                              "started_late": partial["counts"][variant]["started_late"]}
+                                              "started_late": partial["counts"][variant]["started_late"],
+                                              "http_status": {}}
     progress = json.loads(s3.objects[f"results/{RUN_ID}/1.progress.json"])  # the live display's, every second
     assert progress["index"] == 1 and set(progress["counts"]) == set(VARIANTS)
     report = report_of(partial)
@@ -149,7 +150,7 @@ def test_a_malformed_order_raises_so_the_worker_fails_loudly() -> None:
     outputs = stack()
     load = load_for(outputs, workers=1)
     order = LambdaWorkers(load, outputs, RunStats(load.variants), count=1).order(0, start_at=time.time())
-    del order["queues"]
+    del order["urls"]
     with pytest.raises(KeyError):
         run_order(order, FakeSqs(), FakeS3(), received_at=time.time(), deadline=time.time() + 1)
 
@@ -165,7 +166,6 @@ def test_the_cost_guard_counts_the_workers_own_lambda_time() -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--workers", "lambda:2", "--target", "api"], "--workers send to the queues only"),
     (["--workers", "lambda:2", "--rounds", "2"], "--workers is not for --profile cold or --rounds"),
     (["--workers", "lambda:2", "--processes", "2"], "--workers and --processes exclude each other"),
     (["--workers", "lambda:20"], "--workers lambda:20 is more workers than requests (10)"),
@@ -225,3 +225,29 @@ def test_workers_that_cannot_be_read_or_invoked_are_named_and_the_manifest_is_st
     for counts in manifest.targets.values():
         assert (counts.scheduled, counts.sent, counts.failed) == (5, 0, 5)
     assert any("AccessDenied" in error for error in stats.take_first_errors())
+
+
+def test_a_worker_posts_its_slice_to_every_route_signed_and_its_requests_come_back_as_rows(api: str) -> None:
+    outputs = StackOutputs.from_dict({**outputs_dict(api), "load_workers": WORKERS})
+    request = LoadRequest(rate_text="20/s", profile=Profile("sustained", 20.0, 0.5),
+                          mix=(WorkloadShare("noop", 1.0, 0),), iterations=1, seed=4, run_id=RUN_ID, target="api",
+                          workers=2)
+    load = plan_load(request, outputs)
+    order = LambdaWorkers(load, outputs, RunStats(load.variants), count=2).order(1, start_at=time.time())
+    assert order["target"] == "api" and order["urls"] == {
+        v: outputs.api_url + outputs.functions[v].route for v in VARIANTS}
+    s3 = FakeS3()
+    partial = run_order(order, None, s3, received_at=time.time(), deadline=order["stop_at"],
+                        signer=lambda url, body: {"Content-Type": "application/json", "Authorization": "signed"})
+
+    by_variant = received_by_variant()
+    for variant in VARIANTS:
+        assert sorted(by_variant[variant]) == [1, 3, 5, 7, 9]
+        assert all(headers["Authorization"] == "signed" for headers, _ in by_variant[variant].values())
+        counts = partial["counts"][variant]
+        assert (counts["scheduled"], counts["sent"], counts["failed"]) == (5, 5, 0)
+        assert counts["http_status"] == {"200": 4, "400": 1}  # the fake answers 400 for seq 3
+    rows = report_of(partial).records
+    assert sorted((r.variant, r.seq, r.status) for r in rows) == sorted(
+        (v, seq, 400 if seq == 3 else 200) for v in VARIANTS for seq in (1, 3, 5, 7, 9))
+    assert all(r.intended_latency_ms >= r.latency_ms >= 0 for r in rows)

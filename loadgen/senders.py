@@ -70,7 +70,11 @@ class SenderPool:
         return len(slice_window(self.load.plan.whole_window, index, self.count).seqs)
 
     def records(self) -> list[SenderRecord]:
-        return [SenderRecord(index=index, scheduled=self.slice_size(index),
-                             clock_offset_ms=round(self._offsets[index] * 1000.0, 3) if index in self._offsets
-                             else None, status="reported" if index in self._reported else "failed",
+        return [SenderRecord(index=index, scheduled=self.slice_size(index), clock_offset_ms=self._offset_ms(index),
+                             status="reported" if index in self._reported else "failed",
                              error=self._errors.get(index)) for index in range(self.count)]
+
+    def _offset_ms(self, index: int) -> float | None:
+        if index not in self._offsets:
+            return None
+        return round(self._offsets[index] * 1000.0, 3) + 0.0  # + 0.0: never -0.0

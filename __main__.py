@@ -12,11 +12,12 @@ from components import (
     DependencyLayers,
     FunctionBoundary,
     HttpApi,
+    LoadWorkers,
     Monitoring,
     StateLocation,
     ci_deploy_role,
 )
-from stack import OUTPUT_NAME, Settings, SettingsError, describe_stack, stack_prefix
+from stack import OUTPUT_NAME, Settings, SettingsError, describe_load_workers, describe_stack, stack_prefix
 
 try:
     settings = Settings.from_mapping(pulumi.Config("archbench").get)
@@ -51,6 +52,11 @@ state = StateLocation(bucket=settings.ci_state_bucket, prefix=spec.prefix, proje
                       stack=pulumi.get_stack())
 ci = ci_deploy_role("ci", spec, state, account_id=account_id, region=region, api_id=api.api.id)
 
+# The loadgen worker function and its results bucket only with archbench:loadWorkers.
+worker_spec = describe_load_workers(spec)
+load_workers = (LoadWorkers("load-workers", worker_spec, functions, account_id=account_id,
+                            api_execution_arn=api.api.execution_arn) if worker_spec else None)
+
 pulumi.export("dashboard_url", monitoring.dashboard_url)
 if ci:
     pulumi.export("ci", {"deploy_role_arn": ci.deploy_role.arn,
@@ -60,4 +66,5 @@ pulumi.export(OUTPUT_NAME, {
     "endpoint_url": None,
     "api_url": api.url,
     "functions": {variant_id: fn.contract_outputs() for variant_id, fn in functions.items()},
+    **({"load_workers": load_workers.contract_outputs()} if load_workers else {}),
 })

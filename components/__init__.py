@@ -11,7 +11,8 @@ from components.function import BenchmarkedFunction
 from components.http_api import HttpApi
 from components.iam_policies import StateLocation
 from components.layers import DependencyLayers
+from components.load_workers import LoadWorkers
 from components.monitoring import Monitoring
 
-__all__ = ["BenchmarkedFunction", "CiDeployRole", "DependencyLayers", "FunctionBoundary", "HttpApi", "Monitoring",
-           "StateLocation", "ci_deploy_role", "dashboard_body"]
+__all__ = ["BenchmarkedFunction", "CiDeployRole", "DependencyLayers", "FunctionBoundary", "HttpApi", "LoadWorkers",
+           "Monitoring", "StateLocation", "ci_deploy_role", "dashboard_body"]

@@ -2,7 +2,9 @@
 
 The schedule alone decides when each work request is due (a slow target never slows it down), and every
 scheduled request goes to every variant at the same moment with the same workload, size, seed and seq; within
-each release the variants are served in a seeded shuffled order, so none is always first.
+each release the variants are served in a seeded shuffled order, so none is always first. Beyond one process the
+schedule is sliced by seq modulo N and sent by N sender processes or N Lambda load workers from one common start,
+merged into one manifest.
 
 As a library (benchmarks, other packages' tests): describe a run with ``LoadRequest``, plan it with ``plan_load``
 (no stack needed), carry it out with ``run_load``, which returns the ``RunManifest`` it wrote. Other packages
@@ -15,10 +17,11 @@ from loadgen.parsing import WorkloadShare, parse_mix, parse_rate
 from loadgen.plan import Plan, build_plan, resolve_mix
 from loadgen.planning import TARGETS, LoadPlan, LoadRequest, TargetName, plan_load
 from loadgen.run import run_load
-from loadgen.runner import linger_s, release_orders, senders_per_variant
+from loadgen.runner import available_cores, default_processes, linger_s, release_orders, senders_per_variant
 from loadgen.schedule import PROFILES, Profile
 from loadgen.sqs import MAX_BATCH
 from loadgen.stats import RunStats
+from loadgen.workers import LambdaWorkers
 
 __all__ = [
     "DEFAULT_MAX_COST_USD",
@@ -26,6 +29,7 @@ __all__ = [
     "PROFILES",
     "TARGETS",
     "CostEstimate",
+    "LambdaWorkers",
     "LoadPlan",
     "LoadRequest",
     "Plan",
@@ -33,7 +37,9 @@ __all__ = [
     "RunStats",
     "TargetName",
     "WorkloadShare",
+    "available_cores",
     "build_plan",
+    "default_processes",
     "estimate_cost",
     "linger_s",
     "parse_mix",

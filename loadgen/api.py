@@ -37,10 +37,12 @@ class ApiTarget:
         self.http = urllib3.PoolManager(maxsize=pool_size, block=True, retries=_RETRIES, timeout=_TIMEOUT)
 
     def send(self, variant: str, seqs: list[int], due_mono: list[float]) -> None:
-        for seq, lag in zip(seqs, self.stats.begin(variant, due_mono), strict=True):
-            self._post(variant, seq, lag)
+        for seq, due, lag in zip(seqs, due_mono, self.stats.begin(variant, due_mono), strict=True):
+            self._post(variant, seq, due, lag)
 
-    def _post(self, variant: str, seq: int, lag_s: float) -> None:
+    def _post(self, variant: str, seq: int, due_mono: float, lag_s: float) -> None:
+        """One request; its latency is timed from the actual send and from ``due_mono``, when the schedule meant
+        it to go (the send lag plus the response time): a stall that delays sending shows in the latter."""
         url = self.urls[variant]
         body = self.plan.request(seq, time.time()).to_json().encode()
         headers = self.signer.headers("POST", url, body) if self.signer else {"Content-Type": "application/json"}
@@ -53,11 +55,12 @@ class ApiTarget:
             self.stats.note_error(f"{variant}: POST {url}: {exc}", kind=f"{variant} POST {type(exc).__name__}")
             status = None
         latency_ms = (time.perf_counter() - started) * 1000.0
+        intended_ms = (self.stats.clock() - due_mono) * 1000.0
         if status is not None and status >= 400:
             self.stats.note_error(f"{variant}: HTTP {status}: {response.data[:200].decode(errors='replace')}",
                                   kind=f"{variant} HTTP {status}")
         self.stats.answer(RequestRecord(variant=variant, seq=seq, status=status, latency_ms=round(latency_ms, 3),
-                                        lag_ms=round(lag_s * 1000.0, 3)))
+                                        lag_ms=round(lag_s * 1000.0, 3), intended_latency_ms=round(intended_ms, 3)))
 
     def settle(self, variants: tuple[str, ...], stop: threading.Event, timeout_s: float) -> list[str]:
         """Nothing to wait for: an answered request has been processed (the function answered it)."""

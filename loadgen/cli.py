@@ -37,6 +37,7 @@ from loadgen.report import print_summary
 from loadgen.run import run_load
 from loadgen.schedule import PROFILES, Profile
 from loadgen.stats import RunStats
+from loadgen.workers import parse_workers
 from stack import OutputsError, StackOutputs, find_outputs
 
 EXAMPLES = """examples:
@@ -49,6 +50,8 @@ EXAMPLES = """examples:
   python -m loadgen --rate 30/s --duration 1m --workload sort:3,noop:1 --dry-run
   python -m loadgen --profile cold --count 10 --workload noop            10 forced cold starts per variant
   python -m loadgen --rate 20/s --duration 10m --rounds 10               10 rounds of 1 min, fresh environments each
+  python -m loadgen --rate 1000/s --duration 1m --processes 2            two sender processes, one manifest
+  python -m loadgen --rate 2000/s --duration 5m --workers lambda:8       eight Lambda workers (archbench:loadWorkers)
 
 --profile cold and --rounds change an environment variable (ARCHBENCH_COLD_ROUND, ARCHBENCH_ROUND) on every
 variant's function before each round, so they need lambda:GetFunctionConfiguration and
@@ -93,7 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--outputs", metavar="FILE", help="stack outputs JSON file")
     source.add_argument("--stack", metavar="NAME", help="Pulumi stack whose `bench` output to use")
-    parser.add_argument("--senders", type=int, help="sender threads per variant (default: sized to the rate)")
+    parser.add_argument("--senders", type=int,
+                        help="sender threads per variant in each sender process (default: sized to the rate)")
+    parser.add_argument("--processes", type=int,
+                        help="sender processes, each sending the seqs ≡ its index modulo N, all started at one "
+                             "instant and merged into one manifest (default: enough for the rate, at most the "
+                             "cores; 1 for cold and --rounds)")
+    parser.add_argument("--workers", metavar="lambda:N",
+                        help="send from N Lambda load workers instead of this machine, each the seqs ≡ its index "
+                             "modulo N, all from one start instant a few seconds ahead; needs archbench:loadWorkers "
+                             "(not cold or --rounds); their own cost is in the cost guard")
     parser.add_argument("--max-cost", type=float, default=DEFAULT_MAX_COST_USD, metavar="USD",
                         help=f"ask before an AWS run estimated above this, > 0 (default: {DEFAULT_MAX_COST_USD:g})")
     parser.add_argument("--yes", action="store_true", help="do not ask, whatever the estimated cost")
@@ -134,11 +146,14 @@ def _request(args: argparse.Namespace) -> LoadRequest:
     check_seed(args.seed)
     if args.senders is not None and args.senders < 1:
         raise UsageError("--senders must be at least 1")
+    if args.processes is not None and args.processes < 1:
+        raise UsageError("--processes must be at least 1")
     profile = _profile(args)
     rate_text = f"{profile.count} cold rounds" if profile.kind == "cold" else args.rate
     mix = resolve_mix(parse_mix(args.workload), args.size, args.iterations)
     return LoadRequest(rate_text=rate_text, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
-                       run_id=run_id, target=args.target, senders=args.senders, variants=args.variants)
+                       run_id=run_id, target=args.target, senders=args.senders, variants=args.variants,
+                       processes=args.processes, workers=parse_workers(args.workers) if args.workers else 0)
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -198,15 +213,22 @@ def _print_plan(load: LoadPlan) -> None:
               "fresh execution environments: every function's environment updated (ARCHBENCH_ROUND) in a shuffled "
               "order, then the round's requests sent and processed before the next round")
     print(f"run {plan.run_id}: variants {', '.join(load.variants)}")
-    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}; {load.senders} senders per variant")
+    if load.workers:
+        print(f"run {plan.run_id}: sent by {load.workers} Lambda load workers, each the seqs ≡ its index modulo "
+              f"{load.workers}, all from one start instant")
+    processes = (f" in each of {load.processes} sender processes (each sends the seqs ≡ its index modulo "
+                 f"{load.processes}, all from one start instant)" if load.processes > 1 else "")
+    senders = "" if load.workers else f"; {load.senders} senders per variant{processes}"
+    print(f"run {plan.run_id}: workloads {mix}; iterations {plan.iterations}{senders}")
 
 
 def _print_cost(estimate: CostEstimate, max_cost: float) -> None:
     rounds = f" in {estimate.rounds} rounds, each on new environments whose init time is not priced" \
         if estimate.rounds > 1 else ""
+    workers = f" + load workers ${estimate.workers_usd:.4f}" if estimate.workers_usd else ""
     print(f"AWS cost guard: {estimate.invocations} work items (Lambda invocations at most){rounds}; estimated "
-          f"${estimate.total_usd:.4f} (Lambda ${estimate.lambda_usd:.4f} + messaging ${estimate.messaging_usd:.4f}); "
-          f"threshold ${max_cost:g}")
+          f"${estimate.total_usd:.4f} (Lambda ${estimate.lambda_usd:.4f} + messaging ${estimate.messaging_usd:.4f}"
+          f"{workers}); threshold ${max_cost:g}")
 
 
 def _confirm(run_id: str, estimate: CostEstimate, max_cost: float) -> None:

@@ -28,6 +28,10 @@ SQS_PER_REQUEST_USD = SQS_PER_MILLION_REQUESTS_USD / 1e6
 HTTP_API_PER_REQUEST_USD = HTTP_API_PER_MILLION_REQUESTS_USD / 1e6
 ASSUMED_MS = 50.0  # the upper end of a default-size workload (5–50 ms on one core)
 DEFAULT_MAX_COST_USD = 1.0
+# A Lambda load worker (``loadgen.workers``) runs from its invocation to the common start (this lead), through the
+# schedule, and at most this drain after it: what each one is billed for at most.
+WORKER_LEAD_S = 5.0
+WORKER_DRAIN_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,11 @@ class CostEstimate:
     lambda_usd: float
     messaging_usd: float  # SQS requests or HTTP API requests
     rounds: int = 1  # ``--rounds``: each one on fresh execution environments
+    workers_usd: float = 0.0  # ``--workers lambda:N``: the workers' own Lambda time
 
     @property
     def total_usd(self) -> float:
-        return self.lambda_usd + self.messaging_usd
+        return self.lambda_usd + self.messaging_usd + self.workers_usd
 
 
 def estimate_cost(plan: Plan, target: str, variants: Iterable[Variant], default_sizes: dict[str, int]) -> CostEstimate:
@@ -66,3 +71,14 @@ def estimate_cost(plan: Plan, target: str, variants: Iterable[Variant], default_
 def _size_factor(size: int, default_size: int) -> float:
     """Work grows about linearly with size; never assume less than the default's cost."""
     return max(1.0, size / default_size) if default_size > 0 else 1.0
+
+
+def worker_seconds(duration_s: float) -> float:
+    """How long each Lambda load worker runs at most for a schedule of ``duration_s``."""
+    return WORKER_LEAD_S + duration_s + WORKER_DRAIN_S
+
+
+def workers_cost_usd(count: int, duration_s: float, memory_mb: int, architecture: str) -> float:
+    """Upper estimate of ``count`` load workers' own Lambda cost: one request and ``worker_seconds`` each."""
+    gb_seconds = worker_seconds(duration_s) * memory_mb / 1024.0
+    return count * (LAMBDA_PER_REQUEST_USD + gb_seconds * LAMBDA_PER_GB_S_USD[architecture])

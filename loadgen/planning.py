@@ -6,18 +6,19 @@ so that planning needs no stack: a dry run without one plans with the default se
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from core import UsageError
 from handlers.contract import WorkRequest, is_run_id, run_id_problem
-from loadgen.cost import CostEstimate, estimate_cost
+from loadgen.cost import CostEstimate, estimate_cost, workers_cost_usd
 from loadgen.parsing import WorkloadShare
 from loadgen.plan import Plan, build_plan
-from loadgen.runner import senders_per_variant
+from loadgen.runner import MAX_PROCESSES, default_processes, senders_per_variant
 from loadgen.schedule import Profile
-from stack import Settings, StackOutputs, Variant
+from stack import WORKER_ARCHITECTURE, WORKER_MEMORY_MB, Settings, StackOutputs, Variant
 
 TargetName = Literal["sqs", "api"]
 TARGETS: tuple[TargetName, ...] = get_args(TargetName)
@@ -36,6 +37,8 @@ class LoadRequest:
     target: TargetName = "sqs"
     senders: int | None = None  # per variant; None: sized to the rate
     variants: tuple[str, ...] | None = None  # the variant ids to drive; None: every deployed one
+    processes: int | None = None  # sender processes, each one slice of the schedule; None: sized to the rate
+    workers: int = 0  # Lambda load workers (``--workers lambda:N``), each one slice; 0: this machine sends
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,10 @@ class LoadPlan:
     request: LoadRequest
     plan: Plan
     variants: tuple[str, ...]  # variant ids, in matrix order
-    senders: int  # per variant
+    senders: int  # per variant, in each sender process or Lambda worker
     estimate: CostEstimate | None  # on AWS, or when the stack is unknown; None for a local cloud
+    processes: int = 1  # sender processes; each sends the seqs ≡ its index modulo this
+    workers: int = 0  # Lambda load workers instead, each the seqs ≡ its index modulo this
 
     @property
     def target(self) -> TargetName:
@@ -66,8 +71,45 @@ def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
     estimate = None
     if outputs is None or not outputs.is_local:
         estimate = estimate_cost(plan, request.target, variants.values(), _default_sizes(plan))
-    return LoadPlan(request=request, plan=plan, variants=tuple(variants),
-                    senders=request.senders or senders_per_variant(plan, request.target), estimate=estimate)
+    if request.workers:
+        _check_workers(request, plan)
+        if estimate is not None:
+            worker = outputs.load_workers if outputs is not None else None
+            estimate = replace(estimate, workers_usd=workers_cost_usd(
+                request.workers, plan.profile.duration_s, worker.memory_mb if worker else WORKER_MEMORY_MB,
+                worker.architecture if worker else WORKER_ARCHITECTURE))
+    processes = 1 if request.workers else _processes(request, plan, len(variants))
+    senders = request.senders or math.ceil(senders_per_variant(plan, request.target) / (request.workers or processes))
+    return LoadPlan(request=request, plan=plan, variants=tuple(variants), senders=senders, estimate=estimate,
+                    processes=processes, workers=request.workers)
+
+
+def _check_workers(request: LoadRequest, plan: Plan) -> None:
+    """What Lambda workers can send: a timed schedule, not rounds that update the functions in between."""
+    if plan.profile.kind == "cold" or plan.rounds > 1:
+        raise UsageError("--workers is not for --profile cold or --rounds: their rounds update every function in "
+                         "between, which this machine does")
+    if request.processes not in (None, 1):
+        raise UsageError("--workers and --processes exclude each other: the workers send every slice")
+    if request.workers > plan.total:
+        raise UsageError(f"--workers lambda:{request.workers} is more workers than requests ({plan.total})")
+
+
+def _processes(request: LoadRequest, plan: Plan, variants: int) -> int:
+    """``--processes`` checked against the plan, or the default for its rate on this machine's cores."""
+    wanted = request.processes
+    if wanted is None:
+        return default_processes(plan, request.target, variants)
+    if wanted == 1:
+        return 1
+    if plan.profile.kind == "cold" or plan.rounds > 1:
+        option = "--profile cold" if plan.profile.kind == "cold" else "--rounds"
+        raise UsageError(f"--processes {wanted} is not for {option}: its rounds update every function in between, "
+                         "one process sends them")
+    if not 1 <= wanted <= min(MAX_PROCESSES, plan.total):
+        raise UsageError(f"--processes must be 1–{min(MAX_PROCESSES, plan.total)} (at most one per request), "
+                         f"got {wanted}")
+    return wanted
 
 
 def select_variants(deployed: Mapping[str, Variant], wanted: tuple[str, ...] | None) -> dict[str, Variant]:

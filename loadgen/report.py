@@ -39,14 +39,16 @@ def build_manifest(plan: Plan, config: dict[str, Any], outputs: StackOutputs, st
 
 
 def write_requests(stats: RunStats, path: Path) -> None:
-    """One row per HTTP request: status (empty: no answer), latency and schedule lag."""
+    """One row per HTTP request: status (empty: no answer), latency from the actual send, schedule lag, and
+    latency from the intended send time."""
     with stats.lock:
         records = list(stats.records)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("variant", "seq", "status", "latency_ms", "lag_ms"))
+        writer.writerow(("variant", "seq", "status", "latency_ms", "lag_ms", "intended_latency_ms"))
         for r in sorted(records, key=lambda r: (r.seq, r.variant)):
-            writer.writerow((r.variant, r.seq, "" if r.status is None else r.status, r.latency_ms, r.lag_ms))
+            writer.writerow((r.variant, r.seq, "" if r.status is None else r.status, r.latency_ms, r.lag_ms,
+                             r.intended_latency_ms))
 
 
 def print_summary(manifest: RunManifest, stats: RunStats) -> None:
@@ -58,8 +60,10 @@ def print_summary(manifest: RunManifest, stats: RunStats) -> None:
         status = ""
         if t.http_status is not None:
             latency = stats.latency_summary_ms(variant)
+            intended = stats.latency_summary_ms(variant, intended=True)
             status = (f", http {dict(sorted(t.http_status.items()))}, response p50 {latency['p50']:g} ms "
-                      f"p99 {latency['p99']:g} ms")
+                      f"p99 {latency['p99']:g} ms (from the intended send time: p50 {intended['p50']:g} ms "
+                      f"p99 {intended['p99']:g} ms)")
         print(f"run {run_id}: {variant + ':':<{width + 1}} scheduled {t.scheduled}, sent {t.sent}, "
               f"failed {t.failed}, retried {t.retried}, started late {t.started_late}{status}")
     lag = manifest.lag_ms

@@ -17,12 +17,15 @@ from typing import Any
 from core import RunManifest, run_dir, write_manifest
 from loadgen.cold import COLD_ROUND_VAR, run_cold
 from loadgen.planning import LoadPlan
-from loadgen.recycle import FunctionRecycler, RecycleError
+from loadgen.processes import SenderProcesses
+from loadgen.recycle import FunctionRecycler, RecycleError, SettlingTarget
 from loadgen.report import build_manifest, write_requests
 from loadgen.rounds import ROUND_VAR, run_rounds
 from loadgen.runner import linger_s, run_schedule
+from loadgen.senders import SenderPool, SenderRecord, sent_by
 from loadgen.stats import RunStats
 from loadgen.targets import open_target
+from loadgen.workers import LambdaWorkers
 from stack import StackOutputs
 
 
@@ -39,6 +42,10 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     The cold profile (``loadgen.cold``) and ``--rounds`` (``loadgen.rounds``) first check that every function can
     be read, then run their rounds; a function update that fails mid-run ends the run with an interrupted manifest
     and a ``RecycleError``.
+
+    With ``load.processes`` > 1 (``loadgen.processes``) or ``load.workers`` (``loadgen.workers``) the slices are
+    sent elsewhere and merged into ``stats``; sender processes are spawned, so a script that calls this with
+    several needs the usual ``if __name__ == "__main__":`` guard.
     """
     if stats is None:
         stats = RunStats(load.variants)
@@ -47,35 +54,63 @@ def run_load(load: LoadPlan, outputs: StackOutputs, *, stop: threading.Event, st
     recycler = _recycler(load, outputs)
     if recycler is not None:
         recycler.check()
-    target = open_target(load, outputs, stats, notice)
     linger = linger_s(load.plan, load.target)
+    pool = _pool(load, outputs, stats, linger, notice)
+    target = open_target(load, outputs, stats, notice) if pool is None else None
     started_at = time.time()
     failure: RecycleError | None = None
     try:
+        if pool is not None:
+            pool.open()
+            started_at = time.time()
         with live or nullcontext():
-            if recycler is not None and load.request.profile.kind == "cold":
-                run_cold(load.plan, target, load.variants, stats, recycler, stop=stop)
-            elif recycler is not None:
-                run_rounds(load.plan, target, load.variants, stats, recycler, senders=load.senders, linger=linger,
-                           stop=stop)
+            if pool is not None:
+                pool.run(stop)
             else:
-                run_schedule(load.plan, target, load.variants, stats, senders=load.senders, linger=linger,
-                             stop=stop)
+                assert target is not None  # opened above when there is no pool
+                _send(load, target, stats, recycler, stop=stop, linger=linger)
     except KeyboardInterrupt:
         if not stop.is_set():
             raise
     except RecycleError as exc:
         failure = exc
     finally:
-        target.close()
-    manifest = build_manifest(load.plan, _config(load, linger), outputs, stats, started_at,
-                              stop.is_set() or failure is not None)
+        if pool is not None:
+            pool.close()
+        if target is not None:
+            target.close()
+    senders = pool.records() if pool is not None else [
+        SenderRecord(index=0, scheduled=load.plan.total, clock_offset_ms=0.0, status="reported")]
+    kind = pool.kind if pool is not None else SenderProcesses.kind
+    manifest = build_manifest(load.plan, {**_config(load, linger), "sent_by": sent_by(kind, senders)},
+                              outputs, stats, started_at, stop.is_set() or failure is not None)
     path = write_manifest(manifest)
     if load.target == "api":
         write_requests(stats, run_dir(load.plan.run_id) / "requests.csv")
     if failure is not None:
         raise RecycleError(f"{failure}; the run stopped, what was sent is in {path}")
     return manifest
+
+
+def _pool(load: LoadPlan, outputs: StackOutputs, stats: RunStats, linger: float,
+          notice: Callable[[str], None]) -> SenderPool | None:
+    """The Lambda workers or sender processes of ``load``; None when this process sends alone."""
+    if load.workers:
+        return LambdaWorkers(load, outputs, stats, count=load.workers)
+    if load.processes > 1:
+        return SenderProcesses(load, outputs, stats, count=load.processes, linger=linger, notice=notice)
+    return None
+
+
+def _send(load: LoadPlan, target: SettlingTarget, stats: RunStats, recycler: FunctionRecycler | None, *,
+          stop: threading.Event, linger: float) -> None:
+    """Run the plan in this process: the cold rounds, the rounds, or the schedule."""
+    if recycler is not None and load.request.profile.kind == "cold":
+        run_cold(load.plan, target, load.variants, stats, recycler, stop=stop)
+    elif recycler is not None:
+        run_rounds(load.plan, target, load.variants, stats, recycler, senders=load.senders, linger=linger, stop=stop)
+    else:
+        run_schedule(load.plan, target, load.variants, stats, senders=load.senders, linger=linger, stop=stop)
 
 
 def _recycler(load: LoadPlan, outputs: StackOutputs) -> FunctionRecycler | None:
@@ -94,4 +129,4 @@ def _config(load: LoadPlan, linger: float) -> dict[str, Any]:
     profile = load.request.profile
     return {"rate": load.request.rate_text, "rate_per_s": profile.rate_per_s, "duration_s": profile.duration_s,
             **profile.to_config(), "target": load.target, "senders_per_variant": load.senders,
-            "linger_ms": linger * 1000.0}
+            "linger_ms": linger * 1000.0, "processes": load.processes, "workers": load.workers}

@@ -13,6 +13,7 @@ schedule itself never slips and nothing is dropped.
 from __future__ import annotations
 
 import math
+import os
 import random
 import threading
 import time
@@ -27,6 +28,11 @@ SQS_CALL_S = 0.05  # a SendMessageBatch round trip on AWS (~5–10 ms locally): 
 API_CALL_S = 0.5  # an HTTP request waits for the function; cold starts can take a second
 LINGER_FROM_PER_S = 200.0  # below this rate a batch would rarely fill: send each request at once
 LINGER_S = 0.01  # at or above it, a batch waits at most this long for company
+# Messages a second one sender process sends at most on this machine, every variant together: ~1,700 measured
+# for SendMessageBatch (issue 19; ``benchmarks/loadgen.py`` measures it again); HTTP costs a signed call per
+# message, and its figure is a cautious estimate, not a measurement.
+PROCESS_MSG_PER_S = {"sqs": 1500.0, "api": 300.0}
+MAX_PROCESSES = 64
 
 
 class Target(Protocol):
@@ -59,6 +65,20 @@ def senders_per_variant(plan: Plan, target: str) -> int:
     if profile.kind == "burst":
         wanted = max(wanted, burst)
     return int(min(cap, max(4, math.ceil(wanted))))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, where the OS tells)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_processes(plan: Plan, target: str, variants: int, cores: int | None = None) -> int:
+    """Sender processes for the plan's peak rate to every one of ``variants``, at most the cores (or the
+    requests): one for the cold profile and ``--rounds``, whose rounds update every function in between."""
+    if plan.profile.kind == "cold" or plan.rounds > 1:
+        return 1
+    wanted = math.ceil(plan.profile.peak_rate_per_s * variants / PROCESS_MSG_PER_S[target])
+    return max(1, min(wanted, cores or available_cores(), plan.total))
 
 
 def release_orders(variants: tuple[str, ...], seed: int | str) -> Iterator[tuple[str, ...]]:
@@ -123,16 +143,18 @@ def send_guarded(target: Target, stats: RunStats, variant: str, seqs: list[int],
 def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: RunStats, *,
                  senders: int, linger: float, stop: threading.Event,
                  clock: Callable[[], float] = time.monotonic, window: RoundWindow | None = None,
-                 orders: Iterator[tuple[str, ...]] | None = None) -> None:
-    """Release every planned request (of ``window``: one round) at its due time (or until ``stop`` is set), then
-    wait for the senders. ``orders`` continues one stream of release orders across rounds.
+                 orders: Iterator[tuple[str, ...]] | None = None, start: float | None = None,
+                 abandon: threading.Event | None = None) -> None:
+    """Release every planned request (of ``window``: one round, or one process's slice) at its due time (or until
+    ``stop`` is set), then wait for the senders. ``orders`` continues one stream of release orders across rounds;
+    ``start`` (monotonic, default: now) is the schedule's t=0, the instant every sender process shares.
 
     On ``stop`` (the first Ctrl-C) requests already released are still sent, so scheduled = sent + failed, and
-    ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain abandons the ones no
-    sender has taken (they were never counted).
+    ``stats`` notes when the schedule was cut short; a ``KeyboardInterrupt`` while they drain, or ``abandon`` set,
+    abandons the ones no sender has taken (they were never counted).
     """
     released = {variant: _Released(clock) for variant in variants}
-    abandon = threading.Event()
+    abandon = abandon or threading.Event()
 
     def sender(variant: str) -> None:
         while (batch := released[variant].take(target.batch_size, linger)) is not None:
@@ -144,7 +166,7 @@ def run_schedule(plan: Plan, target: Target, variants: tuple[str, ...], stats: R
     for thread in threads:
         thread.start()
     window = window or plan.whole_window
-    start = clock()
+    start = clock() if start is None else start
     stats.mark_start(start, offset_s=window.offset_s)
     try:
         release_schedule(plan, released, stats, stop, start, clock, window=window, orders=orders)
@@ -166,20 +188,21 @@ def release_schedule(plan: Plan, released: Mapping[str, Releasable], stats: RunS
     ``orders`` (default: ``release_orders`` seeded by the plan's seed); until the end or ``stop``. ``start`` is
     the moment the window (default: the whole plan) begins."""
     window = window or plan.whole_window
-    offset, due = window.offset_s, plan.due
-    next_seq, end = window.seqs.start, window.seqs.stop
+    offset, seqs = window.offset_s, window.seqs  # a slice's seqs step by the number of slices
+    due = plan.due[seqs.start:seqs.stop:seqs.step]  # due[i] is when seqs[i] is due
+    position, end = 0, len(seqs)
     orders = orders or release_orders(tuple(released), plan.seed)
-    while next_seq < end and not stop.is_set():
+    while position < end and not stop.is_set():
         now = clock() - start + offset
-        first = next_seq
-        while next_seq < end and due[next_seq] <= now:
-            next_seq += 1
-        if next_seq > first:
-            items = [(seq, start + float(due[seq]) - offset) for seq in range(first, next_seq)]
+        first = position
+        while position < end and due[position] <= now:
+            position += 1
+        if position > first:
+            items = [(seqs[i], start + float(due[i]) - offset) for i in range(first, position)]
             for variant in next(orders):
                 released[variant].put(items)
-            stats.mark_dispatched(next_seq - first)
-        if next_seq < end:
-            stop.wait(max(0.0, float(due[next_seq]) - offset - (clock() - start)))
-    if next_seq < end:
+            stats.mark_dispatched(position - first)
+        if position < end:
+            stop.wait(max(0.0, float(due[position]) - offset - (clock() - start)))
+    if position < end:
         stats.mark_stopped(clock())

@@ -27,9 +27,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core import LOCAL_REGION, PROJECT_ROOT, client, write_deterministic_zip
 from localcloud.clients import Clients
 from localcloud.errors import LocalCloudError
+from localcloud.load_workers import deploy_load_workers, kept_names
 from localcloud.paging import every_item
 from localcloud.prune import remove_stale
-from stack import LAMBDA_TRUST, FunctionOutputs, FunctionSpec, StackOutputs, StackSpec, code_files, execution_policy
+from stack import (
+    LAMBDA_TRUST,
+    FunctionOutputs,
+    FunctionSpec,
+    LoadWorkerOutputs,
+    LoadWorkerSpec,
+    StackOutputs,
+    StackSpec,
+    code_files,
+    describe_load_workers,
+    execution_policy,
+)
 
 # Variants deployed at once (boto3 clients are thread-safe). Most of a variant's time is MiniStack making its new
 # function Active (~0.6 s); 12 variants on 2 cores: 9.5 s one at a time, 3.7 s with 4, 2.7 s with 8, 2.1 s with 16.
@@ -76,13 +88,27 @@ class _Deployer:
         with ThreadPoolExecutor(max_workers=min(len(self.stack.functions), PARALLEL_VARIANTS)) as pool:
             deployed = list(pool.map(lambda spec: self._variant(spec, api_id), self.stack.functions))
         self._stage(api_id)
-        removed = remove_stale(self.stack, self.clients, api_id)
+        workers = describe_load_workers(self.stack)
+        worker_outputs = self._load_workers(workers, api_id) if workers else None
+        removed = remove_stale(self.stack, self.clients, api_id, keep=kept_names(workers) if workers else set())
         if removed:
             self.progress(f"removed {len(removed)} function(s) no longer in the matrix: {', '.join(removed)}")
         api_url = f"{self.endpoint_url}/_aws/execute-api/{api_id}/$default"
         return StackOutputs(region=LOCAL_REGION, endpoint_url=self.endpoint_url, api_url=api_url,
                             functions={spec.variant_id: fn for spec, fn in zip(self.stack.functions, deployed,
-                                                                               strict=True)})
+                                                                               strict=True)},
+                            load_workers=worker_outputs)
+
+    def _load_workers(self, spec: LoadWorkerSpec, api_id: str) -> LoadWorkerOutputs:
+        """``archbench:loadWorkers``: the worker function and its results bucket (``localcloud.load_workers``)."""
+        self.progress(f"deploying the load worker {spec.function_name}")
+        return deploy_load_workers(
+            spec, lam=self.lam, iam=self.iam, logs=self.logs, s3=client("s3", LOCAL_REGION, self.endpoint_url),
+            account=self.account, code=self.code, code_sha=self.code_sha,
+            queue_names=[fn.queue_name for fn in self.stack.functions],
+            route_arns=[fn.api_invoke_source_arn(f"arn:aws:execute-api:{LOCAL_REGION}:{self.account}:{api_id}")
+                        for fn in self.stack.functions],
+            wait_function=self._wait_function)
 
     def _variant(self, spec: FunctionSpec, api_id: str) -> FunctionOutputs:
         """One variant's queues, log group, role, function, event source mapping and route."""

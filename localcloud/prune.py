@@ -15,12 +15,14 @@ from localcloud.paging import every_item
 from stack import StackSpec
 
 
-def remove_stale(stack: StackSpec, clients: Clients, api_id: str) -> list[str]:
+def remove_stale(stack: StackSpec, clients: Clients, api_id: str, keep: set[str] | None = None) -> list[str]:
     """Delete every function, queue, log group, role, route and integration of ``stack``'s prefix that ``stack``
-    does not describe; return the names of the functions removed (sorted)."""
+    does not describe, but the names in ``keep`` (the load worker's); return the names of the functions removed
+    (sorted)."""
     lam, sqs, logs, iam, api = clients.lam, clients.sqs, clients.logs, clients.iam, clients.api
     mine = stack.name("")  # every name of the stack starts with ``<prefix>_``
-    wanted = {fn.function_name for fn in stack.functions}
+    keep = keep or set()
+    wanted = {fn.function_name for fn in stack.functions} | keep
     stale = sorted(name for name in _function_names(lam) if name.startswith(mine) and name not in wanted)
     for name in stale:
         for mapping in lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
@@ -30,12 +32,12 @@ def remove_stale(stack: StackSpec, clients: Clients, api_id: str) -> list[str]:
     for url in sqs.list_queues(QueueNamePrefix=mine).get("QueueUrls", []):
         if url.rsplit("/", 1)[-1] not in queues:
             sqs.delete_queue(QueueUrl=url)
-    groups = {fn.log_group for fn in stack.functions}
+    groups = {fn.log_group for fn in stack.functions} | keep
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=f"/aws/lambda/{mine}"):
         for group in page["logGroups"]:
             if group["logGroupName"] not in groups:
                 logs.delete_log_group(logGroupName=group["logGroupName"])
-    roles = {fn.role_name for fn in stack.functions}
+    roles = {fn.role_name for fn in stack.functions} | keep
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             if role["RoleName"].startswith(mine) and role["RoleName"] not in roles:

@@ -44,11 +44,24 @@ class FunctionOutputs:
 
 
 @dataclass(frozen=True)
+class LoadWorkerOutputs:
+    """The load worker function and its results bucket (``archbench:loadWorkers``; ``stack.load_workers``)."""
+
+    function_name: str
+    bucket: str
+    results_prefix: str
+    memory_mb: int
+    architecture: str
+    timeout_s: int
+
+
+@dataclass(frozen=True)
 class StackOutputs:
     region: str
     endpoint_url: str | None
     api_url: str
     functions: dict[str, FunctionOutputs]
+    load_workers: LoadWorkerOutputs | None = None  # only with archbench:loadWorkers
 
     @property
     def is_local(self) -> bool:
@@ -76,12 +89,15 @@ class StackOutputs:
         return tuple(arch for arch in ARCHITECTURES if arch in deployed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "region": self.region,
             "endpoint_url": self.endpoint_url,
             "api_url": self.api_url,
             "functions": {variant_id: asdict(fn) for variant_id, fn in self.variants.items()},
         }
+        if self.load_workers is not None:
+            data["load_workers"] = asdict(self.load_workers)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "outputs") -> StackOutputs:
@@ -94,8 +110,10 @@ class StackOutputs:
                 raise OutputsError(f"{source}: 'functions' must map variant ids to functions")
             functions = {str(key): _function(str(key), fn, source) for key, fn in functions_raw.items()}
             endpoint = data.get("endpoint_url")
+            workers = data.get("load_workers")
             return cls(region=str(data["region"]), endpoint_url=str(endpoint) if endpoint else None,
-                       api_url=str(data["api_url"]), functions=functions)
+                       api_url=str(data["api_url"]), functions=functions,
+                       load_workers=None if workers is None else _load_workers(workers))
         except KeyError as exc:
             raise OutputsError(f"{source}: missing field {exc.args[0]!r}") from None
         except (TypeError, ValueError) as exc:
@@ -120,6 +138,12 @@ def _function(key: str, fn: Any, source: str) -> FunctionOutputs:
         raise OutputsError(f"{source}: functions[{key!r}] describes variant {out.variant.id!r}; the key must "
                            "be its variant id")
     return out
+
+
+def _load_workers(data: Any) -> LoadWorkerOutputs:
+    return LoadWorkerOutputs(function_name=str(data["function_name"]), bucket=str(data["bucket"]),
+                             results_prefix=str(data["results_prefix"]), memory_mb=int(data["memory_mb"]),
+                             architecture=str(data["architecture"]), timeout_s=int(data["timeout_s"]))
 
 
 def load_outputs_file(path: Path) -> StackOutputs:

@@ -93,6 +93,9 @@ class Settings:
         default=True,
         metadata=_meta("layers", "build and attach one dependency layer per (architecture, runtime), "
                        "shared by its variants"))
+    load_workers: bool = field(
+        default=False, metadata=_meta("loadWorkers", "deploy the loadgen worker function and its results bucket "
+                                                     "(`loadgen --workers lambda:N`)"))
     alarm_email: str = field(
         default="", metadata=_meta("alarmEmail", "email subscribed to the alarms' SNS topic; empty = no topic"))
     ci_github_repository: str = field(

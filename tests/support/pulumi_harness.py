@@ -98,6 +98,8 @@ def _computed(type_: str, name: str, resource_id: str, inputs: dict[str, Any]) -
         return {"arn": _arn("cloudwatch", f"alarm:{physical}")}
     if type_ == "aws:sns/topic:Topic":
         return {"arn": _arn("sns", physical)}
+    if type_ == "aws:s3/bucket:Bucket":
+        return {"arn": f"arn:aws:s3:::{inputs['bucket']}", "bucket": inputs["bucket"]}
     if type_ == "aws:apigatewayv2/api:Api":
         return {"arn": f"arn:aws:apigateway:{REGION}::/apis/{resource_id}",
                 "executionArn": _arn("execute-api", resource_id),

@@ -36,7 +36,7 @@ def test_table_shows_sent_rates_lag_and_errors_per_variant() -> None:
     stats.finish(ARM, sent=48, failed=2)
     stats.begin(X86, [clock.now] * 40)
     for seq in range(40):
-        stats.answer(RequestRecord(X86, seq, 200 if seq else 503, 12.0, 0.0))
+        stats.answer(RequestRecord(X86, seq, 200 if seq else 503, 12.0, 0.0, 12.0))
     stats.begin(TWIN, [clock.now] * 50)
     stats.finish(TWIN, sent=50)
     stats.note_error(f"{ARM}: SendMessageBatch: boom")

@@ -55,7 +55,8 @@ ci = ci_deploy_role("ci", spec, state, account_id=account_id, region=region, api
 # The loadgen worker function and its results bucket only with archbench:loadWorkers.
 worker_spec = describe_load_workers(spec)
 load_workers = (LoadWorkers("load-workers", worker_spec, functions, account_id=account_id,
-                            api_execution_arn=api.api.execution_arn) if worker_spec else None)
+                            api_execution_arn=api.api.execution_arn, boundary_arn=boundary.arn)
+                if worker_spec else None)
 
 pulumi.export("dashboard_url", monitoring.dashboard_url)
 if ci:

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from stack import LOG_ACTIONS, NAME_DELIMITER, QUEUE_ACTIONS, XRAY_ACTIONS, StackSpec
+from stack import (
+    LOG_ACTIONS,
+    NAME_DELIMITER,
+    QUEUE_ACTIONS,
+    XRAY_ACTIONS,
+    LoadWorkerSpec,
+    StackSpec,
+    describe_load_workers,
+    load_worker_policy,
+)
 
 BOUNDARY_SUFFIX = "function-boundary"
 CI_ROLE_SUFFIX = "ci-"  # every CI role is ``<prefix>_ci-…``; the deploy role's deny covers every stack's
@@ -28,6 +37,9 @@ LAMBDA_FUNCTION_ACTIONS = (
     "lambda:GetPolicy", "lambda:ListVersionsByFunction", "lambda:ListTags", "lambda:TagResource",
     "lambda:UntagResource", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
     "lambda:PublishVersion", "lambda:AddPermission", "lambda:RemovePermission",
+    # The load worker's asynchronous invocations are never retried (``archbench:loadWorkers``).
+    "lambda:GetFunctionEventInvokeConfig", "lambda:PutFunctionEventInvokeConfig",
+    "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig",
 )
 LAMBDA_LAYER_ACTIONS = ("lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion")
 SQS_ACTIONS = (
@@ -82,6 +94,16 @@ TOPIC_ACTIONS = (
     "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes",
 )
 STATE_WRITE_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+# The load workers' results bucket: create, configure (privacy, encryption, expiry, TLS-only policy), read back, and
+# empty it on destroy (force_destroy). Never its objects' contents.
+RESULTS_BUCKET_ACTIONS = (
+    "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucket*",
+    "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls",
+    "s3:PutBucketTagging", "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration", "s3:GetAccelerateConfiguration",
+    "s3:GetReplicationConfiguration",
+)
+RESULTS_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 
 
 @dataclass(frozen=True)
@@ -184,7 +206,24 @@ def boundary_policy(stack: StackSpec, scope: AwsScope) -> dict[str, Any]:
     if stack.settings.xray_tracing:
         # X-Ray has no resource-level permissions: only ever granted on "*".
         statements.append(_allow("XRayTracing", XRAY_ACTIONS, "*"))
+    workers = describe_load_workers(stack)
+    if workers:
+        statements += _load_worker_ceiling(stack, workers, scope)
     return _document(statements)
+
+
+def _load_worker_ceiling(stack: StackSpec, workers: LoadWorkerSpec, scope: AwsScope) -> list[dict[str, Any]]:
+    """The load worker's own policy (``stack.load_worker_policy``) over the stack's patterns: its queues, its
+    bucket's results prefix. The routes by method and path only: the boundary exists before the API whose id would
+    scope them (the worker's own policy names its routes)."""
+    document = load_worker_policy(
+        workers, [scope.arn("sqs", f"{stack.name_pattern}-queue")], [scope.arn("execute-api", "*/*/POST/*")],
+        _bucket_arn(scope, workers.bucket_name(scope.account_id)), scope.arn("logs", f"log-group:{workers.log_group}"))
+    return [{**statement, "Sid": f"LoadWorker{statement['Sid']}"} for statement in document["Statement"]]
+
+
+def _bucket_arn(scope: AwsScope, bucket: str) -> str:
+    return f"arn:{scope.partition}:s3:::{bucket}"
 
 
 def deploy_policy(stack: StackSpec, scope: AwsScope, api_id: str, state: StateLocation) -> dict[str, Any]:
@@ -229,7 +268,19 @@ def deploy_policy(stack: StackSpec, scope: AwsScope, api_id: str, state: StateLo
         _allow("Dashboard", DASHBOARD_ACTIONS, [scope.arn("cloudwatch", f"dashboard/{names}", regional=False)]),
         _allow("AlarmTopic", TOPIC_ACTIONS, [scope.arn("sns", names)]),
         *_state_statements(scope, state, STATE_WRITE_ACTIONS, [state.objects(scope)]),
+        *_results_bucket_statements(stack, scope),
     ])
+
+
+def _results_bucket_statements(stack: StackSpec, scope: AwsScope) -> list[dict[str, Any]]:
+    """The load workers' bucket, by its exact name (``<prefix>-load-results-<account>``): a pattern could reach
+    another stack's whose name extends this one's."""
+    workers = describe_load_workers(stack)
+    if not workers:
+        return []
+    bucket = _bucket_arn(scope, workers.bucket_name(scope.account_id))
+    return [_allow("LoadResultsBucket", RESULTS_BUCKET_ACTIONS, [bucket]),
+            _allow("LoadResultsEmptyOnDestroy", RESULTS_OBJECT_ACTIONS, [f"{bucket}/*"])]
 
 
 def preview_policy(scope: AwsScope, state: StateLocation) -> dict[str, Any]:

@@ -32,9 +32,10 @@ class LoadWorkers(pulumi.ComponentResource):
 
     def __init__(self, name: str, spec: LoadWorkerSpec, functions: Mapping[str, BenchmarkedFunction],
                  account_id: pulumi.Input[str], api_execution_arn: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 boundary_arn: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
         """``functions`` are the benchmarked variants: the worker may send to their queues and call their routes of
-        the API ``api_execution_arn``, and nowhere else."""
+        the API ``api_execution_arn``, and nowhere else. Its role carries the stack's permissions boundary like
+        every function role (the CI deploy role may create no role without it)."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)
@@ -63,7 +64,8 @@ class LoadWorkers(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=spec.log_group, retention_in_days=spec.log_retention_days, opts=child)
         self.role = aws.iam.Role(
-            f"{name}-role", name=spec.role_name, assume_role_policy=json.dumps(LAMBDA_TRUST), opts=child)
+            f"{name}-role", name=spec.role_name, assume_role_policy=json.dumps(LAMBDA_TRUST),
+            permissions_boundary=boundary_arn, opts=child)
         queue_arns = pulumi.Output.all(*(fn.queue.arn for fn in functions.values()))
         route_arns = pulumi.Output.from_input(api_execution_arn).apply(
             lambda arn: [fn.spec.api_invoke_source_arn(arn) for fn in functions.values()])

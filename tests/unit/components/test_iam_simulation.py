@@ -254,6 +254,74 @@ def test_the_forbidden_calls_cover_every_promise():
     print("\n" + "\n".join(f"{role:8} {expected.value:14} {what}" for role, what, _, expected in CASES))
 
 
+# --- prod with archbench:loadWorkers: the worker's role is a function role, its bucket the deploy role's ---------
+
+WORKER = f"{PROD}_loadworker"
+RESULTS = f"arn:aws:s3:::{PROD}-load-results-{ACCOUNT}"
+EU_RESULTS = f"arn:aws:s3:::{EU}-load-results-{ACCOUNT}"
+
+
+@pytest.fixture(scope="module")
+def with_workers() -> dict[str, dict[str, Any]]:
+    prod = build_stack(describe_stack(replace(SETTINGS, load_workers=True), PROD), state(PROD, "prod"))
+    return {"deploy": one(prod, "aws:iam/rolePolicy:RolePolicy", "-deploy-policy").json("policy"),
+            "boundary": one(prod, "aws:iam/policy:Policy").json("policy")}
+
+
+WORKER_CASES: list[tuple[str, str, Request, Decision]] = [
+    ("deploy", "s3:CreateBucket the stack's results bucket (pulumi up)", Request("s3:CreateBucket", RESULTS), ALLOW),
+    ("deploy", "s3:PutBucketPolicy on the results bucket (pulumi up)", Request("s3:PutBucketPolicy", RESULTS), ALLOW),
+    ("deploy", "lambda:PutFunctionEventInvokeConfig of the worker (pulumi up)",
+     Request("lambda:PutFunctionEventInvokeConfig", arn("lambda", f"function:{WORKER}")), ALLOW),
+    ("deploy", "iam:CreateRole the worker's role with prod's boundary (pulumi up)",
+     Request("iam:CreateRole", iam(f"role/{WORKER}-role"), with_boundary(boundary(PROD))), ALLOW),
+    ("deploy", "iam:CreateRole the worker's role without a boundary",
+     Request("iam:CreateRole", iam(f"role/{WORKER}-role")), DENY),
+    ("deploy", "s3:CreateBucket prod-eu's results bucket", Request("s3:CreateBucket", EU_RESULTS), IMPLICIT),
+    ("deploy", "s3:GetObject a partial manifest", Request("s3:GetObject", f"{RESULTS}/results/r/0.json"), IMPLICIT),
+    ("deploy", "s3:PutBucketPolicy on the state bucket", Request("s3:PutBucketPolicy", f"arn:aws:s3:::{BUCKET}"),
+     IMPLICIT),
+    ("worker", "s3:PutObject its partial manifest (its work)",
+     Request("s3:PutObject", f"{RESULTS}/results/r/0.json"), ALLOW),
+    ("worker", "s3:GetObject a run's stop marker (its work)", Request("s3:GetObject", f"{RESULTS}/results/r/stop"),
+     ALLOW),
+    ("worker", "sqs:SendMessage to a queue of the stack (its work)",
+     Request("sqs:SendMessage", arn("sqs", f"{fn(PROD)}-queue")), ALLOW),
+    ("worker", "s3:GetObject another worker's partial manifest",
+     Request("s3:GetObject", f"{RESULTS}/results/r/1.json"), IMPLICIT),
+    ("worker", "s3:PutObject outside the results prefix", Request("s3:PutObject", f"{RESULTS}/site/index.html"),
+     IMPLICIT),
+    ("worker", "s3:PutObject into prod-eu's results", Request("s3:PutObject", f"{EU_RESULTS}/results/r/0.json"),
+     IMPLICIT),
+    ("worker", "s3:GetObject prod's state", Request("s3:GetObject", state_object(PROD, "prod")), IMPLICIT),
+    ("worker", "sqs:SendMessage to prod-eu's queue", Request("sqs:SendMessage", arn("sqs", f"{fn(EU)}-queue")),
+     IMPLICIT),
+    ("worker", "sqs:SendMessage to a dead-letter queue", Request("sqs:SendMessage", arn("sqs", f"{fn(PROD)}-dlq")),
+     IMPLICIT),
+    ("worker", "s3:DeleteObject a partial manifest", Request("s3:DeleteObject", f"{RESULTS}/results/r/0.json"),
+     IMPLICIT),
+    ("worker", "lambda:InvokeFunction a benchmarked function",
+     Request("lambda:InvokeFunction", arn("lambda", f"function:{fn(PROD)}")), IMPLICIT),
+]
+
+
+@pytest.mark.parametrize(("role", "request_", "expected"), [(role, request, expected)
+                                                            for role, _, request, expected in WORKER_CASES],
+                         ids=[f"{role}: {what} -> {expected.value}" for role, what, _, expected in WORKER_CASES])
+def test_with_load_workers_each_call_gets_the_decision_the_roles_promise(with_workers, role, request_, expected):
+    """The worker role is given ``*`` on ``*`` inline: its boundary must still hold it to the stack's work (one
+    boundary for every role of the stack: the union of what the functions and the worker need)."""
+    if role == "worker":
+        decision = evaluate_role([HOSTILE_INLINE], request_, boundary=with_workers["boundary"])
+    else:
+        decision = evaluate_role([with_workers["deploy"]], request_)
+    assert decision is expected
+
+
+def test_without_load_workers_neither_policy_names_a_results_bucket(documents):
+    assert "load-results" not in str(documents["deploy"]) and "LoadWorker" not in str(documents["boundary"])
+
+
 # --- the simulator itself ----------------------------------------------------------------------------------------
 
 def test_wildcards_span_colons_and_slashes_and_actions_ignore_case():

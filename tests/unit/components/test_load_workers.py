@@ -107,3 +107,11 @@ def test_on_the_worker_function_is_never_retried_and_its_outputs_follow_the_cont
         function_name=WORKER, bucket=f"archbench-test-load-results-{ACCOUNT}", results_prefix="results/",
         memory_mb=1769, architecture="arm64", timeout_s=900)
     assert StackOutputs.from_dict(outputs.to_dict()) == outputs
+
+
+def test_the_worker_role_carries_the_stacks_permissions_boundary() -> None:
+    """The CI deploy role may create no role without it (``components.iam_policies``)."""
+    program = run(loadWorkers=True)
+    role = next(r for r in program.of_type("aws:iam/role:Role") if r.inputs["name"] == f"{WORKER}-role")
+    boundary = program.one("aws:iam/policy:Policy")
+    assert role.inputs["permissionsBoundary"] == boundary.outputs["arn"]

@@ -359,7 +359,8 @@ def test_dashboard_of_a_single_architecture_stack_has_only_its_widgets():
 
 def test_the_policies_fit_iams_quotas_at_the_longest_names():
     """IAM counts a policy's characters without whitespace: 10,240 for a role's inline policies, 6,144 managed."""
-    longest = describe_stack(Settings(ci_github_repository=REPO, ci_state_bucket="b" * 63, xray_tracing=True),
+    longest = describe_stack(Settings(ci_github_repository=REPO, ci_state_bucket="b" * 63, xray_tracing=True,
+                                      load_workers=True),
                              stack_prefix("x" * STACK_NAME_MAX))
     scope = AwsScope.of("ap-southeast-2", ACCOUNT)
     state = StateLocation(bucket="b" * 63, prefix=longest.prefix, project="archbench", stack="x" * STACK_NAME_MAX)

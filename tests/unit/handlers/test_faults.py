@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from handlers import app, deadline, processing
+from handlers.batches import OverBudget, message_id_of
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE
 from handlers.deadline import MIN_START_MS, RESERVE_MS, DeadlineExceeded, InvocationClock, call_within
 from handlers.environment import LocalContext
@@ -239,6 +240,47 @@ def test_a_slow_item_fails_alone_and_the_items_that_cannot_start_are_handed_back
     [deferred] = _logs_of(logs, DEFERRED_RECORD_TYPE)
     assert (deferred["count"], deferred["message_ids"]) == (2, ["msg-3", "msg-4"])
     assert deferred["remaining_ms"] < RESERVE_MS + MIN_START_MS
+
+
+def _redelivered(event: dict[str, Any], *indices: int) -> dict[str, Any]:
+    """The records ``indices`` of ``event`` as SQS delivers them again: in their order, received once more."""
+    records = [dict(event["Records"][i]) for i in indices]
+    for record in records:
+        record["attributes"] = {**record["attributes"], "ApproximateReceiveCount": "2"}
+    return {"Records": records}
+
+
+def test_when_sqs_delivers_the_batch_again_the_neighbours_run_before_the_slow_item(
+        slow: None, capsys: pytest.CaptureFixture[str]) -> None:
+    first = sqs_event(json.dumps(request(40, "slow")), json.dumps(request(41)), json.dumps(request(42)))
+    assert app.handler(first, ShortContext(remaining_ms=1_200)) == {
+        "batchItemFailures": [{"itemIdentifier": f"msg-{i}"} for i in (0, 1, 2)]}
+    capsys.readouterr()
+    answer = app.handler(_redelivered(first, 0, 1, 2), ShortContext(remaining_ms=1_200))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}  # only the slow one, again
+    docs, logs = printed(capsys)
+    assert [(d["MessageId"], d["ErrorType"]) for d in docs] == [
+        ("msg-1", None), ("msg-2", None), ("msg-0", "deadline_exceeded")]
+    assert _logs_of(logs, DEFERRED_RECORD_TYPE) == []
+
+
+def test_a_new_environment_runs_first_deliveries_before_retries(capsys: pytest.CaptureFixture[str]) -> None:
+    event = sqs_event(*(json.dumps(request(seq)) for seq in (50, 51, 52)))
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
+    event["Records"][1]["attributes"]["ApproximateReceiveCount"] = "not a number"  # read as a first delivery
+    del event["Records"][2]["attributes"]["ApproximateReceiveCount"]
+    assert app.handler(event, CONTEXT) == {"batchItemFailures": []}
+    docs, _ = printed(capsys)
+    assert [d["Seq"] for d in docs] == [51, 52, 50]
+
+
+def test_the_memory_of_over_budget_messages_is_bounded_and_forgets_the_oldest() -> None:
+    memory = OverBudget(limit=2)
+    for message_id in ("a", "b", "a", "c"):  # remembering "a" again makes it the newest
+        memory.remember(message_id)
+    assert ("a" in memory, "b" in memory, "c" in memory) == (True, False, True)
+    records = [{"messageId": m, "attributes": {"ApproximateReceiveCount": "1"}} for m in ("c", "x", "a", "y")]
+    assert [message_id_of(r) for r in memory.run_order(records)] == ["x", "y", "c", "a"]
 
 
 def test_a_batch_arriving_with_too_little_time_is_handed_back_whole(capsys: pytest.CaptureFixture[str]) -> None:

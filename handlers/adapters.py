@@ -8,7 +8,8 @@ Each item's workload runs within the invocation's remaining time minus a reserve
 item is not started when too little time is left: it and every later item of the batch are handed back
 unprocessed as batch item failures (no EMF document: SQS delivers them again and they are processed then). An item
 that ran out of its budget runs after the other records of any later batch in this environment
-(``handlers.batches``), so its neighbours are processed when SQS delivers them again.
+(``handlers.batches``), and an item SQS delivered before leaves the later records of its batch time to start, so
+its neighbours are processed when SQS delivers them again.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import binascii
 import json
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from handlers.batches import OverBudget, message_id_of
+from handlers.batches import OverBudget, message_id_of, receive_count
 from handlers.contract import TRIGGER_API, TRIGGER_DIRECT, TRIGGER_SQS
 from handlers.deadline import RESERVE_MS, InvocationClock
 from handlers.environment import FunctionInfo
@@ -68,8 +70,10 @@ def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
         started = time.perf_counter()
         message_id = message_id_of(record)
         queue = QueueTiming(received_ms=received_ms, sent_ms=_sent_timestamp_ms(record))
+        waiting = len(records) - index - 1 if receive_count(record) > 1 else 0  # a retry leaves them time to start
         result = process_item(record.get("body", ""), trigger=TRIGGER_SQS, info=info, started=started,
-                              message_id=message_id, queue=queue, init_ms=init_ms, budget_s=clock.item_budget_s)
+                              message_id=message_id, queue=queue, init_ms=init_ms,
+                              budget_s=partial(clock.item_budget_s, waiting))
         init_ms = None
         if result.status == TIMED_OUT:
             OVER_BUDGET.remember(message_id)

@@ -4,9 +4,10 @@ into the DLQ.
 When an item runs out of its budget, the rest of its batch is handed back unstarted, and SQS delivers those records
 again, often in one batch with the slow one and in the same order: run first again, it would defer them again until
 their receives run out. So the execution environment remembers the message ids that ran out of their budget (the
-newest ``OVER_BUDGET_IDS_MAX``) and runs them after every other record of a later batch. Records SQS has delivered
-more often (``ApproximateReceiveCount``) run after fresher ones, so a retry another environment saw fail cannot
-hold back first deliveries either. Otherwise the batch's own order is kept (the sort is stable).
+newest ``OVER_BUDGET_IDS_MAX``) and runs them after every other record of a later batch; otherwise the batch's own
+order is kept (the sort is stable). Another environment does not know them: there a record SQS delivered before
+(``receive_count`` > 1) gets a budget that leaves its batch's later records time to start
+(``handlers.deadline.InvocationClock.item_budget_s``).
 """
 
 from __future__ import annotations
@@ -34,15 +35,15 @@ class OverBudget:
         return message_id in self._ids
 
     def run_order(self, records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-        """The records in the order to run them: remembered ones last, then by receive count, else as given."""
-        return sorted(records, key=lambda record: (message_id_of(record) in self, _receive_count(record)))
+        """The records in the order to run them: the remembered ones last, else as given."""
+        return sorted(records, key=lambda record: message_id_of(record) in self)
 
 
 def message_id_of(record: Mapping[str, Any]) -> str:
     return str(record.get("messageId", ""))
 
 
-def _receive_count(record: Mapping[str, Any]) -> int:
+def receive_count(record: Mapping[str, Any]) -> int:
     """SQS's ApproximateReceiveCount (a string in the event); 1, a first delivery, when absent or not a number."""
     attributes = record.get("attributes")
     count = attributes.get("ApproximateReceiveCount") if isinstance(attributes, Mapping) else None

@@ -264,14 +264,18 @@ def test_when_sqs_delivers_the_batch_again_the_neighbours_run_before_the_slow_it
     assert _logs_of(logs, DEFERRED_RECORD_TYPE) == []
 
 
-def test_a_new_environment_runs_first_deliveries_before_retries(capsys: pytest.CaptureFixture[str]) -> None:
-    event = sqs_event(*(json.dumps(request(seq)) for seq in (50, 51, 52)))
-    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
-    event["Records"][1]["attributes"]["ApproximateReceiveCount"] = "not a number"  # read as a first delivery
-    del event["Records"][2]["attributes"]["ApproximateReceiveCount"]
-    assert app.handler(event, CONTEXT) == {"batchItemFailures": []}
-    docs, _ = printed(capsys)
-    assert [d["Seq"] for d in docs] == [51, 52, 50]
+def test_in_another_environment_a_retried_slow_item_leaves_its_neighbours_time(
+        slow: None, capsys: pytest.CaptureFixture[str]) -> None:
+    first = sqs_event(json.dumps(request(50, "slow")), json.dumps(request(51)), json.dumps(request(52)))
+    again = _redelivered(first, 0, 1, 2)  # this environment never saw msg-0 run out of time
+    again["Records"][2]["attributes"]["ApproximateReceiveCount"] = "not a number"  # read as a first delivery
+    answer = app.handler(again, ShortContext(remaining_ms=1_500))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    docs, logs = printed(capsys)
+    assert [(d["MessageId"], d["ErrorType"]) for d in docs] == [
+        ("msg-0", "deadline_exceeded"), ("msg-1", None), ("msg-2", None)]
+    [stopped] = _logs_of(logs, DEADLINE_RECORD_TYPE)
+    assert stopped["budget_ms"] <= 1_500 - RESERVE_MS - 2 * MIN_START_MS  # a start left for each neighbour
 
 
 def test_the_memory_of_over_budget_messages_is_bounded_and_forgets_the_oldest() -> None:
@@ -279,7 +283,7 @@ def test_the_memory_of_over_budget_messages_is_bounded_and_forgets_the_oldest() 
     for message_id in ("a", "b", "a", "c"):  # remembering "a" again makes it the newest
         memory.remember(message_id)
     assert ("a" in memory, "b" in memory, "c" in memory) == (True, False, True)
-    records = [{"messageId": m, "attributes": {"ApproximateReceiveCount": "1"}} for m in ("c", "x", "a", "y")]
+    records = [{"messageId": m} for m in ("c", "x", "a", "y")]
     assert [message_id_of(r) for r in memory.run_order(records)] == ["x", "y", "c", "a"]
 
 
@@ -333,6 +337,8 @@ def test_the_clock_reads_the_context_and_tolerates_its_absence() -> None:
     assert not InvocationClock(lambda: RESERVE_MS + MIN_START_MS - 1).can_start()
     assert InvocationClock(lambda: RESERVE_MS + MIN_START_MS).can_start()
     assert InvocationClock(lambda: 0).item_budget_s() == 0.001  # starts and is stopped at once, never unbounded
+    assert InvocationClock(lambda: 2_000).item_budget_s(waiting=2) == (2_000 - RESERVE_MS - 2 * MIN_START_MS) / 1000
+    assert InvocationClock(lambda: 0).item_budget_s(waiting=9) == MIN_START_MS / 1000  # a retry may always start
 
 
 def test_call_within_returns_the_result_and_stops_a_slow_call() -> None:

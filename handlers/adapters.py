@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import time
 from collections.abc import Mapping
 from functools import partial
@@ -119,10 +120,12 @@ def _api_body(event: Mapping[str, Any]) -> Any:
 
 
 def _sent_timestamp_ms(record: Mapping[str, Any]) -> float | None:
-    """SQS's own SentTimestamp attribute (epoch ms, a string in the event), if present and numeric."""
+    """SQS's own SentTimestamp attribute (epoch ms, a string in the event), if present, numeric and finite (an EMF
+    metric value must be)."""
     attributes = record.get("attributes")
     sent = attributes.get("SentTimestamp") if isinstance(attributes, Mapping) else None
     try:
-        return float(sent) if sent is not None else None
+        value = float(sent) if sent is not None else None
     except (TypeError, ValueError):
         return None
+    return value if value is not None and math.isfinite(value) else None

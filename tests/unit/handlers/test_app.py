@@ -240,6 +240,14 @@ def test_sqs_queue_lag_falls_back_to_sent_at(capsys: pytest.CaptureFixture[str])
     assert "QueueLagMs" not in docs[1]  # neither SentTimestamp nor sent_at: no lag is invented
 
 
+@pytest.mark.parametrize("sent_timestamp", ["NaN", "inf", "soon"])
+def test_a_sent_timestamp_that_is_no_finite_number_gives_no_lag(sent_timestamp: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    app.handler(sqs_event(json.dumps(request(33)), sent_timestamp=sent_timestamp), CONTEXT)
+    docs, _ = printed(capsys)
+    assert "QueueLagMs" not in docs[0] and docs[0]["Errors"] == 0
+
+
 def test_an_empty_batch_has_no_failures(capsys: pytest.CaptureFixture[str]) -> None:
     assert app.handler({"Records": []}, CONTEXT) == {"batchItemFailures": []}
     assert printed(capsys) == ([], [])

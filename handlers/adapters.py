@@ -14,7 +14,6 @@ its neighbours are processed when SQS delivers them again.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -113,6 +112,8 @@ def _api_body(event: Mapping[str, Any]) -> Any:
         return ""
     if event.get("isBase64Encoded"):
         try:
+            import base64  # only for a base64 body: it is not part of every cold start
+
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise RequestError(INVALID_JSON, "body is marked base64 but does not decode") from None

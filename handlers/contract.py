@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 # --- work request (SQS body, HTTP API body, direct invoke event) -------------------------------------------------
 REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at", "round")
@@ -53,6 +55,9 @@ def run_id_problem(value: object) -> str:
 
 def new_run_id(now: datetime | None = None) -> str:
     """``20261125T080000Z-3fa2``: UTC time and a random suffix (a user may also name a run freely)."""
+    import secrets  # here, not at import: hmac and OpenSSL would add ~8 ms to every cold start (only hosts ask)
+    from datetime import UTC, datetime
+
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 

@@ -4,9 +4,7 @@ stream and CPU model: the unit of analysis), cold start, init time and peak RSS.
 from __future__ import annotations
 
 import os
-import platform
 import resource
-import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -16,7 +14,7 @@ from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIA
 
 UNSET_ARCHITECTURE = "unset"
 
-HOST_MACHINE = platform.machine()
+HOST_MACHINE = os.uname().machine  # what platform.machine() reads, without importing platform
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 _STATUS_FILE = "/proc/self/status"
 _CPUINFO_FILE = "/proc/cpuinfo"
@@ -50,7 +48,7 @@ def _read_cpu_model() -> str:
 
 
 # The execution environment (one process): made once at import, stamped on every EMF document.
-ENVIRONMENT_ID = secrets.token_hex(8)
+ENVIRONMENT_ID = os.urandom(8).hex()  # secrets.token_hex(8), without importing secrets (hmac, OpenSSL)
 CPU_MODEL = _read_cpu_model()
 
 

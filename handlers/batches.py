@@ -52,5 +52,5 @@ def receive_count(record: Mapping[str, Any]) -> int:
     count = attributes.get("ApproximateReceiveCount") if isinstance(attributes, Mapping) else None
     try:
         return int(count) if count is not None else 1
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a hand-made event's float("inf")
         return 1

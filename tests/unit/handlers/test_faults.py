@@ -268,7 +268,8 @@ def test_in_another_environment_a_retried_slow_item_leaves_its_neighbours_time(
         slow: None, capsys: pytest.CaptureFixture[str]) -> None:
     first = sqs_event(json.dumps(request(50, "slow")), json.dumps(request(51)), json.dumps(request(52)))
     again = _redelivered(first, 0, 1, 2)  # this environment never saw msg-0 run out of time
-    again["Records"][2]["attributes"]["ApproximateReceiveCount"] = "not a number"  # read as a first delivery
+    again["Records"][1]["attributes"]["ApproximateReceiveCount"] = float("inf")  # a hand-made event: a first delivery
+    again["Records"][2]["attributes"]["ApproximateReceiveCount"] = "not a number"  # read as a first delivery too
     answer = app.handler(again, ShortContext(remaining_ms=1_500))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     docs, logs = printed(capsys)

@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from handlers.batches import OverBudget, message_id_of, receive_count
 from handlers.contract import TRIGGER_API, TRIGGER_DIRECT, TRIGGER_SQS
@@ -28,10 +29,6 @@ from handlers.environment import FunctionInfo
 from handlers.logs import DEFERRED_IDS_MAX, DEFERRED_RECORD_TYPE, log_record
 from handlers.processing import BAD_REQUEST, OK, TIMED_OUT, QueueTiming, process_item
 from handlers.validation import INVALID_JSON, RequestError
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
 
 _STATUS = {OK: 200, BAD_REQUEST: 400, TIMED_OUT: 504}  # anything else (a failure on our side): 500
 _JSON_HEADERS = {"content-type": "application/json"}

@@ -6,20 +6,16 @@ import time
 
 _IMPORT_STARTED = time.perf_counter()  # first statement: init time is measured from here to the first invocation
 
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 from handlers.adapters import handle_api, handle_direct, handle_sqs, trigger_of  # noqa: E402
 from handlers.contract import TRIGGER_API, TRIGGER_SQS  # noqa: E402
 from handlers.deadline import InvocationClock  # noqa: E402
 from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
-
-    Adapter = Callable[[Any, FunctionInfo, float | None, InvocationClock], dict[str, Any]]
-
 _COLD_START = ColdStartClock(_IMPORT_STARTED)
+Adapter = Callable[[Any, FunctionInfo, float | None, InvocationClock], dict[str, Any]]
 _ADAPTERS: dict[str, Adapter] = {TRIGGER_SQS: handle_sqs, TRIGGER_API: handle_api}
 
 

@@ -13,10 +13,7 @@ order is kept (the sort is stable). Another environment does not know them: ther
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
 
 OVER_BUDGET_IDS_MAX = 10_000  # message ids, ~40 bytes each: a bounded memory for a long-lived environment
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
 if TYPE_CHECKING:
     from datetime import datetime
 

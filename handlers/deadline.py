@@ -21,16 +21,12 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 from types import FrameType
+from typing import Any, TypeVar
 
 RESERVE_MS = 500
 MIN_START_MS = 250
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any, TypeVar
-
-    T = TypeVar("T")
-
+T = TypeVar("T")
 _CAN_SIGNAL = hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
 
 

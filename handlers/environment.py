@@ -8,12 +8,9 @@ import resource
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIANT
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
 
 UNSET_ARCHITECTURE = "unset"
 

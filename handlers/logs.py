@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
 
 ERROR_RECORD_TYPE = "archbench.workload_error"
 REQUEST_ERROR_RECORD_TYPE = "archbench.request_error"

@@ -21,13 +21,10 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from handlers import contract as c
 from handlers.environment import CPU_MODEL, ENVIRONMENT_ID, HOST_MACHINE, RUNTIME, FunctionInfo, peak_rss_mb
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
 
 MILLISECONDS = "Milliseconds"
 MEGABYTES = "Megabytes"

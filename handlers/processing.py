@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from handlers.contract import WorkRequest
 from handlers.deadline import RESERVE_MS, DeadlineExceeded, call_within
@@ -26,10 +27,6 @@ from handlers.logs import (
 from handlers.metrics import INVALID_WORKLOAD_DIMENSION, ItemOutcome, emit
 from handlers.validation import INVALID_JSON, OUT_OF_BOUNDS, RequestError, parse_work_request, salvage_identity
 from handlers.workloads import WORKLOADS
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
 
 OK = "ok"
 BAD_REQUEST = "bad_request"

@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from handlers.contract import REQUEST_FIELDS, WorkRequest, is_run_id, run_id_problem
 from handlers.workloads import WORKLOADS, Workload
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
 
 INVALID_JSON = "invalid_json"
 INVALID_TYPE = "invalid_type"

@@ -6,10 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
 
 
 @dataclass(frozen=True)

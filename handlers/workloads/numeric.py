@@ -12,11 +12,9 @@ that float64 represents exactly, and the digest is of the rounded result:
 
 from __future__ import annotations
 
-from handlers.workloads.base import Workload, sha256_hex
+from typing import Any
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at every cold start (mypy honours it)
-if TYPE_CHECKING:
-    from typing import Any
+from handlers.workloads.base import Workload, sha256_hex
 
 
 def _numpy() -> Any:

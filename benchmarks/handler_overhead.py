@@ -96,7 +96,7 @@ def overhead_section(calls: int) -> None:
     context = LocalContext(aws_request_id="bench-request", function_name="archbench-bench")
     paths = {
         "bare noop (prepare+compute+digest)": (lambda: noop.run(0, 0), 1),
-        "handler, direct invoke": (lambda: app.handler(direct.__dict__, context), 1),
+        "handler, direct invoke": (lambda: app.handler(direct._asdict(), context), 1),
         "handler, HTTP API 2.0": (lambda: app.handler(api_event, context), 1),
         f"handler, SQS batch of {SQS_BATCH} (per item)": (lambda: app.handler(sqs_event, context), SQS_BATCH),
     }

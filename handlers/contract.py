@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -24,8 +23,7 @@ RUN_ID_EXAMPLE = "20261125T080000Z-3fa2"
 RUN_ID_MAX_LEN = 64
 
 
-@dataclass(frozen=True)
-class WorkRequest:
+class WorkRequest(NamedTuple):
     run_id: str
     seq: int
     workload: str
@@ -37,7 +35,7 @@ class WorkRequest:
 
     def to_json(self) -> str:
         """The body loadgen sends; ``round`` only when the run has rounds (the body stays what it was otherwise)."""
-        body = asdict(self)
+        body = self._asdict()
         if self.round is None:
             del body["round"]
         return json.dumps(body, separators=(",", ":"))

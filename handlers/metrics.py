@@ -20,8 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers import contract as c
 from handlers.environment import CPU_MODEL, ENVIRONMENT_ID, HOST_MACHINE, RUNTIME, FunctionInfo, peak_rss_mb
@@ -33,8 +32,7 @@ INVALID_WORKLOAD_DIMENSION = "invalid"  # requests that failed validation: never
 DIMENSION_SETS = [[c.DIM_VARIANT, c.DIM_WORKLOAD], [c.DIM_VARIANT]]
 
 
-@dataclass(frozen=True)
-class ItemOutcome:
+class ItemOutcome(NamedTuple):
     """What happened to one work item: the measurements and identity that its EMF document carries."""
 
     workload: str

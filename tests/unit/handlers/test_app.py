@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import json
 import os
 import platform
@@ -310,7 +309,7 @@ def test_api_workload_exception_is_500_with_request_id_and_no_traceback(
 
 
 def test_a_size_that_would_not_fit_the_function_memory_is_400(capsys: pytest.CaptureFixture[str]) -> None:
-    small_function = dataclasses.replace(CONTEXT, memory_limit_in_mb="128")
+    small_function = LocalContext(**{**vars(CONTEXT), "memory_limit_in_mb": "128"})
     response = app.handler(api_event(HTTP_API_V2, json.dumps(request(62, "memory", size=100))), small_function)
     error = json.loads(response["body"])["error"]
     assert (response["statusCode"], error["code"]) == (400, "out_of_bounds")

@@ -5,7 +5,6 @@ messages and the logged validation error, through handlers.app.handler with AWS 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import signal
 import threading
@@ -39,15 +38,12 @@ def _function_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_ALLOWED_WORKLOADS, raising=False)
 
 
-@dataclasses.dataclass
 class ShortContext(LocalContext):
     """A context whose invocation ends ``remaining_ms`` after it was made, counting down like Lambda's."""
 
-    remaining_ms: float = 1_500.0
-    ends_at: float = dataclasses.field(default=0.0, init=False)
-
-    def __post_init__(self) -> None:
-        self.ends_at = time.monotonic() + self.remaining_ms / 1000.0
+    def __init__(self, remaining_ms: float = 1_500.0) -> None:
+        super().__init__()
+        self.ends_at = time.monotonic() + remaining_ms / 1000.0
 
     def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
         return max(0, int((self.ends_at - time.monotonic()) * 1000.0))

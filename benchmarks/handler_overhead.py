@@ -5,8 +5,10 @@
 1. `noop` through the full handler (direct, HTTP API and a 10-message SQS batch, per item) versus the workload
    called bare (prepare, compute, digest), interleaved call by call; the EMF documents go to /dev/null through
    real writes. Target: p50 overhead <= 0.5 ms.
-2. The ways aws-embedded-metrics can flush one document, to justify the one handlers/metrics.py uses.
-3. `python -X importtime -c "import handlers.app"` in fresh interpreters: total and the biggest contributors.
+2. One EMF document: handlers/metrics.py (stdlib json) against the ways aws-embedded-metrics (a dev dependency)
+   writes the same document.
+3. `python -X importtime -c "import handlers.app"` in fresh interpreters: total and the biggest contributors
+   (benchmarks/handler_import.py measures what the import adds to a cold start).
 4. Each workload at its default size on one core (OpenBLAS limited to one thread): the compute median and min.
 Figures only: nothing here asserts a speed.
 """
@@ -94,7 +96,7 @@ def overhead_section(calls: int) -> None:
     context = LocalContext(aws_request_id="bench-request", function_name="archbench-bench")
     paths = {
         "bare noop (prepare+compute+digest)": (lambda: noop.run(0, 0), 1),
-        "handler, direct invoke": (lambda: app.handler(direct.__dict__, context), 1),
+        "handler, direct invoke": (lambda: app.handler(direct._asdict(), context), 1),
         "handler, HTTP API 2.0": (lambda: app.handler(api_event, context), 1),
         f"handler, SQS batch of {SQS_BATCH} (per item)": (lambda: app.handler(sqs_event, context), SQS_BATCH),
     }
@@ -109,9 +111,11 @@ def overhead_section(calls: int) -> None:
 
 
 def emf_section(calls: int) -> None:
-    """The three ways to produce one document with aws-embedded-metrics, same content, to /dev/null."""
+    """handlers/metrics.py and the three ways to produce the same document with aws-embedded-metrics, to /dev/null."""
     from aws_embedded_metrics.config import get_config
+    from aws_embedded_metrics.logger.metrics_context import MetricsContext
     from aws_embedded_metrics.logger.metrics_logger_factory import create_metrics_logger
+    from aws_embedded_metrics.serializers.log_serializer import LogSerializer
 
     get_config().environment = "Lambda"  # force the stdout sink; otherwise detection may probe EC2 metadata
     info = FunctionInfo.from_context(LocalContext(function_name="archbench-bench"))
@@ -142,10 +146,20 @@ def emf_section(calls: int) -> None:
         fill(logger)
         logger.flush_sync()
 
+    def library_serializer() -> None:
+        context = MetricsContext(aws["Namespace"])
+        context.set_dimensions([{k: document[k] for k in keys} for keys in aws["Dimensions"]])
+        for key, value in document.items():
+            if key in units:
+                context.put_metric(key, value, units[key])
+            else:
+                context.set_property(key, value)
+        write_lines(LogSerializer.serialize(context))
+
     ways = {"library async API (asyncio.run per document)": (library_async, 1),
             "library MetricsLogger.flush_sync (Lambda env)": (library_flush_sync, 1),
-            "MetricsContext + LogSerializer (handlers/metrics)": (lambda: write_lines(
-                build_document(outcome, info, 50.0)), 1),
+            "library MetricsContext + LogSerializer": (library_serializer, 1),
+            "stdlib json (handlers/metrics)": (lambda: write_lines(build_document(outcome, info, 50.0)), 1),
             "   and reading the peak RSS (VmHWM) for it": (peak_rss_mb, 1)}
     samples = interleaved(ways, calls)
     print(f"\n2. one EMF document, {calls} each (ms)")
@@ -169,7 +183,7 @@ def import_section(runs: int) -> None:
             _, cum, name = (field.strip() for field in line.removeprefix("import time:").split("|"))
             cumulative[name] = int(cum) / 1000.0
         totals.append(cumulative["handlers.app"])
-        for name in ("aws_embedded_metrics", "aiohttp", "asyncio", "handlers.workloads", "handlers.validation"):
+        for name in ("dataclasses", "json", "hashlib", "handlers.workloads", "handlers.validation"):
             parts.setdefault(name, []).append(cumulative.get(name, 0.0))
     totals, parts = totals[1:], {k: v[1:] for k, v in parts.items()}
     print(f"\n3. python -X importtime -c 'import handlers.app', {runs} fresh interpreters (cumulative ms)")

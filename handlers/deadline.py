@@ -7,6 +7,9 @@ The budget comes from the Lambda context's ``get_remaining_time_in_millis()`` (A
   return the answer. A started item's workload may run until ``remaining − RESERVE_MS``.
 - An SQS item is started only while at least ``RESERVE_MS + MIN_START_MS`` remain. The items that cannot start are
   handed back unprocessed as batch item failures (SQS delivers them again), never lost with a timeout.
+- An item SQS delivered before (it failed, or waited behind one that did) leaves ``MIN_START_MS`` for each record
+  still waiting after it in its batch (``waiting``), but may always run ``MIN_START_MS``: a retried slow request
+  cannot defer its neighbours again.
 - The workload is interrupted by ``ITIMER_REAL``/``SIGALRM``, in the main thread only, and only when no one else's
   real-time timer is armed; otherwise it runs unbounded and only the not-started rule applies. A signal is handled
   between Python bytecodes, so a single long C call (one huge ``sorted()``, a numpy kernel) is stopped only when
@@ -66,10 +69,15 @@ class InvocationClock:
         remaining = self.remaining_ms()
         return remaining is None or remaining >= RESERVE_MS + MIN_START_MS
 
-    def item_budget_s(self) -> float | None:
-        """Seconds the item's workload may run from now (the remaining time minus the reserve); ``None``: no limit."""
+    def item_budget_s(self, waiting: int = 0) -> float | None:
+        """Seconds the item's workload may run from now (the remaining time minus the reserve, minus a start for
+        each of ``waiting`` records); ``None``: no limit."""
         remaining = self.remaining_ms()
-        return None if remaining is None else max(remaining - RESERVE_MS, 1.0) / 1000.0
+        if remaining is None:
+            return None
+        if waiting:
+            return max(remaining - RESERVE_MS - waiting * MIN_START_MS, MIN_START_MS) / 1000.0
+        return max(remaining - RESERVE_MS, 1.0) / 1000.0
 
 
 def call_within(budget_s: float | None, work: Callable[[], T]) -> T:

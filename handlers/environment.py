@@ -4,19 +4,16 @@ stream and CPU model: the unit of analysis), cold start, init time and peak RSS.
 from __future__ import annotations
 
 import os
-import platform
 import resource
-import secrets
 import sys
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIANT
 
 UNSET_ARCHITECTURE = "unset"
 
-HOST_MACHINE = platform.machine()
+HOST_MACHINE = os.uname().machine  # what platform.machine() reads, without importing platform
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 _STATUS_FILE = "/proc/self/status"
 _CPUINFO_FILE = "/proc/cpuinfo"
@@ -50,12 +47,11 @@ def _read_cpu_model() -> str:
 
 
 # The execution environment (one process): made once at import, stamped on every EMF document.
-ENVIRONMENT_ID = secrets.token_hex(8)
+ENVIRONMENT_ID = os.urandom(8).hex()  # secrets.token_hex(8), without importing secrets (hmac, OpenSSL)
 CPU_MODEL = _read_cpu_model()
 
 
-@dataclass(frozen=True)
-class FunctionInfo:
+class FunctionInfo(NamedTuple):
     """The per-invocation identity stamped on every EMF document (the same for all items of a batch)."""
 
     architecture: str
@@ -88,10 +84,10 @@ class FunctionInfo:
         )
 
 
-@dataclass
 class LocalContext:
     """A stand-in for the Lambda context object, for calling the handler outside Lambda (the layers' verify
-    probe, the benchmarks, the tests): the attributes ``FunctionInfo.from_context`` reads, as AWS types them."""
+    probe, the benchmarks, the tests): the attributes ``FunctionInfo.from_context`` reads, as AWS types them.
+    Any of them can be given by keyword."""
 
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
     function_name: str = "archbench-local"
@@ -100,6 +96,12 @@ class LocalContext:
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:archbench-local"
     log_group_name: str = "/aws/lambda/archbench-local"
     log_stream_name: str = "local"
+
+    def __init__(self, **attributes: str) -> None:
+        unknown = sorted(set(attributes) - set(LocalContext.__annotations__))
+        if unknown:
+            raise TypeError(f"LocalContext has no attribute(s) {', '.join(unknown)}")
+        self.__dict__.update(attributes)
 
     @staticmethod
     def get_remaining_time_in_millis() -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-import traceback
 from typing import Any
 
 ERROR_RECORD_TYPE = "archbench.workload_error"
@@ -42,6 +41,8 @@ def log_record(record_type: str, level: str, **fields: Any) -> None:
 def log_exception(exc: BaseException, *, request_id: str, run_id: str | None, seq: int | None, workload: str,
                   trigger: str) -> None:
     """The exception with its traceback as ONE log event (a multi-line trace would be split into many)."""
+    import traceback  # only when a workload fails: it is not part of every cold start
+
     message = bounded(str(exc))
     frames = "".join(traceback.format_exception(exc))
     if len(frames) > TRACEBACK_MAX_CHARS:  # the message inside may quote the input: keep the tail, cut the rest

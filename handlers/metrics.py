@@ -1,34 +1,38 @@
-"""One EMF document per work item, through aws-embedded-metrics' own context and serializer, written synchronously.
+"""One EMF document per work item, written with the standard library, byte for byte what aws-embedded-metrics writes.
 
-The library's public API flushes through asyncio; ``asyncio.run`` per document costs several times more than the
-whole rest of a noop request (benchmarks/handler_overhead.py, section 2, measures the options side by side).
-``MetricsContext`` + ``LogSerializer`` written straight to stdout costs about what the library's ``flush_sync``
-does, needs no environment detection (MiniStack's workers lack ``AWS_EXECUTION_ENV``; an undetected environment
-would probe the EC2 metadata endpoint, then send to a CloudWatch agent socket) and adds no fields beyond the
-contract. Each document is one JSON line on ``sys.stdout``, which CloudWatch Logs (AWS) and MiniStack's log capture
-(its worker points ``sys.stdout`` at stderr) both store as one log event.
+The library costs ~270 ms of import at every cold start (it imports aiohttp for an agent mode the handler never
+uses), which is the very init time a benchmark compares. Its ``MetricsContext`` + ``LogSerializer`` lay a document
+out as: the dimension values, then the properties, then ``_aws`` (``Timestamp`` in epoch ms, one
+``CloudWatchMetrics`` directive: ``Dimensions``, ``Metrics`` as ``{"Name", "Unit"}`` in put order, ``Namespace``),
+then each metric's value, all through ``json.dumps`` with its defaults. ``build_document`` writes exactly that; the
+unit tests compare it with the library's output (the library is a dev dependency only).
+
+The limits the library enforces cannot be reached here, so nothing is split or refused: a document has at most 7
+metrics of one value each (EMF: ≤ 100 metrics, ≤ 100 values per metric), 2 dimension sets of ≤ 2 ASCII dimensions
+(≤ 30) whose values are a variant id or a workload name (≤ 1024 characters), and a constant namespace; every
+metric value is a finite duration, size or count. Each document is one JSON line on ``sys.stdout``, which
+CloudWatch Logs (AWS) and MiniStack's log capture (its worker points ``sys.stdout`` at stderr) both store as one log
+event.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass
-
-from aws_embedded_metrics.logger.metrics_context import MetricsContext
-from aws_embedded_metrics.serializers.log_serializer import LogSerializer
+import time
+from typing import Any, NamedTuple
 
 from handlers import contract as c
 from handlers.environment import CPU_MODEL, ENVIRONMENT_ID, HOST_MACHINE, RUNTIME, FunctionInfo, peak_rss_mb
 
-# aws-embedded-metrics 3.5.0 cannot serialise its own Unit enum: units are passed as strings.
 MILLISECONDS = "Milliseconds"
 MEGABYTES = "Megabytes"
 COUNT = "Count"
 INVALID_WORKLOAD_DIMENSION = "invalid"  # requests that failed validation: never a client-chosen dimension value
+DIMENSION_SETS = [[c.DIM_VARIANT, c.DIM_WORKLOAD], [c.DIM_VARIANT]]
 
 
-@dataclass(frozen=True)
-class ItemOutcome:
+class ItemOutcome(NamedTuple):
     """What happened to one work item: the measurements and identity that its EMF document carries."""
 
     workload: str
@@ -49,24 +53,24 @@ class ItemOutcome:
         return self.error_type is not None
 
 
-def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float) -> list[str]:
-    """The serialised EMF document(s) for one item (always one: the item has far fewer than 100 metrics)."""
-    context = MetricsContext(c.NAMESPACE)
-    context.set_dimensions([
-        {c.DIM_VARIANT: info.variant, c.DIM_WORKLOAD: outcome.workload},
-        {c.DIM_VARIANT: info.variant},
-    ])
+def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float,
+                   timestamp_ms: int | None = None) -> list[str]:
+    """The item's serialised EMF document, as the one-line list the library's serializer returns;
+    ``timestamp_ms`` defaults to now, rounded as the library rounds it."""
+    metrics: list[tuple[str, float, str]] = []
     if outcome.workload_ms is not None:
-        context.put_metric(c.M_WORKLOAD_MS, outcome.workload_ms, MILLISECONDS)
-    context.put_metric(c.M_HANDLER_MS, outcome.handler_ms, MILLISECONDS)
-    context.put_metric(c.M_PEAK_RSS_MB, round(peak_rss, 3), MEGABYTES)
+        metrics.append((c.M_WORKLOAD_MS, outcome.workload_ms, MILLISECONDS))
+    metrics.append((c.M_HANDLER_MS, outcome.handler_ms, MILLISECONDS))
+    metrics.append((c.M_PEAK_RSS_MB, round(peak_rss, 3), MEGABYTES))
     if outcome.queue_lag_ms is not None:
-        context.put_metric(c.M_QUEUE_LAG_MS, outcome.queue_lag_ms, MILLISECONDS)
-    context.put_metric(c.M_COLD_START, 1 if outcome.init_ms is not None else 0, COUNT)
+        metrics.append((c.M_QUEUE_LAG_MS, outcome.queue_lag_ms, MILLISECONDS))
+    metrics.append((c.M_COLD_START, 1 if outcome.init_ms is not None else 0, COUNT))
     if outcome.init_ms is not None:
-        context.put_metric(c.M_INIT_MS, outcome.init_ms, MILLISECONDS)
-    context.put_metric(c.M_ERRORS, 1 if outcome.failed else 0, COUNT)
-    properties = {
+        metrics.append((c.M_INIT_MS, outcome.init_ms, MILLISECONDS))
+    metrics.append((c.M_ERRORS, 1 if outcome.failed else 0, COUNT))
+    document: dict[str, Any] = {
+        c.DIM_VARIANT: info.variant,
+        c.DIM_WORKLOAD: outcome.workload,
         c.P_ARCHITECTURE: info.architecture,
         c.P_RUN_ID: outcome.run_id,
         c.P_SEQ: outcome.seq,
@@ -85,10 +89,15 @@ def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float) ->
         c.P_CPU_MODEL: CPU_MODEL,
     }
     if outcome.round is not None:
-        properties[c.P_ROUND] = outcome.round
-    for key, value in properties.items():
-        context.set_property(key, value)
-    return LogSerializer.serialize(context)
+        document[c.P_ROUND] = outcome.round
+    document["_aws"] = {
+        "Timestamp": round(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+        "CloudWatchMetrics": [{"Dimensions": DIMENSION_SETS,
+                               "Metrics": [{"Name": name, "Unit": unit} for name, _, unit in metrics],
+                               "Namespace": c.NAMESPACE}],
+    }
+    document.update((name, value) for name, value, _ in metrics)
+    return [json.dumps(document)]
 
 
 def emit(outcome: ItemOutcome, info: FunctionInfo) -> None:

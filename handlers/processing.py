@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from handlers.contract import WorkRequest
 from handlers.deadline import RESERVE_MS, DeadlineExceeded, call_within
@@ -40,15 +39,13 @@ DEADLINE_EXCEEDED = "deadline_exceeded"  # the workload ran past the item's time
 ITEM_FAULTS = (RecursionError, MemoryError, UnicodeError, OverflowError)
 
 
-@dataclass(frozen=True)
-class ItemResult:
+class ItemResult(NamedTuple):
     status: str  # OK | BAD_REQUEST | FAILED | TIMED_OUT
     body: dict[str, Any]  # the JSON-able answer: the result, or {"error": {...}}
     outcome: ItemOutcome
 
 
-@dataclass(frozen=True)
-class QueueTiming:
+class QueueTiming(NamedTuple):
     """When an SQS batch arrived (epoch ms) and when SQS says the message was sent (SentTimestamp, if present)."""
 
     received_ms: float

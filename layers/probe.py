@@ -21,7 +21,7 @@ from handlers.workloads import WORKLOADS
 
 SEED = 7
 SIZE_DIVISOR = 10  # a tenth of each default size (at least the minimum): emulated BLAS is ~150x slower
-LAYER_MODULES = ("numpy", "pandas", "aws_embedded_metrics")
+LAYER_MODULES = ("numpy", "pandas")
 
 
 def run_all() -> dict[str, dict[str, Any]]:

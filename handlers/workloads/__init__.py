@@ -9,7 +9,7 @@ from handlers.workloads import baseline, cpu, memory, numeric, tabular
 from handlers.workloads.base import Workload
 
 WORKLOADS: dict[str, Workload] = {
-    w.name: w for w in (*baseline.WORKLOADS, *cpu.WORKLOADS, *numeric.WORKLOADS, *tabular.WORKLOADS,
+    w.name: w.check() for w in (*baseline.WORKLOADS, *cpu.WORKLOADS, *numeric.WORKLOADS, *tabular.WORKLOADS,
                         *memory.WORKLOADS)
 }
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(NamedTuple):
     """A named computation with documented size bounds.
 
     ``prepare`` builds the seed-generated input (not timed as workload time), ``compute`` is the measured work
@@ -32,11 +30,13 @@ class Workload:
     digest: Callable[[Any], str]
     peak_mb: Callable[[int], float]
 
-    def __post_init__(self) -> None:
+    def check(self) -> Workload:
+        """The workload itself, once its bounds are consistent (the registry checks every one it holds)."""
         if not self.min_size <= self.default_size <= self.max_size:
             raise ValueError(f"{self.name}: default size {self.default_size} is outside its bounds")
         if self.max_iterations < 1:
             raise ValueError(f"{self.name}: max_iterations must be >= 1")
+        return self
 
     def run(self, size: int, seed: int) -> str:
         """Prepare, compute once and digest: the whole workload in one call (tests, benchmarks, loadgen checks)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import json
 import os
 import platform
@@ -240,6 +239,14 @@ def test_sqs_queue_lag_falls_back_to_sent_at(capsys: pytest.CaptureFixture[str])
     assert "QueueLagMs" not in docs[1]  # neither SentTimestamp nor sent_at: no lag is invented
 
 
+@pytest.mark.parametrize("sent_timestamp", ["NaN", "inf", "soon"])
+def test_a_sent_timestamp_that_is_no_finite_number_gives_no_lag(sent_timestamp: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    app.handler(sqs_event(json.dumps(request(33)), sent_timestamp=sent_timestamp), CONTEXT)
+    docs, _ = printed(capsys)
+    assert "QueueLagMs" not in docs[0] and docs[0]["Errors"] == 0
+
+
 def test_an_empty_batch_has_no_failures(capsys: pytest.CaptureFixture[str]) -> None:
     assert app.handler({"Records": []}, CONTEXT) == {"batchItemFailures": []}
     assert printed(capsys) == ([], [])
@@ -302,7 +309,7 @@ def test_api_workload_exception_is_500_with_request_id_and_no_traceback(
 
 
 def test_a_size_that_would_not_fit_the_function_memory_is_400(capsys: pytest.CaptureFixture[str]) -> None:
-    small_function = dataclasses.replace(CONTEXT, memory_limit_in_mb="128")
+    small_function = LocalContext(**{**vars(CONTEXT), "memory_limit_in_mb": "128"})
     response = app.handler(api_event(HTTP_API_V2, json.dumps(request(62, "memory", size=100))), small_function)
     error = json.loads(response["body"])["error"]
     assert (response["statusCode"], error["code"]) == (400, "out_of_bounds")

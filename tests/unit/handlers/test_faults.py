@@ -5,7 +5,6 @@ messages and the logged validation error, through handlers.app.handler with AWS 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import signal
 import threading
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from handlers import app, deadline, processing
+from handlers.batches import OverBudget, message_id_of
 from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE
 from handlers.deadline import MIN_START_MS, RESERVE_MS, DeadlineExceeded, InvocationClock, call_within
 from handlers.environment import LocalContext
@@ -38,15 +38,12 @@ def _function_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_ALLOWED_WORKLOADS, raising=False)
 
 
-@dataclasses.dataclass
 class ShortContext(LocalContext):
     """A context whose invocation ends ``remaining_ms`` after it was made, counting down like Lambda's."""
 
-    remaining_ms: float = 1_500.0
-    ends_at: float = dataclasses.field(default=0.0, init=False)
-
-    def __post_init__(self) -> None:
-        self.ends_at = time.monotonic() + self.remaining_ms / 1000.0
+    def __init__(self, remaining_ms: float = 1_500.0) -> None:
+        super().__init__()
+        self.ends_at = time.monotonic() + remaining_ms / 1000.0
 
     def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
         return max(0, int((self.ends_at - time.monotonic()) * 1000.0))
@@ -241,6 +238,52 @@ def test_a_slow_item_fails_alone_and_the_items_that_cannot_start_are_handed_back
     assert deferred["remaining_ms"] < RESERVE_MS + MIN_START_MS
 
 
+def _redelivered(event: dict[str, Any], *indices: int) -> dict[str, Any]:
+    """The records ``indices`` of ``event`` as SQS delivers them again: in their order, received once more."""
+    records = [dict(event["Records"][i]) for i in indices]
+    for record in records:
+        record["attributes"] = {**record["attributes"], "ApproximateReceiveCount": "2"}
+    return {"Records": records}
+
+
+def test_when_sqs_delivers_the_batch_again_the_neighbours_run_before_the_slow_item(
+        slow: None, capsys: pytest.CaptureFixture[str]) -> None:
+    first = sqs_event(json.dumps(request(40, "slow")), json.dumps(request(41)), json.dumps(request(42)))
+    assert app.handler(first, ShortContext(remaining_ms=1_200)) == {
+        "batchItemFailures": [{"itemIdentifier": f"msg-{i}"} for i in (0, 1, 2)]}
+    capsys.readouterr()
+    answer = app.handler(_redelivered(first, 0, 1, 2), ShortContext(remaining_ms=1_200))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}  # only the slow one, again
+    docs, logs = printed(capsys)
+    assert [(d["MessageId"], d["ErrorType"]) for d in docs] == [
+        ("msg-1", None), ("msg-2", None), ("msg-0", "deadline_exceeded")]
+    assert _logs_of(logs, DEFERRED_RECORD_TYPE) == []
+
+
+def test_in_another_environment_a_retried_slow_item_leaves_its_neighbours_time(
+        slow: None, capsys: pytest.CaptureFixture[str]) -> None:
+    first = sqs_event(json.dumps(request(50, "slow")), json.dumps(request(51)), json.dumps(request(52)))
+    again = _redelivered(first, 0, 1, 2)  # this environment never saw msg-0 run out of time
+    again["Records"][1]["attributes"]["ApproximateReceiveCount"] = float("inf")  # a hand-made event: a first delivery
+    again["Records"][2]["attributes"]["ApproximateReceiveCount"] = "not a number"  # read as a first delivery too
+    answer = app.handler(again, ShortContext(remaining_ms=1_500))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    docs, logs = printed(capsys)
+    assert [(d["MessageId"], d["ErrorType"]) for d in docs] == [
+        ("msg-0", "deadline_exceeded"), ("msg-1", None), ("msg-2", None)]
+    [stopped] = _logs_of(logs, DEADLINE_RECORD_TYPE)
+    assert stopped["budget_ms"] <= 1_500 - RESERVE_MS - 2 * MIN_START_MS  # a start left for each neighbour
+
+
+def test_the_memory_of_over_budget_messages_is_bounded_and_forgets_the_oldest() -> None:
+    memory = OverBudget(limit=2)
+    for message_id in ("a", "b", "a", "c"):  # remembering "a" again makes it the newest
+        memory.remember(message_id)
+    assert ("a" in memory, "b" in memory, "c" in memory) == (True, False, True)
+    records = [{"messageId": m} for m in ("c", "x", "a", "y")]
+    assert [message_id_of(r) for r in memory.run_order(records)] == ["x", "y", "c", "a"]
+
+
 def test_a_batch_arriving_with_too_little_time_is_handed_back_whole(capsys: pytest.CaptureFixture[str]) -> None:
     context = ShortContext(remaining_ms=RESERVE_MS + MIN_START_MS - 50)
     answer = app.handler(sqs_event(json.dumps(request(30)), json.dumps(request(31))), context)
@@ -291,6 +334,8 @@ def test_the_clock_reads_the_context_and_tolerates_its_absence() -> None:
     assert not InvocationClock(lambda: RESERVE_MS + MIN_START_MS - 1).can_start()
     assert InvocationClock(lambda: RESERVE_MS + MIN_START_MS).can_start()
     assert InvocationClock(lambda: 0).item_budget_s() == 0.001  # starts and is stopped at once, never unbounded
+    assert InvocationClock(lambda: 2_000).item_budget_s(waiting=2) == (2_000 - RESERVE_MS - 2 * MIN_START_MS) / 1000
+    assert InvocationClock(lambda: 0).item_budget_s(waiting=9) == MIN_START_MS / 1000  # a retry may always start
 
 
 def test_call_within_returns_the_result_and_stops_a_slow_call() -> None:

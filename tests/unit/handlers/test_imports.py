@@ -20,7 +20,7 @@ from core import PROJECT_ROOT
 ROOT = PROJECT_ROOT
 HANDLERS = ROOT / "handlers"
 # distribution name in handlers/requirements.txt → the top-level module it provides
-REQUIREMENT_MODULES = {"aws-embedded-metrics": "aws_embedded_metrics", "numpy": "numpy", "pandas": "pandas"}
+REQUIREMENT_MODULES = {"numpy": "numpy", "pandas": "pandas"}
 # What a module may import because every Lambda Python runtime (and MiniStack's venv) carries it: only the load
 # worker, which is not the benchmarked handler (``handlers.app`` must not import it: see the probe).
 RUNTIME_PROVIDED = {"handlers/loadworker.py": {"botocore"}}

@@ -27,13 +27,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import localcloud
 from handlers.contract import WorkRequest, new_run_id
 from loadgen import LoadRequest, Profile, WorkloadShare, available_cores, plan_load, run_load, sqs_client
 from stack import Settings, StackOutputs, find_outputs
@@ -124,24 +123,8 @@ def purge(outputs: StackOutputs) -> None:
         client.purge_queue(QueueUrl=fn.queue_url)
 
 
-@contextmanager
-def consumers_paused(outputs: StackOutputs) -> Iterator[None]:
-    """Disable the stack's SQS event source mappings for the block, then enable them again."""
-    lam = outputs.client("lambda")
-    names = {fn.name for fn in outputs.functions.values()}
-    uuids = [m["UUID"] for m in lam.list_event_source_mappings()["EventSourceMappings"]
-             if m["FunctionArn"].rsplit(":", 1)[-1] in names]
-    for uuid in uuids:
-        lam.update_event_source_mapping(UUID=uuid, Enabled=False)
-    try:
-        yield
-    finally:
-        for uuid in uuids:
-            lam.update_event_source_mapping(UUID=uuid, Enabled=True)
-
-
 def measure(outputs: StackOutputs, seconds: float) -> dict[str, object]:
-    with consumers_paused(outputs):
+    with localcloud.consumers_paused(outputs):
         purge(outputs)
         return measure_paused(outputs, seconds)
 
@@ -225,8 +208,6 @@ def main() -> int:
         if args.outputs:
             results = measure(find_outputs(args.outputs), seconds)
         else:
-            import localcloud
-
             os.environ["ARCHBENCH_STATE_DIR"] = tempfile.mkdtemp(prefix="archbench-bench-")
             print("starting MiniStack and deploying the stack…", flush=True)
             outputs = localcloud.up(Settings())

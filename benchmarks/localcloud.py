@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import localcloud
 from analysis import LogEvent, LogEventsSource, SqsQueues, TimeWindow, wait_for_drain
-from benchmarks.loadgen import consumers_paused
 from core import UserError, run_cli
 from handlers.contract import M_ERRORS, P_REQUEST_ID, P_RUN_ID, P_SEQ, WorkRequest, new_run_id
 from handlers.workloads import WORKLOADS
@@ -207,7 +206,7 @@ def backlog(outputs: StackOutputs, workload: str, size: int, n: int, label: str 
     label = label or (f"{workload} {size:,}" if size else workload)
     print(f"{label}: filling {len(outputs.functions)} queues with {n:,} messages each…", flush=True)
     began_ms = int(time.time() * 1000)
-    with consumers_paused(outputs):  # enabled again on leaving the block
+    with localcloud.consumers_paused(outputs):  # enabled again on leaving the block
         fill(outputs, run_id, workload, size, n)
         enabled_s = time.time()
     return settle(outputs, label, run_id, began_ms, enabled_s, n)

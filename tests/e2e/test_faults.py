@@ -42,7 +42,7 @@ from handlers.validation import (
     UNKNOWN_WORKLOAD,
 )
 from loadgen import LoadRequest, Profile, TargetName, WorkloadShare, plan_load, run_load
-from localcloud import post_json
+from localcloud import consumers_paused, post_json
 from stack import Settings, StackOutputs
 from tests.support.local_logs import emf_documents, emf_documents_since, nudge_workers
 from tests.support.local_queues import dlq_bodies, purge_queues, send_bodies
@@ -289,22 +289,6 @@ def test_a_second_run_in_the_same_queues_counts_only_its_own(cloud: StackOutputs
         assert successes(cloud, vid, mixed.b) == Counter(range(RATE * DURATION))
 
 
-@contextlib.contextmanager
-def queues_held(outputs: StackOutputs) -> Iterator[None]:
-    """Every event source mapping disabled while inside, so messages pile up in send order and the first batches
-    are full when the mappings are enabled again."""
-    lam = outputs.client("lambda")
-    uuids = [m["UUID"] for fn in outputs.functions.values()
-             for m in lam.list_event_source_mappings(FunctionName=fn.name)["EventSourceMappings"]]
-    for uuid in uuids:
-        lam.update_event_source_mapping(UUID=uuid, Enabled=False)
-    try:
-        yield
-    finally:
-        for uuid in uuids:
-            lam.update_event_source_mapping(UUID=uuid, Enabled=True)
-
-
 def test_a_request_past_its_budget_fails_alone_with_its_code(cloud: StackOutputs, table: list[Row]) -> None:
     """primes 1,000,000 × 100 cannot finish in a 2 s function: it fails with deadline_exceeded (SQS: into the DLQ
     after its receives; HTTP: 504), and its run is still fully accounted for. It sits in a full batch, after about
@@ -318,7 +302,7 @@ def test_a_request_past_its_budget_fails_alone_with_its_code(cloud: StackOutputs
     run_id = new_run_id() + "-t"
     slow = WorkRequest(run_id=run_id, seq=UNPLANNED, workload="primes", size=1_000_000, iterations=100).to_json()
     answers = {vid: post_json(cloud.api_url + fn.route, slow) for vid, fn in cloud.variants.items()}
-    with queues_held(cloud), ThreadPoolExecutor(max_workers=1) as pool:
+    with consumers_paused(cloud), ThreadPoolExecutor(max_workers=1) as pool:
         run = pool.submit(load, cloud, run_id, "sqs", 10, 3)
         time.sleep(0.55)  # after about five of the run's items
         for vid in cloud.variants:

@@ -111,8 +111,9 @@ def _noise_floor(method: Method) -> str:
         return "not measured: the matrix has no A/A twin."
     if method["noise_floor_ok"]:
         return "every A/A twin was equivalent to its sibling: the bench resolves the margin."
-    return (f'<span class="warn">not met: the twin of {flagged or "some cell"} was not equivalent to its '
-            "sibling, so a difference there may be the bench's own noise.</span>")
+    return (f'<span class="warn">not met: the twin of {flagged or "some cell"} was not shown equivalent to its '
+            "sibling (too few units to tell, or a difference: the verdict says which), so a difference there may "
+            "be the bench's own noise.</span>")
 
 
 def _notes_section(caveats: list[str]) -> str:

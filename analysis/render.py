@@ -232,8 +232,9 @@ def decision_rule(method: Method) -> str:
             f"with fewer than {method['min_items_per_environment']} warm items are left out; tail and cost intervals "
             f"under {method['descriptive_below']} units a side are descriptive.")
     if method["noise_floor_ok"] is False:
-        text += (" The A/A twin was not equivalent in " + ", ".join(method["flagged_cells"])
-                 + ": the noise floor is wider than the method assumes there, and those verdicts are flagged.")
+        text += (" The A/A twin was not shown equivalent to its sibling in " + ", ".join(method["flagged_cells"])
+                 + " (too few units to tell, or a difference: the verdict says which), so those cells' verdicts "
+                 "are flagged.")
     return text
 
 

@@ -120,7 +120,7 @@ def test_the_noise_floor_three_ways_and_the_rounds_advice(summary):
                   recommend_rounds="Only 3 environments a side: run with --rounds 10.")
     rule = Page(html_page(summary)).definitions
     assert rule["Noise floor (A/A twins)"].startswith(
-        "not met: the twin of python3.13 512 MB, python3.12 1024 MB was not equivalent")
+        "not met: the twin of python3.13 512 MB, python3.12 1024 MB was not shown equivalent")
     assert rule["Advice"] == "Only 3 environments a side: run with --rounds 10."
 
 

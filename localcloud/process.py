@@ -103,9 +103,10 @@ def start(python: Path, work_dir: Path, port: int | None = None, timeout_s: floa
         if is_healthy(started.endpoint_url):
             return started
         time.sleep(0.1)
+    last = _last_line(log_path)  # read before stop() removes the log with the rest of the process's files
     stop(started)
     raise LocalCloudError(f"MiniStack did not answer on {started.endpoint_url} within {timeout_s:.0f} s "
-                          f"(log: {log_path})")
+                          f"(its last log line: {last})")
 
 
 def is_healthy(endpoint_url: str) -> bool:

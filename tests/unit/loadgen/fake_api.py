@@ -17,6 +17,13 @@ VARIANTS = tuple(v.id for v in DEFAULT_VARIANTS)
 API_PATH = "/_aws/execute-api/abc123/$default"
 
 
+class _Server(ThreadingHTTPServer):
+    """A listen backlog for every sender at once: the default 5 refuses connections when a loadgen run opens a
+    hundred together on a busy machine."""
+
+    request_queue_size = 256
+
+
 class Recorder(BaseHTTPRequestHandler):
     """Answers 400 for seq 3 and 200 for the rest, and remembers every request."""
 
@@ -42,7 +49,7 @@ class Recorder(BaseHTTPRequestHandler):
 def serving() -> Iterator[str]:
     """The recorder on a free loopback port, its base URL; ``Recorder.received`` starts empty."""
     Recorder.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    server = _Server(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

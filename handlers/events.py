@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any
 
 from handlers.contract import WorkRequest
@@ -70,6 +71,7 @@ def http_event(event: Any, request: WorkRequest) -> dict[str, Any]:
             "requestId": _uuid(request, "request"),
             "routeKey": "POST /",
             "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request.sent_at)),
             "timeEpoch": epoch_ms,
         },
         "body": _body(event),

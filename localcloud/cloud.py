@@ -96,7 +96,7 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
         state = CloudState(endpoint_url=endpoint, ministack=None)
     else:
         _stop_recorded(state)
-        python = ensure_venv(progress)
+        python = ensure_venv(progress, settings.function.requirements_path if settings.function else None)
         progress("starting MiniStack")
         started_here = process.start(python, local_dir(), port=port)
         state = CloudState(endpoint_url=started_here.endpoint_url, ministack=started_here)

@@ -1,4 +1,5 @@
-"""MiniStack's own virtualenv: the emulator plus the handlers' requirements, apart from the project's ``.venv``.
+"""MiniStack's own virtualenv: the emulator plus the handlers' requirements (and the user's function's, with
+``archbench:function``), apart from the project's ``.venv``.
 
 MiniStack pins its own botocore and runs every function with its own interpreter, so this venv plays the role of
 the Lambda runtime and its layer; it lives at ``core.paths.ministack_venv_dir()``.
@@ -25,18 +26,23 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def _wanted_stamp() -> str:
-    """What the venv must hold: MiniStack's requirement and the hash of the handlers' requirements."""
+def _wanted_stamp(user_requirements: Path | None) -> str:
+    """What the venv must hold: MiniStack's requirement and the hashes of the handlers' and the user's
+    requirements."""
     digest = hashlib.sha256(REQUIREMENTS_FILE.read_bytes()).hexdigest() if REQUIREMENTS_FILE.exists() else "none"
-    return f"{MINISTACK_REQUIREMENT}\nhandlers/requirements.txt sha256 {digest}\n"
+    stamp = f"{MINISTACK_REQUIREMENT}\nhandlers/requirements.txt sha256 {digest}\n"
+    if user_requirements is not None:
+        stamp += f"{user_requirements} sha256 {hashlib.sha256(user_requirements.read_bytes()).hexdigest()}\n"
+    return stamp
 
 
-def ensure_venv(progress: Callable[[str], None] = lambda _: None) -> Path:
-    """Create or refresh the venv when missing or when the handlers' requirements changed; return its python."""
+def ensure_venv(progress: Callable[[str], None] = lambda _: None, user_requirements: Path | None = None) -> Path:
+    """Create or refresh the venv when missing or when the handlers' or the user's requirements (archbench:function)
+    changed; return its python."""
     venv = ministack_venv_dir()
     python = venv_python(venv)
     stamp = venv / _STAMP
-    wanted = _wanted_stamp()
+    wanted = _wanted_stamp(user_requirements)
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
     if not python.exists():
@@ -49,6 +55,9 @@ def ensure_venv(progress: Callable[[str], None] = lambda _: None) -> Path:
         constraint = venv / "botocore-constraint.txt"
         constraint.write_text(f"botocore=={_installed_version(python, 'botocore')}\n")
         _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(constraint)])
+    if user_requirements is not None:
+        progress(f"installing {user_requirements} into it")
+        _pip(python, ["-r", str(user_requirements)])
     stamp.write_text(wanted)
     return python
 

@@ -47,6 +47,7 @@ from stack.spec import (
     code_files,
     describe_stack,
     execution_policy,
+    package_files,
     stack_prefix,
 )
 from stack.variants import ROLES, Role, Variant, matrix, runtime_tag
@@ -90,6 +91,7 @@ __all__ = [
     "load_outputs_file",
     "load_worker_policy",
     "matrix",
+    "package_files",
     "progress_key",
     "queue_age_threshold_s",
     "result_key",

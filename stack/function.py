@@ -42,6 +42,9 @@ class FunctionSettings:
         if self.event not in EVENT_KINDS:
             _fail("event", f"must be one of {', '.join(EVENT_KINDS)}; got {self.event!r}")
         code = self.code_path
+        if not code.resolve().is_relative_to(PROJECT_ROOT):
+            _fail("codeDir", f"{self.code_dir!r} is outside the project ({PROJECT_ROOT}), which the deployers "
+                             "package from")
         if not code.is_dir():
             _fail("codeDir", f"{self.code_dir!r} is not a directory (relative to {PROJECT_ROOT})")
         module_path = code.joinpath(*self.module.split("."))

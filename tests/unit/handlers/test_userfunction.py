@@ -116,9 +116,10 @@ def test_sqs_is_one_record_in_aws_shape_with_the_event_as_its_body() -> None:
 
 def test_http_is_an_http_api_2_0_request_in_aws_shape_with_the_event_as_its_body() -> None:
     event = wrap_event("http", {"image": "x"}, REQUEST)
-    assert set(event) == set(HTTP_API_V2)
-    assert set(event["requestContext"]) == set(HTTP_API_V2["requestContext"])
-    assert set(event["requestContext"]["http"]) == set(HTTP_API_V2["requestContext"]["http"])
+    sample: dict[str, Any] = HTTP_API_V2
+    assert set(event) == set(sample)
+    assert set(event["requestContext"]) == set(sample["requestContext"])
+    assert set(event["requestContext"]["http"]) == set(sample["requestContext"]["http"])
     assert trigger_of(event) == TRIGGER_API
     assert (event["version"], event["requestContext"]["http"]["method"]) == ("2.0", "POST")
     assert json.loads(event["body"]) == {"image": "x"} and event["isBase64Encoded"] is False

@@ -25,7 +25,7 @@ from functools import partial  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
 from handlers.app import serve  # noqa: E402
-from handlers.contract import ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER, WorkRequest  # noqa: E402
+from handlers.contract import ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER, IMPORT_ERROR_TYPE, WorkRequest  # noqa: E402
 from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
 from handlers.events import RAW, wrap_event  # noqa: E402
 from handlers.logs import bounded  # noqa: E402
@@ -34,7 +34,12 @@ from handlers.validation import READINESS_WORKLOAD, parse_work_request  # noqa: 
 
 
 class FunctionImportError(Exception):
-    """The user's module could not be imported, or has no such handler: nothing can run."""
+    """The user's module could not be imported, or has no such handler: nothing can run. The message starts with
+    the class's name, which the readiness check looks for: MiniStack reports every handler exception with its own
+    errorType (``Runtime.HandlerError``), AWS with the class's."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{IMPORT_ERROR_TYPE}: {problem}")
 
 
 class UnserialisableResult(Exception):

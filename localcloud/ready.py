@@ -63,8 +63,9 @@ def _invoke_problem(lam: Any, name: str) -> str:
             error = json.loads(payload)
         except ValueError:
             error = None
-        if isinstance(error, dict) and error.get("errorType") == IMPORT_ERROR_TYPE:
-            return _Fatal(f"{IMPORT_ERROR_TYPE}: {error.get('errorMessage')}")
+        message = str(error.get("errorMessage", "")) if isinstance(error, dict) else ""
+        if message.startswith(f"{IMPORT_ERROR_TYPE}: "):
+            return _Fatal(message)
         return f"invoke answered {answer['FunctionError']}: {payload[:300]!r}"
     return ""
 

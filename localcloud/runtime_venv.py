@@ -26,40 +26,49 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def _wanted_stamp(user_requirements: Path | None) -> str:
-    """What the venv must hold: MiniStack's requirement and the hashes of the handlers' and the user's
-    requirements."""
+def _wanted_stamp() -> str:
+    """What the venv must hold: MiniStack's requirement and the hash of the handlers' requirements."""
     digest = hashlib.sha256(REQUIREMENTS_FILE.read_bytes()).hexdigest() if REQUIREMENTS_FILE.exists() else "none"
-    stamp = f"{MINISTACK_REQUIREMENT}\nhandlers/requirements.txt sha256 {digest}\n"
-    if user_requirements is not None:
-        stamp += f"{user_requirements} sha256 {hashlib.sha256(user_requirements.read_bytes()).hexdigest()}\n"
-    return stamp
+    return f"{MINISTACK_REQUIREMENT}\nhandlers/requirements.txt sha256 {digest}\n"
 
 
 def ensure_venv(progress: Callable[[str], None] = lambda _: None, user_requirements: Path | None = None) -> Path:
-    """Create or refresh the venv when missing or when the handlers' or the user's requirements (archbench:function)
-    changed; return its python."""
+    """Create or refresh the venv when missing or when the handlers' requirements changed, then install the user's
+    function's requirements (archbench:function) if these have not been yet; return its python."""
     venv = ministack_venv_dir()
     python = venv_python(venv)
     stamp = venv / _STAMP
-    wanted = _wanted_stamp(user_requirements)
-    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
-        return python
-    if not python.exists():
-        progress(f"creating MiniStack's virtualenv at {venv} (first use, ~20 s)")
-        _run([sys.executable, "-m", "venv", str(venv)], "python -m venv")
-    progress("installing ministack and handlers/requirements.txt into it")
-    _pip(python, [MINISTACK_REQUIREMENT])
-    if REQUIREMENTS_FILE.exists():
-        # Constrain botocore to what MiniStack installed: the handlers' requirements must never upgrade it.
-        constraint = venv / "botocore-constraint.txt"
-        constraint.write_text(f"botocore=={_installed_version(python, 'botocore')}\n")
-        _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(constraint)])
+    wanted = _wanted_stamp()
+    if not (python.exists() and stamp.exists() and stamp.read_text() == wanted):
+        if not python.exists():
+            progress(f"creating MiniStack's virtualenv at {venv} (first use, ~20 s)")
+            _run([sys.executable, "-m", "venv", str(venv)], "python -m venv")
+        progress("installing ministack and handlers/requirements.txt into it")
+        _pip(python, [MINISTACK_REQUIREMENT])
+        if REQUIREMENTS_FILE.exists():
+            _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(_botocore_constraint(python))])
+        stamp.write_text(wanted)
     if user_requirements is not None:
-        progress(f"installing {user_requirements} into it")
-        _pip(python, ["-r", str(user_requirements)])
-    stamp.write_text(wanted)
+        _ensure_user_requirements(python, user_requirements, progress)
     return python
+
+
+def _ensure_user_requirements(python: Path, requirements: Path, progress: Callable[[str], None]) -> None:
+    """Install the user's requirements once per content: a stamp named by their hash, beside the venv's own (so a
+    stack without archbench:function does not reinstall MiniStack, nor one with it the next time)."""
+    stamp = ministack_venv_dir() / f"{_STAMP}-user-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}"
+    if stamp.exists():
+        return
+    progress(f"installing {requirements} into MiniStack's virtualenv")
+    _pip(python, ["-r", str(requirements), "-c", str(_botocore_constraint(python))])
+    stamp.write_text(f"{requirements}\n")
+
+
+def _botocore_constraint(python: Path) -> Path:
+    """botocore pinned to what MiniStack installed: neither the handlers' nor the user's requirements may move it."""
+    constraint = ministack_venv_dir() / "botocore-constraint.txt"
+    constraint.write_text(f"botocore=={_installed_version(python, 'botocore')}\n")
+    return constraint
 
 
 def venv_runtime() -> str | None:

@@ -193,3 +193,19 @@ def test_a_module_that_does_not_import_fails_every_invocation_with_a_clear_error
 def test_readiness_noop_does_not_call_the_users_handler(user_code: Path) -> None:
     [answer], _ = run_wrapper(user_code, "always_raises.handler", [{"run_id": RUN_ID, "seq": 0, "workload": "noop"}])
     assert "error" not in answer["answer"] and answer["answer"]["workload"] == "noop"
+
+
+def test_readiness_stops_at_once_on_the_wrappers_import_error_whatever_the_errortype(user_code: Path) -> None:
+    from io import BytesIO
+
+    from localcloud.ready import _Fatal, _invoke_problem
+
+    [answer], _ = run_wrapper(user_code, "broken.handler", [work(1, {})])
+
+    class Lambda:  # answers as MiniStack does: every handler exception is a Runtime.HandlerError
+        def invoke(self, **_: Any) -> dict[str, Any]:
+            payload = {"errorMessage": answer["message"], "errorType": "Runtime.HandlerError"}
+            return {"FunctionError": "Unhandled", "Payload": BytesIO(json.dumps(payload).encode())}
+
+    problem = _invoke_problem(Lambda(), "fn")
+    assert isinstance(problem, _Fatal) and problem.startswith(f"{IMPORT_ERROR_TYPE}: cannot import 'broken'")

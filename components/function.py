@@ -15,8 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from core import PROJECT_ROOT
-from stack import LAMBDA_TRUST, FunctionSpec, execution_policy, package_files
-from stack.function import FunctionSettings
+from stack import LAMBDA_TRUST, FunctionSettings, FunctionSpec, execution_policy, package_files
 
 COMPONENT_TYPE = "archbench:bench:BenchmarkedFunction"
 # The SQS maximum: what failed stays long enough to be looked at and reconciled.

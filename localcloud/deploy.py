@@ -33,6 +33,7 @@ from localcloud.prune import remove_stale
 from stack import (
     LAMBDA_TRUST,
     FunctionOutputs,
+    FunctionSettings,
     FunctionSpec,
     LoadWorkerOutputs,
     LoadWorkerSpec,
@@ -42,7 +43,6 @@ from stack import (
     execution_policy,
     package_files,
 )
-from stack.function import FunctionSettings
 
 # Variants deployed at once (boto3 clients are thread-safe). Most of a variant's time is MiniStack making its new
 # function Active (~0.6 s); 12 variants on 2 cores: 9.5 s one at a time, 3.7 s with 4, 2.7 s with 8, 2.1 s with 16.

@@ -14,6 +14,7 @@ from stack.alarms import (
     queue_age_threshold_s,
     stack_alarms,
 )
+from stack.function import FunctionSettings
 from stack.load_workers import (
     WORKER_ARCHITECTURE,
     WORKER_MEMORY_MB,
@@ -72,6 +73,7 @@ __all__ = [
     "XRAY_ACTIONS",
     "Alarm",
     "FunctionOutputs",
+    "FunctionSettings",
     "FunctionSpec",
     "LoadWorkerOutputs",
     "LoadWorkerSpec",

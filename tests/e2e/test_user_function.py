@@ -17,8 +17,7 @@ import pytest
 
 from analysis import compare_run
 from core import PROJECT_ROOT
-from stack import Settings, StackOutputs
-from stack.function import FunctionSettings
+from stack import FunctionSettings, Settings, StackOutputs
 from tests.support.local_logs import nudge_workers
 
 EXAMPLE = FunctionSettings.from_raw({"handler": "thumbnail.handler", "codeDir": "examples/thumbnail",

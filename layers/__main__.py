@@ -34,7 +34,8 @@ def _build(args: argparse.Namespace) -> int:
     archs = args.arch or settings.architectures
     runtimes = args.runtime or settings.runtimes
     for arch, runtime in itertools.product(dict.fromkeys(archs), dict.fromkeys(runtimes)):
-        layer = build_layer(arch, python_version(runtime), rebuild=args.rebuild)
+        layer = build_layer(arch, python_version(runtime), rebuild=args.rebuild,
+                            user_requirements=settings.function.requirements_path if settings.function else None)
         layer.check_budgets()
         print(_copied(layer.zip_path, args.out, arch, runtime) if args.out else layer.zip_path)
     return 0

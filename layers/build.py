@@ -123,7 +123,8 @@ def _build(work: Path, arch: str, python_version: str, requirements: tuple[Path,
            label: str) -> dict[str, Any]:
     started = time.monotonic()
     tree = work / "python"
-    names = " -r ".join(path.name for path in requirements)
+    names = " -r ".join(str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+                        for path in requirements)
     progress(f"{label}: pip install -r {names} for cp{python_version.replace('.', '')} "
              f"{' / '.join(platform_tags(arch))}")
     _pip_install(tree, arch, python_version, requirements)

@@ -78,8 +78,8 @@ M_HANDLER_MS = "HandlerMs"
 M_PEAK_RSS_MB = "PeakRssMb"
 M_QUEUE_LAG_MS = "QueueLagMs"  # SQS only
 M_COLD_START = "ColdStart"  # 0/1
-M_INIT_MS = "InitMs"  # cold starts only: module import start to first invocation (less UserInitMs)
-M_USER_INIT_MS = "UserInitMs"  # cold starts of the user's function only: the import of the user's module
+M_INIT_MS = "InitMs"  # cold starts only: module import start to first invocation
+M_USER_INIT_MS = "UserInitMs"  # cold starts of the user's function only: the import of the user's module (in InitMs)
 M_ERRORS = "Errors"  # 0/1
 
 P_ARCHITECTURE = "Architecture"  # the configured architecture label (a property, not a dimension)

@@ -50,10 +50,11 @@ def _copied(zip_path: Path, out: Path, arch: str, runtime: str) -> Path:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    result = verify(args.arch, python_version(args.runtime), mirror=args.mirror, timeout=args.timeout,
-                    user=_user_run(args))
+    user = _user_run(args)
+    result = verify(args.arch, python_version(args.runtime), mirror=args.mirror, timeout=args.timeout, user=user)
     tested, reference = result.tested, result.reference
-    print(f"{'workload':<16}{'size':>9}  {tested.arch + ' digest':<18}{reference.arch + ' digest':<18}same")
+    item, items = ("event", "sample events") if user else ("workload", "workloads")
+    print(f"{item:<16}{'size':>9}  {tested.arch + ' digest':<18}{reference.arch + ' digest':<18}same")
     for name, size, tested_digest, reference_digest, equal in result.rows():
         print(f"{name:<16}{size:>9}  {tested_digest[:16]:<18}{reference_digest[:16]:<18}{'yes' if equal else 'NO'}")
     problem = result.problem()
@@ -61,7 +62,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise LayerError(problem)
     how = {True: "under qemu", False: "natively"}
     print(f"OK: {tested.arch} ({how[tested.emulated]}, {tested.seconds:.0f} s) and {reference.arch} "
-          f"({how[reference.emulated]}, {reference.seconds:.0f} s) agree on all {len(tested.results)} workloads; "
+          f"({how[reference.emulated]}, {reference.seconds:.0f} s) agree on all {len(tested.results)} {items}; "
           f"{result.seconds:.0f} s in all")
     return 0
 

@@ -112,6 +112,7 @@ ENV_VARIANT = "ARCHBENCH_VARIANT"  # the variant id, the EMF Variant dimension
 ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"  # comma-separated workload names; empty or unset = all
 ENV_FUNCTION_HANDLER = "ARCHBENCH_FUNCTION_HANDLER"  # archbench:function's handler, module.function
 ENV_FUNCTION_EVENT = "ARCHBENCH_FUNCTION_EVENT"  # archbench:function's event kind: raw | sqs | http
+ENV_FUNCTION_DIGEST_EXCLUDE = "ARCHBENCH_FUNCTION_DIGEST_EXCLUDE"  # comma-separated key paths left out of the digest
 # How every invocation of a wrapper whose user module did not import fails (its errorType on AWS, the start of its
 # errorMessage everywhere): the readiness check stops on it.
 IMPORT_ERROR_TYPE = "FunctionImportError"

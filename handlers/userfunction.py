@@ -26,7 +26,13 @@ from functools import partial  # noqa: E402
 from typing import Any, NamedTuple  # noqa: E402
 
 from handlers.app import serve  # noqa: E402
-from handlers.contract import ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER, IMPORT_ERROR_TYPE, WorkRequest  # noqa: E402
+from handlers.contract import (  # noqa: E402
+    ENV_FUNCTION_DIGEST_EXCLUDE,
+    ENV_FUNCTION_EVENT,
+    ENV_FUNCTION_HANDLER,
+    IMPORT_ERROR_TYPE,
+    WorkRequest,
+)
 from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
 from handlers.events import RAW, wrap_event  # noqa: E402
 from handlers.logs import bounded  # noqa: E402
@@ -51,9 +57,10 @@ class UserFunction(NamedTuple):
     call: Callable[[Any, Any], Any]
     event_kind: str
     init_ms: float  # the import of the user's module
+    digest_exclude: tuple[tuple[str, ...], ...] = ()  # key paths left out of the digest, split at the dots
 
 
-def load(handler_name: str, event_kind: str = RAW) -> UserFunction:
+def load(handler_name: str, event_kind: str = RAW, digest_exclude: str = "") -> UserFunction:
     """Import ``module.function``, timed; ``FunctionImportError`` with one line saying why when it cannot."""
     module_name, _, attribute = handler_name.rpartition(".")
     if not module_name:
@@ -68,11 +75,28 @@ def load(handler_name: str, event_kind: str = RAW) -> UserFunction:
     call = getattr(module, attribute, None)
     if not callable(call):
         raise FunctionImportError(f"module {module_name!r} has no function {attribute!r} (handler {handler_name!r})")
-    return UserFunction(call, event_kind, round(init_ms, 3))
+    paths = tuple(tuple(path.split(".")) for path in digest_exclude.split(",") if path)
+    return UserFunction(call, event_kind, round(init_ms, 3), paths)
 
 
-def result_digest(result: Any) -> str:
-    """sha256 of the return value as canonical JSON (sorted keys, no spaces, no NaN)."""
+def without(value: Any, path: tuple[str, ...]) -> Any:
+    """``value`` less the key at ``path`` (a list applies the rest of the path to each element); a copy where
+    something is left out, the value itself where the path is absent."""
+    if not path:
+        return value
+    if isinstance(value, list):
+        return [without(item, path) for item in value]
+    if not isinstance(value, dict) or path[0] not in value:
+        return value
+    if len(path) == 1:
+        return {key: item for key, item in value.items() if key != path[0]}
+    return {**value, path[0]: without(value[path[0]], path[1:])}
+
+
+def result_digest(result: Any, exclude: tuple[tuple[str, ...], ...] = ()) -> str:
+    """sha256 of the return value as canonical JSON (sorted keys, no spaces, no NaN), less the ``exclude``d keys."""
+    for path in exclude:
+        result = without(result, path)
     try:
         text = json.dumps(result, sort_keys=True, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -91,7 +115,7 @@ def run_user(function: UserFunction, context: Any, request: WorkRequest) -> tupl
         started = time.perf_counter()
         result = function.call(event, context)
         elapsed += time.perf_counter() - started
-    return round(elapsed * 1000.0, 4), result_digest(result)
+    return round(elapsed * 1000.0, 4), result_digest(result, function.digest_exclude)
 
 
 def parse_user(raw: Any, info: FunctionInfo) -> WorkRequest:
@@ -100,7 +124,8 @@ def parse_user(raw: Any, info: FunctionInfo) -> WorkRequest:
 
 def _load_from_environment() -> UserFunction | FunctionImportError:
     try:
-        return load(os.environ.get(ENV_FUNCTION_HANDLER, ""), os.environ.get(ENV_FUNCTION_EVENT) or RAW)
+        return load(os.environ.get(ENV_FUNCTION_HANDLER, ""), os.environ.get(ENV_FUNCTION_EVENT) or RAW,
+                    os.environ.get(ENV_FUNCTION_DIGEST_EXCLUDE, ""))
     except FunctionImportError as exc:
         return exc
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from core import LINUX_MACHINE, OTHER_ARCH, PROJECT_ROOT, state_dir
-from handlers.contract import ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER
 from layers.build import Layer, build_layer
 from layers.debian import DEFAULT_MIRROR, DebianPython, ensure_root, suite_for
 from layers.errors import LayerError, progress
@@ -139,9 +138,8 @@ def run_probe(python: DebianPython, layer: Layer, timeout: int, user: UserRun | 
         events = state_dir() / "verify-events.json"
         events.parent.mkdir(parents=True, exist_ok=True)
         events.write_text(json.dumps(list(user.events)))
-        env.update(dict(user.function.environment))
-        env.update({"PYTHONPATH": f"{env['PYTHONPATH']}{os.pathsep}{user.function.code_path}", EVENTS_ENV: str(events),
-                    ENV_FUNCTION_HANDLER: user.function.handler, ENV_FUNCTION_EVENT: user.function.event})
+        env.update(user.function.function_environment())
+        env.update({"PYTHONPATH": f"{env['PYTHONPATH']}{os.pathsep}{user.function.code_path}", EVENTS_ENV: str(events)})
     started = time.monotonic()
     try:
         completed = subprocess.run([*argv, str(PROBE)], capture_output=True, text=True, env=env, timeout=timeout,

@@ -3,7 +3,9 @@
 A mapping (YAML) or its JSON text (Pulumi config gives structured values as JSON):
 ``handler`` (``module.function``), ``codeDir`` (relative to the project root, which is the Pulumi program's working
 directory), ``requirements`` (optional file, relative to the project root too), ``event`` (``raw`` | ``sqs`` |
-``http``: the trigger the function is written for) and ``environment`` (optional string map). No pulumi import.
+``http``: the trigger the function is written for), ``environment`` (optional string map) and ``digestExclude``
+(optional list of dotted key paths left out of the result digest: values that legitimately differ between runs or
+architectures, such as a timestamp or ``platform.machine()``). No pulumi import.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from core import PROJECT_ROOT
+from handlers.contract import ENV_FUNCTION_DIGEST_EXCLUDE, ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER
 from handlers.events import EVENT_KINDS
 from stack.errors import SettingsError
 
 KEY = "archbench:function"
-FIELDS = ("handler", "codeDir", "requirements", "event", "environment")
+FIELDS = ("handler", "codeDir", "requirements", "event", "environment", "digestExclude")
+_KEY_PATH_RE = re.compile(r"[^.,\s]+(\.[^.,\s]+)*")
 _HANDLER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]*")
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Names the deployers or the Lambda runtime own: a user value would change what is measured or break the runtime.
@@ -35,6 +39,7 @@ class FunctionSettings:
     requirements: str = ""
     event: str = "raw"
     environment: tuple[tuple[str, str], ...] = ()
+    digest_exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _HANDLER_RE.fullmatch(self.handler):
@@ -56,12 +61,23 @@ class FunctionSettings:
                              "at the root of the function package: rename it")
         if self.requirements and not (PROJECT_ROOT / self.requirements).is_file():
             _fail("requirements", f"{self.requirements!r} is not a file (relative to {PROJECT_ROOT})")
+        for path in self.digest_exclude:
+            if not _KEY_PATH_RE.fullmatch(path):
+                _fail("digestExclude", f"{path!r} is not a dotted key path (e.g. generatedAt or meta.host)")
         for name, _ in self.environment:
             if not _ENV_NAME_RE.fullmatch(name):
                 _fail("environment", f"{name!r} is not an environment variable name")
             if name.startswith(RESERVED_ENV_PREFIXES):
                 _fail("environment", f"{name!r} is reserved (names starting {', '.join(RESERVED_ENV_PREFIXES)} "
                                      "belong to archbench and the Lambda runtime)")
+
+    def function_environment(self) -> dict[str, str]:
+        """What the function's environment gets: the user's variables and what the wrapper reads."""
+        environment = dict(self.environment)
+        environment.update({ENV_FUNCTION_HANDLER: self.handler, ENV_FUNCTION_EVENT: self.event})
+        if self.digest_exclude:
+            environment[ENV_FUNCTION_DIGEST_EXCLUDE] = ",".join(self.digest_exclude)
+        return environment
 
     @property
     def module(self) -> str:
@@ -99,9 +115,12 @@ class FunctionSettings:
         if not isinstance(environment, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in environment.items()):
             _fail("environment", f"must map names to strings, got {environment!r}")
+        exclude = raw.get("digestExclude") or []
+        if not isinstance(exclude, list) or not all(isinstance(path, str) for path in exclude):
+            _fail("digestExclude", f"must be a list of dotted key paths, got {exclude!r}")
         return cls(handler=raw["handler"].strip(), code_dir=raw["codeDir"].strip(),
                    requirements=raw.get("requirements", "").strip(), event=raw.get("event", "raw").strip(),
-                   environment=tuple(sorted(environment.items())))
+                   environment=tuple(sorted(environment.items())), digest_exclude=tuple(exclude))
 
 
 def _fail(field: str, problem: str) -> NoReturn:

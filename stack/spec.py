@@ -14,8 +14,6 @@ from typing import Any
 from handlers.contract import (
     ENV_ALLOWED_WORKLOADS,
     ENV_ARCHITECTURE,
-    ENV_FUNCTION_EVENT,
-    ENV_FUNCTION_HANDLER,
     ENV_VARIANT,
     NAMESPACE,
 )
@@ -175,9 +173,7 @@ def _function_spec(settings: Settings, prefix: str, variant: Variant) -> Functio
     if settings.allowed_workloads:
         environment[ENV_ALLOWED_WORKLOADS] = ",".join(settings.allowed_workloads)
     if settings.function is not None:
-        environment.update(settings.function.environment)
-        environment.update({ENV_FUNCTION_HANDLER: settings.function.handler,
-                            ENV_FUNCTION_EVENT: settings.function.event})
+        environment.update(settings.function.function_environment())
     return FunctionSpec(
         variant=variant,
         function_name=name,

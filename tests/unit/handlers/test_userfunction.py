@@ -22,6 +22,7 @@ from core import PROJECT_ROOT
 from handlers.adapters import trigger_of
 from handlers.contract import IMPORT_ERROR_TYPE, TRIGGER_API, TRIGGER_SQS, USER_WORKLOAD, WorkRequest
 from handlers.events import wrap_event
+from handlers.userfunction import without
 from handlers.validation import RequestError, parse_work_request
 from tests.unit.handlers.test_app import HTTP_API_V2, SQS_RECORD, api_event
 
@@ -38,6 +39,11 @@ def handler(event, context):
     "unserialisable.py": "def handler(event, context):\n    return {'value': object()}\n",
     "broken.py": "import no_such_module_anywhere\ndef handler(event, context):\n    return 1\n",
     "always_raises.py": "def handler(event, context):\n    raise RuntimeError('never called by readiness')\n",
+    "stamped.py": """
+import os, time
+def handler(event, context):
+    return {"value": event, "at": time.time(), "items": [{"pid": os.getpid(), "n": 1}, {"pid": os.getpid()}]}
+""",
 }
 PROBE = r"""
 import json, sys
@@ -65,11 +71,13 @@ def user_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return code
 
 
-def run_wrapper(code: Path, handler: str, events: list[Any], kind: str = "raw") -> tuple[list[dict], list[dict]]:
+def run_wrapper(code: Path, handler: str, events: list[Any], kind: str = "raw",
+                exclude: str = "") -> tuple[list[dict], list[dict]]:
     """Invoke the wrapper with each event in one fresh interpreter: (answers or exceptions, EMF documents)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ARCHBENCH_"))}
     env.update(PYTHONPATH=f"{PROJECT_ROOT}{os.pathsep}{code}", ARCHBENCH_ARCHITECTURE="arm64",
-               ARCHBENCH_FUNCTION_HANDLER=handler, ARCHBENCH_FUNCTION_EVENT=kind)
+               ARCHBENCH_FUNCTION_HANDLER=handler, ARCHBENCH_FUNCTION_EVENT=kind,
+               ARCHBENCH_FUNCTION_DIGEST_EXCLUDE=exclude)
     done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(events)], env=env, capture_output=True,
                           text=True, timeout=60, check=True)
     documents = [json.loads(line) for line in done.stderr.splitlines() if line.startswith('{"Variant"')]
@@ -209,3 +217,19 @@ def test_readiness_stops_at_once_on_the_wrappers_import_error_whatever_the_error
 
     problem = _invoke_problem(Lambda(), "fn")
     assert isinstance(problem, _Fatal) and problem.startswith(f"{IMPORT_ERROR_TYPE}: cannot import 'broken'")
+
+
+def test_excluded_keys_leave_the_digest_alone(user_code: Path) -> None:
+    [first, second], _ = run_wrapper(user_code, "stamped.handler", [work(1, {"n": 1}), work(2, {"n": 1})],
+                                     exclude="at,items.pid")
+    assert first["answer"]["digest"] == second["answer"]["digest"] == digest_of(
+        {"value": {"n": 1}, "items": [{"n": 1}, {}]})
+    [stamped, again], _ = run_wrapper(user_code, "stamped.handler", [work(1, {"n": 1}), work(2, {"n": 1})])
+    assert stamped["answer"]["digest"] != again["answer"]["digest"]  # time.time() differs from call to call
+
+
+def test_without_leaves_out_one_key_path_and_keeps_the_rest() -> None:
+    value = {"a": {"b": 1, "c": 2}, "list": [{"x": 1, "y": 2}, 3], "keep": True}
+    assert without(value, ("a", "b")) == {"a": {"c": 2}, "list": value["list"], "keep": True}
+    assert without(value, ("list", "x")) == {**value, "list": [{"y": 2}, 3]}
+    assert without(value, ("absent", "x")) == value and value["a"] == {"b": 1, "c": 2}  # the input is not changed

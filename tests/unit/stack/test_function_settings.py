@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core import PROJECT_ROOT
-from handlers.contract import ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER
+from handlers.contract import ENV_FUNCTION_DIGEST_EXCLUDE, ENV_FUNCTION_EVENT, ENV_FUNCTION_HANDLER
 from localcloud import code_zip
 from stack.settings import Settings, SettingsError
 from stack.spec import HANDLER, USER_FUNCTION_HANDLER, describe_stack, package_files
@@ -57,6 +57,8 @@ def test_pulumi_json_text_and_a_yaml_mapping_give_the_same_settings(tmp_path: Pa
     ({"environment": {"AWS_REGION": "x"}}, "archbench:function.environment 'AWS_REGION' is reserved"),
     ({"environment": {"SIZE": 128}}, "archbench:function.environment must map names to strings"),
     ({"timeout": 3}, "archbench:function.timeout is not a field"),
+    ({"digestExclude": "at"}, "archbench:function.digestExclude must be a list of dotted key paths, got 'at'"),
+    ({"digestExclude": ["a..b"]}, "archbench:function.digestExclude 'a..b' is not a dotted key path"),
 ])
 def test_each_mistake_is_one_line_naming_the_field(change: dict[str, object], message: str) -> None:
     function = {key: value for key, value in (EXAMPLE | change).items() if value is not None}
@@ -78,6 +80,9 @@ def test_every_variant_runs_the_wrapper_with_the_users_environment() -> None:
         assert spec.environment[ENV_FUNCTION_EVENT] == "sqs"
         assert spec.environment["THUMBNAIL_FORMAT"] == "PNG"
     assert {spec.handler for spec in describe_stack(Settings(), "archbench-dev").functions} == {HANDLER}
+    assert ENV_FUNCTION_DIGEST_EXCLUDE not in stack.functions[0].environment
+    excluding = describe_stack(settings(**EXAMPLE, digestExclude=["generatedAt", "meta.host"]), "archbench-dev")
+    assert excluding.functions[0].environment[ENV_FUNCTION_DIGEST_EXCLUDE] == "generatedAt,meta.host"
 
 
 def test_the_package_holds_handlers_and_the_users_code_at_its_root() -> None:

@@ -6,9 +6,10 @@ cold-start item's EMF has ``InitMs`` (the whole init, as for the built-in worklo
 alike) and ``UserInitMs`` (the user's import, part of it; the wrapper's share is the difference). Per work
 item it calls the user's handler with the item's event, shaped for ``ARCHBENCH_FUNCTION_EVENT``
 (``handlers.events``); the call is the item's workload time, the digest is the sha256 of the JSON-serialised return
-value. A handler that raises, or returns something JSON cannot serialise, fails its item alone, as a built-in
-workload would. A module that cannot be imported fails every invocation with ``FunctionImportError`` naming it,
-which the readiness check reports at once.
+value. A handler that raises, returns something JSON cannot serialise, or answers as its trigger reports a failure
+(an SQS batch item failure, an HTTP status >= 500), fails its item alone, as a built-in workload would. A module
+that cannot be imported fails every invocation with ``FunctionImportError`` naming it, which the readiness check
+reports at once.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from handlers.contract import (  # noqa: E402
     WorkRequest,
 )
 from handlers.environment import ColdStartClock, FunctionInfo  # noqa: E402
-from handlers.events import RAW, wrap_event  # noqa: E402
+from handlers.events import HTTP, RAW, SQS, wrap_event  # noqa: E402
 from handlers.logs import bounded  # noqa: E402
 from handlers.processing import Runner, run_builtin  # noqa: E402
 from handlers.validation import READINESS_WORKLOAD, parse_work_request  # noqa: E402
@@ -51,6 +52,11 @@ class FunctionImportError(Exception):
 
 class UnserialisableResult(Exception):
     """The user's handler returned a value ``json.dumps`` refuses (an object, NaN, …): its item fails."""
+
+
+class ReportedFailure(Exception):
+    """The user's handler answered as its trigger reports a failure: an SQS partial batch response listing the
+    record, or an HTTP status of 500 or more. Its item fails, as it would have on that trigger."""
 
 
 class UserFunction(NamedTuple):
@@ -115,7 +121,19 @@ def run_user(function: UserFunction, context: Any, request: WorkRequest) -> tupl
         started = time.perf_counter()
         result = function.call(event, context)
         elapsed += time.perf_counter() - started
+        _check_answer(function.event_kind, result)
     return round(elapsed * 1000.0, 4), result_digest(result, function.digest_exclude)
+
+
+def _check_answer(kind: str, result: Any) -> None:
+    """``ReportedFailure`` when the answer says, in its trigger's terms, that the event failed."""
+    if not isinstance(result, dict):
+        return
+    if kind == SQS and result.get("batchItemFailures"):
+        raise ReportedFailure("the handler listed the record in batchItemFailures")
+    status = result.get("statusCode")
+    if kind == HTTP and isinstance(status, int) and status >= 500:
+        raise ReportedFailure(f"the handler answered HTTP {status}")
 
 
 def parse_user(raw: Any, info: FunctionInfo) -> WorkRequest:

@@ -39,6 +39,13 @@ def handler(event, context):
     "unserialisable.py": "def handler(event, context):\n    return {'value': object()}\n",
     "broken.py": "import no_such_module_anywhere\ndef handler(event, context):\n    return 1\n",
     "always_raises.py": "def handler(event, context):\n    raise RuntimeError('never called by readiness')\n",
+    "reporting.py": """
+def handler(event, context):
+    if "Records" in event:
+        body = event["Records"][0]["body"]
+        return {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}] if "bad" in body else []}
+    return {"statusCode": 503 if "bad" in event["body"] else 200, "body": "{}"}
+""",
     "stamped.py": """
 import os, time
 def handler(event, context):
@@ -233,3 +240,10 @@ def test_without_leaves_out_one_key_path_and_keeps_the_rest() -> None:
     assert without(value, ("a", "b")) == {"a": {"c": 2}, "list": value["list"], "keep": True}
     assert without(value, ("list", "x")) == {**value, "list": [{"y": 2}, 3]}
     assert without(value, ("absent", "x")) == value and value["a"] == {"b": 1, "c": 2}  # the input is not changed
+
+
+@pytest.mark.parametrize("kind", ["sqs", "http"])
+def test_an_answer_that_reports_a_failure_in_its_triggers_terms_fails_the_item(user_code: Path, kind: str) -> None:
+    answers, documents = run_wrapper(user_code, "reporting.handler", [work(1, "bad"), work(2, "good")], kind=kind)
+    assert [a["answer"].get("error", {}).get("error_type") for a in answers] == ["ReportedFailure", None]
+    assert [(d["Errors"], d["ErrorType"]) for d in documents] == [(1, "ReportedFailure"), (0, None)]

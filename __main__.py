@@ -4,6 +4,8 @@ Every value comes from the ``archbench:*`` config keys through ``Settings`` and 
 only wires the components together and exports ``bench``, the contract in ``stack/outputs.py``, keyed by variant id.
 """
 
+from functools import partial
+
 import pulumi
 import pulumi_aws as aws
 
@@ -34,7 +36,10 @@ if settings.layers:
     from layers import layer_zip
 
     # One layer per (architecture, runtime), shared by every variant of that pair.
-    dependency_layers = DependencyLayers("layers", spec, layer_zip)
+    # With archbench:function, its requirements are built into every layer too.
+    requirements = settings.function.requirements_path if settings.function else None
+    zip_for = layer_zip if requirements is None else partial(layer_zip, user_requirements=requirements)
+    dependency_layers = DependencyLayers("layers", spec, zip_for)
 
 # Every function role's ceiling, whatever its inline policy says.
 boundary = FunctionBoundary("function-boundary", spec, account_id=account_id, region=region)

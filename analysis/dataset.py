@@ -105,6 +105,7 @@ def from_records(run_id: str, items: list[dict], reports: list[dict], counts: Pa
         variant=("variant", "first"), architecture=("architecture", "first"),
         function_name=("function_name", "first"),
         memory_size_mb=("memory_size_mb", "first"), cold=("cold", "any"), init_ms=("init_ms", "max"),
+        user_init_ms=("user_init_ms", "max"),
         n_items=("variant", "size"), first_item_ms=("timestamp_ms", "min"),
     ).reset_index()
     invocations = per_request.merge(report_frame, on="request_id", how="inner", validate="one_to_one")

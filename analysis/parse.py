@@ -31,7 +31,7 @@ from handlers import contract as c
 METRIC_COLUMNS = {
     c.M_WORKLOAD_MS: "workload_ms", c.M_HANDLER_MS: "handler_ms", c.M_PEAK_RSS_MB: "peak_rss_mb",
     c.M_QUEUE_LAG_MS: "queue_lag_ms", c.M_COLD_START: "cold_start", c.M_INIT_MS: "init_ms",
-    c.M_ERRORS: "errors",
+    c.M_USER_INIT_MS: "user_init_ms", c.M_ERRORS: "errors",
 }
 TEXT_COLUMNS = {
     c.P_REQUEST_ID: "request_id", c.P_MESSAGE_ID: "message_id", c.P_FUNCTION_NAME: "function_name",

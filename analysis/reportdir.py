@@ -17,8 +17,9 @@ from core import reports_dir
 
 CSV_COLUMNS = [
     "run_id", "variant", "architecture", "workload", "seq", "request_id", "message_id", "timestamp_ms", "trigger",
-    "cold", "error", "error_type", "workload_ms", "handler_ms", "init_ms", "peak_rss_mb", "queue_lag_ms", "duration_ms",
-    "billed_duration_ms", "billed_duration_used_ms", "init_duration_ms", "max_memory_used_mb", "memory_size_mb",
+    "cold", "error", "error_type", "workload_ms", "handler_ms", "init_ms", "user_init_ms", "peak_rss_mb",
+    "queue_lag_ms", "duration_ms", "billed_duration_ms", "billed_duration_used_ms", "init_duration_ms",
+    "max_memory_used_mb", "memory_size_mb",
     "cost_usd", "host_machine", "function_name", "runtime", "result_digest",
 ]
 

@@ -6,7 +6,9 @@ Each round starts, in turn, `python -c pass` (the bare start), `python -c "impor
 `handlers/` in a temp dir twice — without a bytecode cache (as on Lambda: `/var/task` is read-only and the zip holds
 no `.pyc`, so every cold start compiles the handler's source) and with one — and, when the dev dependency is
 installed, `python -c "import <what handlers/metrics.py imported before>"` (aws-embedded-metrics' serializer: the
-former cost, for reference). Each is timed from outside as a whole process (start to exit), after one warm-up
+former cost, for reference); also archbench:function's wrapper, `import handlers.userfunction` around the stdlib's
+`json.dumps` (a user module that costs nothing to import).
+Each is timed from outside as a whole process (start to exit), after one warm-up
 round. Printed: min and median wall ms of each, the median of the round-by-round differences to the bare start
 (a drifting machine slows both commands of a round alike) and of the ratios. Then the import alone as the
 interpreter times it. Target: handlers.app adds <= 30 ms. Figures only.
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 30.0
 BARE = "pass"
 HANDLER = "import handlers.app"
+WRAPPER = "import handlers.userfunction"  # archbench:function's entry point, around a user module already loaded
 LIBRARY = "import aws_embedded_metrics.serializers.log_serializer"  # handlers/metrics.py's import until issue 16
 INSIDE = "import time; t = time.perf_counter(); {}; print((time.perf_counter() - t) * 1000.0)"
 
@@ -68,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         lambda_like = handler_copy(Path(temp, "compiled"), cached=False)
         commands = {"bare start (python -c pass)": (BARE, dict(os.environ)),
                     "import handlers.app, no bytecode cache (Lambda)": (HANDLER, lambda_like),
-                    "import handlers.app, bytecode cached": (HANDLER, handler_copy(Path(temp, "cached"), cached=True))}
+                    "import handlers.app, bytecode cached": (HANDLER, handler_copy(Path(temp, "cached"), cached=True)),
+                    "import handlers.userfunction, no bytecode cache": (
+                        WRAPPER, {**lambda_like, "ARCHBENCH_FUNCTION_HANDLER": "json.dumps"})}
         if find_spec("aws_embedded_metrics") is not None:
             commands["import aws-embedded-metrics' serializer (before)"] = (LIBRARY, dict(os.environ))
         samples: dict[str, list[float]] = {name: [] for name in commands}

@@ -15,21 +15,22 @@ import pulumi
 import pulumi_aws as aws
 
 from core import PROJECT_ROOT
-from stack import LAMBDA_TRUST, FunctionSpec, code_files, execution_policy
+from stack import LAMBDA_TRUST, FunctionSettings, FunctionSpec, execution_policy, package_files
 
 COMPONENT_TYPE = "archbench:bench:BenchmarkedFunction"
 # The SQS maximum: what failed stays long enough to be looked at and reconciled.
 DLQ_RETENTION_S = 14 * 24 * 3600
 
 
-def code_archive(root: Path = PROJECT_ROOT) -> pulumi.AssetArchive:
-    """The ``handlers/`` package (``stack.spec.code_files``), as ``handlers/...`` at the archive root.
+def code_archive(root: Path = PROJECT_ROOT, function: FunctionSettings | None = None) -> pulumi.AssetArchive:
+    """The ``handlers/`` package as ``handlers/...`` at the archive root, and the user's codeDir at the root when
+    ``archbench:function`` is set (``stack.spec.package_files``).
 
     Listed file by file because ``FileArchive`` cannot exclude anything. Paths are relative to the project root,
     which is the Pulumi program's working directory.
     """
-    names = [path.relative_to(root).as_posix() for path in code_files(root)]
-    return pulumi.AssetArchive({name: pulumi.FileAsset(name) for name in names})
+    return pulumi.AssetArchive({name: pulumi.FileAsset(path.relative_to(root).as_posix())
+                                for name, path in package_files(root, function)})
 
 
 class BenchmarkedFunction(pulumi.ComponentResource):
@@ -74,7 +75,8 @@ class BenchmarkedFunction(pulumi.ComponentResource):
         self.function = aws.lambda_.Function(
             f"{name}-function", name=spec.function_name, role=self.role.arn, runtime=spec.runtime,
             handler=spec.handler, architectures=[spec.architecture], memory_size=spec.memory_mb,
-            timeout=spec.timeout_s, code=code_archive(), environment={"variables": spec.environment},
+            timeout=spec.timeout_s, code=code_archive(function=spec.user_function),
+            environment={"variables": spec.environment},
             # Its own slice of the account's concurrency, and its ceiling: a flood of requests can neither take
             # the account's pool from other functions nor run more than this many at once (README, "Operations").
             reserved_concurrent_executions=spec.reserved_concurrency,

@@ -19,6 +19,7 @@ from core.cli import (
     parse_duration,
     run_cli,
 )
+from core.events import read_events
 from core.files import write_deterministic_zip, write_json_atomic
 from core.manifest import (
     MANIFEST_NAME,
@@ -149,6 +150,7 @@ __all__ = [
     "ministack_venv_dir",
     "parse_duration",
     "prices_for",
+    "read_events",
     "read_manifest",
     "reports_dir",
     "run_cli",

@@ -27,7 +27,7 @@ from handlers.contract import TRIGGER_API, TRIGGER_DIRECT, TRIGGER_SQS
 from handlers.deadline import RESERVE_MS, InvocationClock
 from handlers.environment import FunctionInfo
 from handlers.logs import DEFERRED_IDS_MAX, DEFERRED_RECORD_TYPE, log_record
-from handlers.processing import BAD_REQUEST, OK, TIMED_OUT, QueueTiming, process_item
+from handlers.processing import BAD_REQUEST, BUILTIN, OK, TIMED_OUT, QueueTiming, Runner, process_item
 from handlers.validation import INVALID_JSON, RequestError
 
 _STATUS = {OK: 200, BAD_REQUEST: 400, TIMED_OUT: 504}  # anything else (a failure on our side): 500
@@ -49,7 +49,7 @@ def trigger_of(event: Any) -> str:
 
 
 def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None,
-               clock: InvocationClock | None = None) -> dict[str, Any]:
+               clock: InvocationClock | None = None, runner: Runner = BUILTIN) -> dict[str, Any]:
     """Process every record; report exactly the failed ones so only they are retried (ReportBatchItemFailures).
 
     Records that cannot be started in time are reported too, unprocessed, so SQS delivers them again. The records
@@ -73,7 +73,7 @@ def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
         waiting = len(records) - index - 1 if receive_count(record) > 1 else 0  # a retry leaves them time to start
         result = process_item(record.get("body", ""), trigger=TRIGGER_SQS, info=info, started=started,
                               message_id=message_id, queue=queue, init_ms=init_ms,
-                              budget_s=partial(clock.item_budget_s, waiting))
+                              budget_s=partial(clock.item_budget_s, waiting), runner=runner)
         init_ms = None
         if result.status == TIMED_OUT:
             OVER_BUDGET.remember(message_id)
@@ -83,7 +83,7 @@ def handle_sqs(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
 
 
 def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | None,
-               clock: InvocationClock | None = None) -> dict[str, Any]:
+               clock: InvocationClock | None = None, runner: Runner = BUILTIN) -> dict[str, Any]:
     """One request per call; 400 for a bad request, 500 with the request id (never a traceback) for a failure,
     504 ``deadline_exceeded`` for a workload stopped at the end of its time budget."""
     started = time.perf_counter()
@@ -94,16 +94,16 @@ def handle_api(event: Mapping[str, Any], info: FunctionInfo, init_ms: float | No
     except RequestError as err:
         body = err  # process_item reports it like any other invalid body
     result = process_item(body, trigger=TRIGGER_API, info=info, started=started, message_id=api_request_id,
-                          init_ms=init_ms, budget_s=(clock or InvocationClock(None)).item_budget_s)
+                          init_ms=init_ms, budget_s=(clock or InvocationClock(None)).item_budget_s, runner=runner)
     return {"statusCode": _STATUS.get(result.status, 500), "headers": dict(_JSON_HEADERS),
             "body": json.dumps(result.body), "isBase64Encoded": False}
 
 
 def handle_direct(event: Any, info: FunctionInfo, init_ms: float | None,
-                  clock: InvocationClock | None = None) -> dict[str, Any]:
+                  clock: InvocationClock | None = None, runner: Runner = BUILTIN) -> dict[str, Any]:
     """The event is the work request; the answer is the result dict or an error dict (never an exception)."""
     return process_item(event, trigger=TRIGGER_DIRECT, info=info, started=time.perf_counter(), init_ms=init_ms,
-                        budget_s=(clock or InvocationClock(None)).item_budget_s).body
+                        budget_s=(clock or InvocationClock(None)).item_budget_s, runner=runner).body
 
 
 def _api_body(event: Mapping[str, Any]) -> Any:

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 # --- work request (SQS body, HTTP API body, direct invoke event) -------------------------------------------------
-REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at", "round")
+REQUEST_FIELDS = ("run_id", "seq", "workload", "size", "iterations", "seed", "sent_at", "round", "event")
+# The workload name of a request for the user's own function (``archbench:function``); its ``event`` is the sample
+# event the user's handler is called with.
+USER_WORKLOAD = "function"
 # Free-form: a letter or digit, then up to 63 letters, digits, '.', '_' or '-' (``fullmatch``: no trailing newline).
 # One run id can be a substring of another (``base`` of ``baseline-1024``): the log filters match substrings, so
 # analysis keeps only the documents whose ``RunId`` equals the run id exactly.
@@ -32,12 +35,16 @@ class WorkRequest(NamedTuple):
     seed: int = 0
     sent_at: float = 0.0
     round: int | None = None  # ``loadgen --rounds``: which randomised interleaved trial (0-based); None outside rounds
+    event: object = None  # the user's sample event (any JSON value); None for the built-in workloads
 
     def to_json(self) -> str:
-        """The body loadgen sends; ``round`` only when the run has rounds (the body stays what it was otherwise)."""
+        """The body loadgen sends; ``round`` only when the run has rounds and ``event`` only for the user's function
+        (the body stays what it was otherwise)."""
         body = self._asdict()
         if self.round is None:
             del body["round"]
+        if self.event is None:
+            del body["event"]
         return json.dumps(body, separators=(",", ":"))
 
 
@@ -72,6 +79,7 @@ M_PEAK_RSS_MB = "PeakRssMb"
 M_QUEUE_LAG_MS = "QueueLagMs"  # SQS only
 M_COLD_START = "ColdStart"  # 0/1
 M_INIT_MS = "InitMs"  # cold starts only: module import start to first invocation
+M_USER_INIT_MS = "UserInitMs"  # cold starts of the user's function only: the import of the user's module (in InitMs)
 M_ERRORS = "Errors"  # 0/1
 
 P_ARCHITECTURE = "Architecture"  # the configured architecture label (a property, not a dimension)
@@ -102,3 +110,9 @@ TRIGGERS = (TRIGGER_SQS, TRIGGER_API, TRIGGER_DIRECT)  # the values of P_TRIGGER
 ENV_ARCHITECTURE = "ARCHBENCH_ARCHITECTURE"  # the configured architecture label, the EMF Architecture property
 ENV_VARIANT = "ARCHBENCH_VARIANT"  # the variant id, the EMF Variant dimension
 ENV_ALLOWED_WORKLOADS = "ARCHBENCH_ALLOWED_WORKLOADS"  # comma-separated workload names; empty or unset = all
+ENV_FUNCTION_HANDLER = "ARCHBENCH_FUNCTION_HANDLER"  # archbench:function's handler, module.function
+ENV_FUNCTION_EVENT = "ARCHBENCH_FUNCTION_EVENT"  # archbench:function's event kind: raw | sqs | http
+ENV_FUNCTION_DIGEST_EXCLUDE = "ARCHBENCH_FUNCTION_DIGEST_EXCLUDE"  # comma-separated key paths left out of the digest
+# How every invocation of a wrapper whose user module did not import fails (its errorType on AWS, the start of its
+# errorMessage everywhere): the readiness check stops on it.
+IMPORT_ERROR_TYPE = "FunctionImportError"

@@ -7,7 +7,7 @@ out as: the dimension values, then the properties, then ``_aws`` (``Timestamp`` 
 then each metric's value, all through ``json.dumps`` with its defaults. ``build_document`` writes exactly that; the
 unit tests compare it with the library's output (the library is a dev dependency only).
 
-The limits the library enforces cannot be reached here, so nothing is split or refused: a document has at most 7
+The limits the library enforces cannot be reached here, so nothing is split or refused: a document has at most 8
 metrics of one value each (EMF: ≤ 100 metrics, ≤ 100 values per metric), 2 dimension sets of ≤ 2 ASCII dimensions
 (≤ 30) whose values are a variant id or a workload name (≤ 1024 characters), and a constant namespace; every
 metric value is a finite duration, size or count. Each document is one JSON line on ``sys.stdout``, which
@@ -44,6 +44,7 @@ class ItemOutcome(NamedTuple):
     workload_ms: float | None = None
     queue_lag_ms: float | None = None
     init_ms: float | None = None  # set on exactly one item per execution environment: its cold start
+    user_init_ms: float | None = None  # with init_ms, for the user's function: the import of the user's module
     digest: str | None = None
     error_type: str | None = None
     round: int | None = None  # the request's ``round``; only then is the ``Round`` property written
@@ -67,6 +68,8 @@ def build_document(outcome: ItemOutcome, info: FunctionInfo, peak_rss: float,
     metrics.append((c.M_COLD_START, 1 if outcome.init_ms is not None else 0, COUNT))
     if outcome.init_ms is not None:
         metrics.append((c.M_INIT_MS, outcome.init_ms, MILLISECONDS))
+    if outcome.user_init_ms is not None:
+        metrics.append((c.M_USER_INIT_MS, outcome.user_init_ms, MILLISECONDS))
     metrics.append((c.M_ERRORS, 1 if outcome.failed else 0, COUNT))
     document: dict[str, Any] = {
         c.DIM_VARIANT: info.variant,

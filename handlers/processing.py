@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 from handlers.contract import WorkRequest
@@ -45,6 +46,39 @@ class ItemResult(NamedTuple):
     outcome: ItemOutcome
 
 
+class Runner(NamedTuple):
+    """What an item runs: the built-in workloads (``BUILTIN``) or the user's function (``handlers.userfunction``).
+
+    ``run`` gives the workload's time in ms and the result's digest; ``user_init_ms`` is the import of the user's
+    module, stamped on the cold-start item beside ``init_ms``. ``names_errors``: a failed item's answer names the
+    exception type (the user's function: its errors are the user's to see; a built-in workload's are not the
+    client's business).
+    """
+
+    parse: Callable[[Any, FunctionInfo], WorkRequest]
+    run: Callable[[WorkRequest], tuple[float, str]]
+    user_init_ms: float | None = None
+    names_errors: bool = False
+
+
+def parse_builtin(raw: Any, info: FunctionInfo) -> WorkRequest:
+    return parse_work_request(raw, info.allowed_workloads, info.memory_size_mb)
+
+
+def run_builtin(request: WorkRequest) -> tuple[float, str]:
+    """Prepare the workload's input, compute ``iterations`` times (only that is timed), digest the result."""
+    workload = WORKLOADS[request.workload]
+    data = workload.prepare(request.size, request.seed)
+    compute_started = time.perf_counter()
+    for _ in range(request.iterations):
+        result = workload.compute(data)
+    workload_ms = _ms_since(compute_started)
+    return workload_ms, workload.digest(result)
+
+
+BUILTIN = Runner(parse_builtin, run_builtin)
+
+
 class QueueTiming(NamedTuple):
     """When an SQS batch arrived (epoch ms) and when SQS says the message was sent (SentTimestamp, if present)."""
 
@@ -61,18 +95,19 @@ class QueueTiming(NamedTuple):
 
 def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, message_id: str | None = None,
                  queue: QueueTiming | None = None, init_ms: float | None = None,
-                 budget_s: Callable[[], float | None] | None = None) -> ItemResult:
+                 budget_s: Callable[[], float | None] | None = None, runner: Runner = BUILTIN) -> ItemResult:
     """Process one request and emit its EMF document; ``started`` is the item's ``perf_counter`` start.
 
     ``raw`` is the request as received (mapping, JSON text or bytes), or the ``RequestError`` its transport's
     decoding raised (e.g. bad base64), which is then reported like any other invalid request. ``budget_s``, asked
     just before the workload starts, gives the seconds it may run (``None``: unbounded).
     """
-    common: dict[str, Any] = {"trigger": trigger, "message_id": message_id, "init_ms": init_ms}
+    common: dict[str, Any] = {"trigger": trigger, "message_id": message_id, "init_ms": init_ms,
+                              "user_init_ms": runner.user_init_ms if init_ms is not None else None}
     try:
         if isinstance(raw, RequestError):
             raise raw
-        request = parse_work_request(raw, info.allowed_workloads, info.memory_size_mb)
+        request = runner.parse(raw, info)
     except RequestError as err:
         return _refused(raw, err.code, err.message, err.field, started, info, queue, common)
     except RecursionError:
@@ -89,16 +124,7 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
     identity: dict[str, Any] = {"workload": request.workload, "run_id": request.run_id, "seq": request.seq,
                                 "round": request.round, "queue_lag_ms": queue.lag_ms(request) if queue else None,
                                 **common}
-    workload = WORKLOADS[request.workload]
-
-    def run() -> tuple[float, str]:
-        data = workload.prepare(request.size, request.seed)
-        compute_started = time.perf_counter()
-        for _ in range(request.iterations):
-            result = workload.compute(data)
-        workload_ms = _ms_since(compute_started)
-        return workload_ms, workload.digest(result)
-
+    run = partial(runner.run, request)
     limit_s = budget_s() if budget_s is not None else None
     try:
         workload_ms, digest = call_within(limit_s, run) if limit_s is not None else run()
@@ -120,7 +146,10 @@ def process_item(raw: Any, *, trigger: str, info: FunctionInfo, started: float, 
         if isinstance(exc, MemoryError):
             return ItemResult(FAILED, _failure(RESOURCE_EXHAUSTED, info,
                                                f"workload {request.workload!r} ran out of memory"), outcome)
-        return ItemResult(FAILED, _failure(WORKLOAD_FAILED, info, f"workload {request.workload!r} failed"), outcome)
+        answer = _failure(WORKLOAD_FAILED, info, f"workload {request.workload!r} failed")
+        if runner.names_errors:
+            answer["error"]["error_type"] = outcome.error_type
+        return ItemResult(FAILED, answer, outcome)
 
     outcome = ItemOutcome(workload_ms=round(workload_ms, 4), digest=digest, handler_ms=_ms_since(started),
                           **identity)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from handlers.contract import REQUEST_FIELDS, WorkRequest, is_run_id, run_id_problem
+from handlers.contract import REQUEST_FIELDS, USER_WORKLOAD, WorkRequest, is_run_id, run_id_problem
 from handlers.workloads import WORKLOADS, Workload
 
 INVALID_JSON = "invalid_json"
@@ -30,6 +30,8 @@ MAX_SEQ = 2**63 - 1
 MAX_SEED = 2**63 - 1
 MAX_ROUND = 100_000  # loadgen's rounds are a handful to a few hundred; the bound keeps EMF values sane
 REQUIRED_FIELDS = ("run_id", "seq", "workload")
+MAX_USER_ITERATIONS = 1000  # calls of the user's handler per item
+READINESS_WORKLOAD = "noop"  # what the deployers' readiness check sends; the user's function accepts it too
 
 
 class RequestError(ValueError):
@@ -47,13 +49,15 @@ class RequestError(ValueError):
 
 
 def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
-                       memory_mb: int | None = None) -> WorkRequest:
+                       memory_mb: int | None = None, user_function: bool = False) -> WorkRequest:
     """Validate a mapping, or JSON text/bytes of one; ``allowed`` (non-empty) restricts the workloads accepted.
 
     ``memory_mb`` (the function's memory size, when known) refuses a size whose estimated peak would not fit: an
     OOM-killed invocation fails its whole SQS batch, not just the oversized item.
     ``size`` defaults to the workload's default size, ``iterations`` to 1, ``seed`` and ``sent_at`` to 0;
     ``round`` is optional (``None`` when absent: a run without rounds), an integer 0 … ``MAX_ROUND`` when given.
+    ``user_function``: the stack runs the user's function, whose requests name workload ``USER_WORKLOAD`` and
+    carry an ``event`` (any JSON value); ``READINESS_WORKLOAD`` stays accepted for the deployers' readiness check.
     """
     data = _as_mapping(obj)
     unknown = sorted(set(data) - set(REQUEST_FIELDS))
@@ -70,6 +74,11 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
     seq = _bounded_int(data, "seq", 0, MAX_SEQ)
 
     name = _string(data, "workload")
+    if user_function and name != READINESS_WORKLOAD:
+        return _user_request(data, run_id, seq, name)
+    if "event" in data:
+        raise RequestError(INVALID_VALUE, f"'event' is only for workload {USER_WORKLOAD!r} (archbench:function)",
+                           "event")
     workload = find_workload(name)
     if allowed and name not in allowed:
         raise RequestError(NOT_ALLOWED, f"workload {name!r} is not allowed here; allowed: {', '.join(allowed)}",
@@ -87,6 +96,23 @@ def parse_work_request(obj: Any, allowed: Collection[str] | None = None,
     trial = _bounded_int(data, "round", 0, MAX_ROUND) if "round" in data else None
     return WorkRequest(run_id=run_id, seq=seq, workload=name, size=size, iterations=iterations, seed=seed,
                        sent_at=sent_at, round=trial)
+
+
+def _user_request(data: Mapping[str, Any], run_id: str, seq: int, name: str) -> WorkRequest:
+    """A request for the user's function: its event, how many calls, and the fields every request has."""
+    if name != USER_WORKLOAD:
+        raise RequestError(NOT_ALLOWED, f"this stack runs your function (archbench:function): workload must be "
+                                        f"{USER_WORKLOAD!r}, got {name!r}", "workload")
+    if "event" not in data:
+        raise RequestError(MISSING_FIELD, "missing required field 'event' (the event your handler is called with)",
+                           "event")
+    if data.get("size", 0) != 0:
+        raise RequestError(INVALID_VALUE, "'size' is not used by your function: leave it out or 0", "size")
+    iterations = _bounded_int(data, "iterations", 1, MAX_USER_ITERATIONS, 1)
+    trial = _bounded_int(data, "round", 0, MAX_ROUND) if "round" in data else None
+    return WorkRequest(run_id=run_id, seq=seq, workload=name, size=0, iterations=iterations,
+                       seed=_bounded_int(data, "seed", 0, MAX_SEED, 0), sent_at=_sent_at(data), round=trial,
+                       event=data["event"])
 
 
 def find_workload(name: str) -> Workload:

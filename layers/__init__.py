@@ -15,10 +15,10 @@ from layers.errors import LayerError
 from layers.verify import Verification, verify
 
 
-def layer_zip(arch: str, python_version: str) -> Path:
+def layer_zip(arch: str, python_version: str, user_requirements: Path | None = None) -> Path:
     """The zip to publish as the LayerVersion of ``arch`` and ``python<python_version>``: built or cached, within
-    budget."""
-    layer = build_layer(arch, python_version)
+    budget; with archbench:function's requirements too when given."""
+    layer = build_layer(arch, python_version, user_requirements=user_requirements)
     layer.check_budgets()
     return layer.zip_path
 

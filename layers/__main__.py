@@ -8,11 +8,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from core import ARCHITECTURES, run_cli
+from core import ARCHITECTURES, UsageError, read_events, run_cli
 from layers.build import build_layer
 from layers.debian import DEFAULT_MIRROR
 from layers.errors import LayerError
-from layers.verify import PROBE_TIMEOUT_S, verify
+from layers.verify import PROBE_TIMEOUT_S, UserRun, verify
 from stack import RUNTIMES, Settings
 
 DEFAULT_VERIFY_RUNTIME = Settings().runtimes[0]
@@ -34,7 +34,8 @@ def _build(args: argparse.Namespace) -> int:
     archs = args.arch or settings.architectures
     runtimes = args.runtime or settings.runtimes
     for arch, runtime in itertools.product(dict.fromkeys(archs), dict.fromkeys(runtimes)):
-        layer = build_layer(arch, python_version(runtime), rebuild=args.rebuild)
+        layer = build_layer(arch, python_version(runtime), rebuild=args.rebuild,
+                            user_requirements=settings.function.requirements_path if settings.function else None)
         layer.check_budgets()
         print(_copied(layer.zip_path, args.out, arch, runtime) if args.out else layer.zip_path)
     return 0
@@ -49,9 +50,11 @@ def _copied(zip_path: Path, out: Path, arch: str, runtime: str) -> Path:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    result = verify(args.arch, python_version(args.runtime), mirror=args.mirror, timeout=args.timeout)
+    user = _user_run(args)
+    result = verify(args.arch, python_version(args.runtime), mirror=args.mirror, timeout=args.timeout, user=user)
     tested, reference = result.tested, result.reference
-    print(f"{'workload':<16}{'size':>9}  {tested.arch + ' digest':<18}{reference.arch + ' digest':<18}same")
+    item, items = ("event", "sample events") if user else ("workload", "workloads")
+    print(f"{item:<16}{'size':>9}  {tested.arch + ' digest':<18}{reference.arch + ' digest':<18}same")
     for name, size, tested_digest, reference_digest, equal in result.rows():
         print(f"{name:<16}{size:>9}  {tested_digest[:16]:<18}{reference_digest[:16]:<18}{'yes' if equal else 'NO'}")
     problem = result.problem()
@@ -59,9 +62,20 @@ def _verify(args: argparse.Namespace) -> int:
         raise LayerError(problem)
     how = {True: "under qemu", False: "natively"}
     print(f"OK: {tested.arch} ({how[tested.emulated]}, {tested.seconds:.0f} s) and {reference.arch} "
-          f"({how[reference.emulated]}, {reference.seconds:.0f} s) agree on all {len(tested.results)} workloads; "
+          f"({how[reference.emulated]}, {reference.seconds:.0f} s) agree on all {len(tested.results)} {items}; "
           f"{result.seconds:.0f} s in all")
     return 0
+
+
+def _user_run(args: argparse.Namespace) -> UserRun | None:
+    """``--config`` with archbench:function and ``--events``: verify the user's handler instead of the workloads."""
+    function = Settings.from_pulumi_yaml(args.config).function if args.config else None
+    if (function is None) != (args.events is None):
+        raise UsageError("verify --events needs --config with archbench:function, and archbench:function needs "
+                         "--events (the sample events to run the handler on)")
+    if function is None:
+        return None
+    return UserRun(function, tuple(event for event, _ in read_events(args.events)))
 
 
 def _seconds(text: str) -> int:
@@ -112,6 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default {DEFAULT_MIRROR})")
     check.add_argument("--timeout", type=_seconds, default=PROBE_TIMEOUT_S, metavar="S",
                        help=f"limit for each architecture's run, seconds (default {PROBE_TIMEOUT_S})")
+    check.add_argument("--config", type=Path, metavar="FILE",
+                       help="a Pulumi.<stack>.yaml with archbench:function: verify your handler (with --events)")
+    check.add_argument("--events", type=Path, metavar="FILE",
+                       help="your sample events, as for loadgen --events: each is run on both architectures")
     check.set_defaults(command=_verify)
     return parser
 

@@ -32,6 +32,7 @@ from layers.prune import prune, tree_bytes
 from stack import CODE_DIR
 
 REQUIREMENTS = PROJECT_ROOT / CODE_DIR / "requirements.txt"
+NO_MATCH = "Could not find a version that satisfies the requirement"  # pip's words for a package with no wheel here
 RECIPE = "1"  # part of the cache key: bump when the pip flags or the prune rules change
 PIP_TIMEOUT_S = 900
 
@@ -86,14 +87,17 @@ def cache_key(requirements: bytes, python_version: str, arch: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_layer(arch: str, python_version: str, requirements: Path = REQUIREMENTS, rebuild: bool = False) -> Layer:
-    """The cached layer for these inputs, built first if absent (or if ``rebuild``)."""
+def build_layer(arch: str, python_version: str, requirements: Path = REQUIREMENTS, rebuild: bool = False,
+                user_requirements: Path | None = None) -> Layer:
+    """The cached layer for these inputs, built first if absent (or if ``rebuild``); ``user_requirements``
+    (archbench:function's) are installed into it too, and are part of its key."""
     if arch not in LINUX_MACHINE:
         raise LayerError(f"unknown architecture {arch!r}: expected one of {', '.join(LINUX_MACHINE)}")
+    files = (requirements,) if user_requirements is None else (requirements, user_requirements)
     try:
-        requirements_bytes = requirements.read_bytes()
+        requirements_bytes = b"\n".join(path.read_bytes() for path in files)
     except OSError as exc:
-        raise LayerError(f"cannot read the layer's requirements {requirements}: {exc.strerror}") from None
+        raise LayerError(f"cannot read the layer's requirements {exc.filename}: {exc.strerror}") from None
     key = cache_key(requirements_bytes, python_version, arch)
     entry = layers_dir() / f"{arch}-py{python_version}-{key}"
     label = layer_label(arch, python_version)
@@ -107,7 +111,7 @@ def build_layer(arch: str, python_version: str, requirements: Path = REQUIREMENT
     layers_dir().mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".build-{arch}-", dir=layers_dir()))
     try:
-        manifest = _build(work, arch, python_version, requirements, key, label)
+        manifest = _build(work, arch, python_version, files, key, label)
         _replace(work, entry)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -115,10 +119,13 @@ def build_layer(arch: str, python_version: str, requirements: Path = REQUIREMENT
     return Layer(arch, python_version, entry, manifest)
 
 
-def _build(work: Path, arch: str, python_version: str, requirements: Path, key: str, label: str) -> dict[str, Any]:
+def _build(work: Path, arch: str, python_version: str, requirements: tuple[Path, ...], key: str,
+           label: str) -> dict[str, Any]:
     started = time.monotonic()
     tree = work / "python"
-    progress(f"{label}: pip install -r {requirements.name} for cp{python_version.replace('.', '')} "
+    names = " -r ".join(str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+                        for path in requirements)
+    progress(f"{label}: pip install -r {names} for cp{python_version.replace('.', '')} "
              f"{' / '.join(platform_tags(arch))}")
     _pip_install(tree, arch, python_version, requirements)
     before = tree_bytes(tree)
@@ -135,7 +142,7 @@ def _build(work: Path, arch: str, python_version: str, requirements: Path, key: 
         "architecture": arch,
         "python_version": python_version,
         "platforms": list(platform_tags(arch)),
-        "requirements": requirements.read_text(),
+        "requirements": "\n".join(path.read_text() for path in requirements),
         "packages": _installed_versions(tree),
         "unzipped_bytes_before_prune": before,
         "pruned_bytes": removed,
@@ -151,11 +158,14 @@ def _build(work: Path, arch: str, python_version: str, requirements: Path, key: 
     return manifest
 
 
-def _pip_install(tree: Path, arch: str, python_version: str, requirements: Path) -> None:
-    """The project venv's pip, resolving for the target runtime and platform, never for this machine."""
+def _pip_install(tree: Path, arch: str, python_version: str, requirements: tuple[Path, ...]) -> None:
+    """The project venv's pip, resolving for the target runtime and platform, never for this machine; one
+    resolution for every requirements file, so they cannot pull in two versions of one package."""
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
                "--no-warn-conflicts", "--no-compile", "--only-binary=:all:", "--implementation", "cp",
-               "--python-version", python_version, "--target", str(tree), "-r", str(requirements)]
+               "--python-version", python_version, "--target", str(tree)]
+    for path in requirements:
+        command += ["-r", str(path)]
     for tag in platform_tags(arch):
         command += ["--platform", tag]
     try:
@@ -165,7 +175,9 @@ def _pip_install(tree: Path, arch: str, python_version: str, requirements: Path)
     if result.returncode != 0:
         lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         errors = [line for line in lines if line.startswith("ERROR:")] or lines[-1:] or ["no output"]
-        raise LayerError(f"pip install for the {arch} layer failed: {errors[0]}")
+        hint = (f" (no wheel for cp{python_version.replace('.', '')} on {' / '.join(platform_tags(arch))}: every "
+                "requirement needs a binary wheel for each architecture)" if NO_MATCH in errors[0] else "")
+        raise LayerError(f"pip install for the {arch} layer failed: {errors[0]}{hint}")
 
 
 def _check_machines(tree: Path, arch: str, label: str) -> int:

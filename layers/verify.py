@@ -14,13 +14,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core import LINUX_MACHINE, OTHER_ARCH, PROJECT_ROOT, state_dir
 from layers.build import Layer, build_layer
 from layers.debian import DEFAULT_MIRROR, DebianPython, ensure_root, suite_for
 from layers.errors import LayerError, progress
-from stack import CODE_DIR
+from layers.probe import EVENTS_ENV
+from stack import CODE_DIR, FunctionSettings
 
 PROBE = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT_S = 600
@@ -64,22 +65,31 @@ class Verification:
         return None
 
 
-def verify(arch: str, python_version: str, mirror: str = DEFAULT_MIRROR, timeout: int = PROBE_TIMEOUT_S
-           ) -> Verification:
+class UserRun(NamedTuple):
+    """archbench:function and its sample events: the probe runs the user's handler on them, not the workloads."""
+
+    function: FunctionSettings
+    events: tuple[Any, ...]
+
+
+def verify(arch: str, python_version: str, mirror: str = DEFAULT_MIRROR, timeout: int = PROBE_TIMEOUT_S,
+           user: UserRun | None = None) -> Verification:
     """Build both layers and roots (cached), run the probe under both; ``problem()`` tells the verdict."""
     started = time.monotonic()
     suite_for(python_version)  # fail before any download if no Debian release has this Python
     other = OTHER_ARCH[arch]
-    layers = {a: build_layer(a, python_version) for a in (arch, other)}
+    requirements = user.function.requirements_path if user else None
+    layers = {a: build_layer(a, python_version, user_requirements=requirements) for a in (arch, other)}
     with ThreadPoolExecutor(max_workers=2) as pool:  # two downloads and extractions: ~half the time together
         futures = {a: pool.submit(ensure_root, a, python_version, mirror) for a in (arch, other)}
         pythons = {a: future.result() for a, future in futures.items()}
     native = next(python for python in pythons.values() if not python.emulated)
     for a, python in pythons.items():
         if python.emulated:
-            sources = [python.stdlib, layers[a].tree, PROJECT_ROOT / CODE_DIR]
+            sources = [python.stdlib, layers[a].tree, PROJECT_ROOT / CODE_DIR,
+                       *([user.function.code_path] if user else [])]
             precompile(native, sources, pycache_dir(a), timeout)
-    runs = {a: run_probe(pythons[a], layers[a], timeout) for a in (other, arch)}
+    runs = {a: run_probe(pythons[a], layers[a], timeout, user) for a in (other, arch)}
     return Verification(arch, reference=runs[other], tested=runs[arch], seconds=time.monotonic() - started)
 
 
@@ -109,11 +119,13 @@ def precompile(native: DebianPython, sources: list[Path], prefix: Path, timeout:
         progress(f"some byte-code was not precompiled: {(tail or ['no output'])[0]}")
 
 
-def run_probe(python: DebianPython, layer: Layer, timeout: int) -> ProbeRun:
-    """Every workload once through the handler under ``python`` with ``layer`` on the path."""
+def run_probe(python: DebianPython, layer: Layer, timeout: int, user: UserRun | None = None) -> ProbeRun:
+    """Every workload (or the user's handler on every sample event) once through the handler under ``python``
+    with ``layer`` on the path."""
     argv, extra_env = python.command()
     how = "under qemu" if python.emulated else "natively"
-    progress(f"{python.arch}: running every workload {how} with python{python.python_version} and its layer")
+    what = "every sample event" if user else "every workload"
+    progress(f"{python.arch}: running {what} {how} with python{python.python_version} and its layer")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": f"{layer.tree}{os.pathsep}{PROJECT_ROOT}",
@@ -122,6 +134,12 @@ def run_probe(python: DebianPython, layer: Layer, timeout: int) -> ProbeRun:
         "ARCHBENCH_ARCHITECTURE": python.arch,
         **extra_env,
     }
+    if user:
+        events = state_dir() / "verify-events.json"
+        events.parent.mkdir(parents=True, exist_ok=True)
+        events.write_text(json.dumps(list(user.events)))
+        env.update(user.function.function_environment())
+        env.update({"PYTHONPATH": f"{env['PYTHONPATH']}{os.pathsep}{user.function.code_path}", EVENTS_ENV: str(events)})
     started = time.monotonic()
     try:
         completed = subprocess.run([*argv, str(PROBE)], capture_output=True, text=True, env=env, timeout=timeout,

@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -28,8 +29,10 @@ from core import (
     run_cli,
 )
 from handlers.contract import new_run_id
+from handlers.validation import MAX_USER_ITERATIONS
 from loadgen.cost import DEFAULT_MAX_COST_USD, CostEstimate
-from loadgen.parsing import parse_mix, parse_rate
+from loadgen.events import load_events
+from loadgen.parsing import WorkloadShare, parse_mix, parse_rate
 from loadgen.plan import resolve_mix
 from loadgen.planning import TARGETS, LoadPlan, LoadRequest, check_seed, plan_load
 from loadgen.progress import live_progress
@@ -49,6 +52,7 @@ EXAMPLES = """examples:
   python -m loadgen --rate 50/s --duration 1m --profile poisson --seed 3
   python -m loadgen --rate 30/s --duration 1m --workload sort:3,noop:1 --dry-run
   python -m loadgen --profile cold --count 10 --workload noop            10 forced cold starts per variant
+  python -m loadgen --rate 10/s --duration 1m --events examples/thumbnail/events.jsonl   your function's events
   python -m loadgen --rate 20/s --duration 10m --rounds 10               10 rounds of 1 min, fresh environments each
   python -m loadgen --rate 1000/s --duration 1m --processes 2            two sender processes, one manifest
   python -m loadgen --rate 2000/s --duration 5m --workers lambda:8       eight Lambda workers (archbench:loadWorkers)
@@ -84,8 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", choices=TARGETS, default="sqs", help="queues or HTTP routes (default: sqs)")
     parser.add_argument("--variants", metavar="ID,ID", type=_variant_ids,
                         help="drive only these variants, e.g. py313-1024-arm64,py313-1024-x86_64 (default: all)")
-    parser.add_argument("--workload", default="sort",
+    parser.add_argument("--workload",
                         help="a workload or a mix: sort | sort,noop | sort:3,noop:1 | sort@20000:3 (default: sort)")
+    parser.add_argument("--events", metavar="FILE",
+                        help="archbench:function's sample events instead of a workload: one JSON event, or JSON "
+                             'Lines of {"event": …, "weight": …} (weight optional)')
     parser.add_argument("--size", type=int, help="input size for workloads without @SIZE (default: each one's own)")
     parser.add_argument("--iterations", type=int, default=1, help="times each request runs its workload (default: 1)")
     parser.add_argument("--seed", type=int, default=1,
@@ -150,10 +157,23 @@ def _request(args: argparse.Namespace) -> LoadRequest:
         raise UsageError("--processes must be at least 1")
     profile = _profile(args)
     rate_text = f"{profile.count} cold rounds" if profile.kind == "cold" else args.rate
-    mix = resolve_mix(parse_mix(args.workload), args.size, args.iterations)
+    mix = _events_mix(args) if args.events else resolve_mix(parse_mix(args.workload or "sort"), args.size,
+                                                            args.iterations)
     return LoadRequest(rate_text=rate_text, profile=profile, mix=mix, iterations=args.iterations, seed=args.seed,
                        run_id=run_id, target=args.target, senders=args.senders, variants=args.variants,
                        processes=args.processes, workers=parse_workers(args.workers) if args.workers else 0)
+
+
+def _events_mix(args: argparse.Namespace) -> tuple[WorkloadShare, ...]:
+    """``--events``: the user's function's events, which take the place of ``--workload`` and ``--size``."""
+    for flag, value in (("--workload", args.workload), ("--size", args.size), ("--workers", args.workers)):
+        if value is not None:
+            raise UsageError(f"--events and {flag} cannot be combined"
+                             + (": the Lambda load workers send built-in workloads only" if flag == "--workers"
+                                else ": the events are the workload of your function"))
+    if not 1 <= args.iterations <= MAX_USER_ITERATIONS:
+        raise UsageError(f"--iterations must be 1–{MAX_USER_ITERATIONS} calls of your handler, got {args.iterations}")
+    return load_events(Path(args.events))
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -194,8 +214,8 @@ def _outputs(args: argparse.Namespace) -> StackOutputs | None:
 
 def _print_plan(load: LoadPlan) -> None:
     plan, profile = load.plan, load.request.profile
-    mix = ", ".join(f"{s.name}@{s.size} ×{n}" for s, n in zip(plan.mix, plan.counts_by_workload().values(),
-                                                               strict=True))
+    mix = ", ".join(f"{s.name}@{s.size} ×{n}" if s.event is None else f"{s.name} event {i} ×{n}"
+                    for i, (s, n) in enumerate(zip(plan.mix, plan.counts(), strict=True), 1))
     if profile.kind == "cold":
         print(f"run {plan.run_id}: {plan.total} forced cold starts per variant to {len(load.variants)} variants via "
               f"{load.target}: each round updates every function's environment, waits until the updates have "

@@ -51,8 +51,8 @@ def estimate_cost(plan: Plan, target: str, variants: Iterable[Variant], default_
     """Upper estimate for sending ``plan`` to every one of ``variants``."""
     variants = tuple(variants)
     seconds_all_items = sum(
-        count * ASSUMED_MS / 1000.0 * plan.iterations * _size_factor(share.size or 0, default_sizes[share.name])
-        for share, count in zip(plan.mix, plan.counts_by_workload().values(), strict=True)
+        count * ASSUMED_MS / 1000.0 * plan.iterations * _size_factor(share.size or 0, default_sizes.get(share.name, 0))
+        for share, count in zip(plan.mix, plan.counts(), strict=True)
     )
     lambda_usd = 0.0
     for variant in variants:

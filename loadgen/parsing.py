@@ -23,6 +23,7 @@ class WorkloadShare:
     name: str
     weight: float = 1.0
     size: int | None = None
+    event: object = None  # ``--events``: the user's sample event every request of this share carries
 
 
 def parse_rate(text: str, *, allow_zero: bool = False) -> float:

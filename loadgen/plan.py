@@ -61,11 +61,11 @@ class Plan:
         share = self.mix[int(self.workload_index[seq])]
         return WorkRequest(run_id=self.run_id, seq=seq, workload=share.name, size=int(share.size or 0),
                            iterations=self.iterations, seed=self.seed, sent_at=sent_at,
-                           round=self.round_of(seq) if self.rounds > 1 else None)
+                           round=self.round_of(seq) if self.rounds > 1 else None, event=share.event)
 
-    def counts_by_workload(self) -> dict[str, int]:
-        counts = np.bincount(self.workload_index, minlength=len(self.mix))
-        return {share.name: int(n) for share, n in zip(self.mix, counts, strict=True)}
+    def counts(self) -> list[int]:
+        """How many seqs each share of the mix gets, in mix order (``--events`` shares all share one name)."""
+        return [int(n) for n in np.bincount(self.workload_index, minlength=len(self.mix))]
 
 
 def build_plan(run_id: str, profile: Profile, mix: tuple[WorkloadShare, ...], iterations: int,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from core import UsageError
-from handlers.contract import WorkRequest, is_run_id, run_id_problem
+from handlers.contract import USER_WORKLOAD, WorkRequest, is_run_id, run_id_problem
 from loadgen.cost import CostEstimate, estimate_cost, workers_cost_usd
 from loadgen.parsing import WorkloadShare
 from loadgen.plan import Plan, build_plan
@@ -137,9 +137,10 @@ def check_requests(request: LoadRequest, variants: Mapping[str, Variant]) -> Non
     smallest = min(variants, key=lambda variant_id: variants[variant_id].memory_mb)
     for share in request.mix:
         sample = WorkRequest(run_id=request.run_id, seq=0, workload=share.name, size=int(share.size or 0),
-                             iterations=request.iterations, seed=request.seed)
+                             iterations=request.iterations, seed=request.seed, event=share.event)
         try:
-            parse_work_request(sample.to_json(), memory_mb=variants[smallest].memory_mb)
+            parse_work_request(sample.to_json(), memory_mb=variants[smallest].memory_mb,
+                               user_function=share.name == USER_WORKLOAD)
         except RequestError as exc:
             where = f" ({smallest})" if len({v.memory_mb for v in variants.values()}) > 1 else ""
             raise UsageError(f"{exc.message}{where}") from None
@@ -156,4 +157,4 @@ def check_seed(seed: int) -> None:
 def _default_sizes(plan: Plan) -> dict[str, int]:
     from handlers.workloads import WORKLOADS
 
-    return {share.name: WORKLOADS[share.name].default_size for share in plan.mix}
+    return {share.name: WORKLOADS[share.name].default_size for share in plan.mix if share.name in WORKLOADS}

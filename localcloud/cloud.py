@@ -82,6 +82,7 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
     deploy fails, it stops it again, so a failed ``up`` leaves nothing running.
     """
     endpoint = endpoint.rstrip("/") if endpoint else None
+    user_requirements = settings.function.requirements_path if settings.function else None
     state = read_state()
     started_here = None
     if state and state.alive and (endpoint is None or endpoint == state.endpoint_url):
@@ -89,6 +90,8 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
             raise LocalCloudError(f"a local cloud already runs on port {state.ministack.port}; "
                                   "run `python -m localcloud down` first to move it")
         progress(f"updating the local cloud at {state.endpoint_url}")
+        if user_requirements is not None and state.ministack is not None:
+            ensure_venv(progress, user_requirements)
     elif endpoint:
         if not process.is_healthy(endpoint):
             raise LocalCloudError(f"no MiniStack/LocalStack answers at {endpoint}")
@@ -96,7 +99,7 @@ def up(settings: Settings, port: int | None = None, endpoint: str | None = None,
         state = CloudState(endpoint_url=endpoint, ministack=None)
     else:
         _stop_recorded(state)
-        python = ensure_venv(progress)
+        python = ensure_venv(progress, user_requirements)
         progress("starting MiniStack")
         started_here = process.start(python, local_dir(), port=port)
         state = CloudState(endpoint_url=started_here.endpoint_url, ministack=started_here)

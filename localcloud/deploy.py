@@ -33,14 +33,15 @@ from localcloud.prune import remove_stale
 from stack import (
     LAMBDA_TRUST,
     FunctionOutputs,
+    FunctionSettings,
     FunctionSpec,
     LoadWorkerOutputs,
     LoadWorkerSpec,
     StackOutputs,
     StackSpec,
-    code_files,
     describe_load_workers,
     execution_policy,
+    package_files,
 )
 
 # Variants deployed at once (boto3 clients are thread-safe). Most of a variant's time is MiniStack making its new
@@ -48,13 +49,14 @@ from stack import (
 PARALLEL_VARIANTS = 16
 
 
-def code_zip(root: Path = PROJECT_ROOT) -> bytes:
-    """The function package (``stack.spec.code_files``) as a zip with ``handlers/`` at its root.
+def code_zip(root: Path = PROJECT_ROOT, function: FunctionSettings | None = None) -> bytes:
+    """The function package (``stack.spec.package_files``) as a zip with ``handlers/`` (and the user's codeDir, if
+    ``archbench:function`` is set) at its root.
 
     Byte-identical for identical sources (fixed dates and modes), so a re-run does not update the code.
     """
     buffer = io.BytesIO()
-    write_deterministic_zip(buffer, ((path.relative_to(root).as_posix(), path) for path in code_files(root)))
+    write_deterministic_zip(buffer, package_files(root, function))
     return buffer.getvalue()
 
 
@@ -62,7 +64,7 @@ def deploy(stack: StackSpec, endpoint_url: str, progress: Callable[[str], None] 
     """Create or update every resource of ``stack``, then remove those of its prefix it no longer describes
     (``localcloud.prune``); return the outputs (api_url is path-style execute-api)."""
     try:
-        return _Deployer(stack, endpoint_url, code_zip(), progress).run()
+        return _Deployer(stack, endpoint_url, code_zip(function=stack.settings.function), progress).run()
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise LocalCloudError(f"deploy failed in {exc.operation_name}: {error.get('Code')}: "

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.contract import WorkRequest, new_run_id
+from handlers.contract import IMPORT_ERROR_TYPE, WorkRequest, new_run_id
 from handlers.workloads import WORKLOADS
 from localcloud.errors import LocalCloudError
 from localcloud.http import post_json
@@ -33,15 +33,21 @@ def wait_ready(outputs: StackOutputs, sign: bool = True, timeout_s: float = 60.0
         problems = list(pool.map(lambda fn: _wait_one(lam, outputs.api_url, fn, sign, deadline),
                                  outputs.functions.values()))
     for fn, problem in zip(outputs.functions.values(), problems, strict=True):
+        if isinstance(problem, _Fatal):
+            raise LocalCloudError(f"{fn.name} cannot run: {problem}")
         if problem:
             raise LocalCloudError(f"{fn.name} is not ready after {timeout_s:.0f} s: {problem}")
+
+
+class _Fatal(str):
+    """A problem that waiting cannot cure: the user's module does not import (``handlers.userfunction``)."""
 
 
 def _wait_one(lam: Any, api_url: str, fn: FunctionOutputs, sign: bool, deadline: float) -> str:
     """The last problem seen before the deadline, or "" once invoke and route both answered."""
     while True:
         problem = _invoke_problem(lam, fn.name) or _route_problem(api_url + fn.route, sign)
-        if not problem or time.monotonic() > deadline:
+        if not problem or isinstance(problem, _Fatal) or time.monotonic() > deadline:
             return problem
         time.sleep(0.2)
 
@@ -52,7 +58,15 @@ def _invoke_problem(lam: Any, name: str) -> str:
     except (ClientError, BotoCoreError) as exc:
         return f"invoke failed: {exc}"
     if answer.get("FunctionError"):
-        return f"invoke answered {answer['FunctionError']}: {answer['Payload'].read()[:300]!r}"
+        payload = answer["Payload"].read()
+        try:
+            error = json.loads(payload)
+        except ValueError:
+            error = None
+        message = str(error.get("errorMessage", "")) if isinstance(error, dict) else ""
+        if message.startswith(f"{IMPORT_ERROR_TYPE}: "):
+            return _Fatal(message)
+        return f"invoke answered {answer['FunctionError']}: {payload[:300]!r}"
     return ""
 
 

@@ -1,4 +1,5 @@
-"""MiniStack's own virtualenv: the emulator plus the handlers' requirements, apart from the project's ``.venv``.
+"""MiniStack's own virtualenv: the emulator plus the handlers' requirements (and the user's function's, with
+``archbench:function``), apart from the project's ``.venv``.
 
 MiniStack pins its own botocore and runs every function with its own interpreter, so this venv plays the role of
 the Lambda runtime and its layer; it lives at ``core.paths.ministack_venv_dir()``.
@@ -31,26 +32,43 @@ def _wanted_stamp() -> str:
     return f"{MINISTACK_REQUIREMENT}\nhandlers/requirements.txt sha256 {digest}\n"
 
 
-def ensure_venv(progress: Callable[[str], None] = lambda _: None) -> Path:
-    """Create or refresh the venv when missing or when the handlers' requirements changed; return its python."""
+def ensure_venv(progress: Callable[[str], None] = lambda _: None, user_requirements: Path | None = None) -> Path:
+    """Create or refresh the venv when missing or when the handlers' requirements changed, then install the user's
+    function's requirements (archbench:function) if these have not been yet; return its python."""
     venv = ministack_venv_dir()
     python = venv_python(venv)
     stamp = venv / _STAMP
     wanted = _wanted_stamp()
-    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
-        return python
-    if not python.exists():
-        progress(f"creating MiniStack's virtualenv at {venv} (first use, ~20 s)")
-        _run([sys.executable, "-m", "venv", str(venv)], "python -m venv")
-    progress("installing ministack and handlers/requirements.txt into it")
-    _pip(python, [MINISTACK_REQUIREMENT])
-    if REQUIREMENTS_FILE.exists():
-        # Constrain botocore to what MiniStack installed: the handlers' requirements must never upgrade it.
-        constraint = venv / "botocore-constraint.txt"
-        constraint.write_text(f"botocore=={_installed_version(python, 'botocore')}\n")
-        _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(constraint)])
-    stamp.write_text(wanted)
+    if not (python.exists() and stamp.exists() and stamp.read_text() == wanted):
+        if not python.exists():
+            progress(f"creating MiniStack's virtualenv at {venv} (first use, ~20 s)")
+            _run([sys.executable, "-m", "venv", str(venv)], "python -m venv")
+        progress("installing ministack and handlers/requirements.txt into it")
+        _pip(python, [MINISTACK_REQUIREMENT])
+        if REQUIREMENTS_FILE.exists():
+            _pip(python, ["-r", str(REQUIREMENTS_FILE), "-c", str(_botocore_constraint(python))])
+        stamp.write_text(wanted)
+    if user_requirements is not None:
+        _ensure_user_requirements(python, user_requirements, progress)
     return python
+
+
+def _ensure_user_requirements(python: Path, requirements: Path, progress: Callable[[str], None]) -> None:
+    """Install the user's requirements once per content: a stamp named by their hash, beside the venv's own (so a
+    stack without archbench:function does not reinstall MiniStack, nor one with it the next time)."""
+    stamp = ministack_venv_dir() / f"{_STAMP}-user-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}"
+    if stamp.exists():
+        return
+    progress(f"installing {requirements} into MiniStack's virtualenv")
+    _pip(python, ["-r", str(requirements), "-c", str(_botocore_constraint(python))])
+    stamp.write_text(f"{requirements}\n")
+
+
+def _botocore_constraint(python: Path) -> Path:
+    """botocore pinned to what MiniStack installed: neither the handlers' nor the user's requirements may move it."""
+    constraint = ministack_venv_dir() / "botocore-constraint.txt"
+    constraint.write_text(f"botocore=={_installed_version(python, 'botocore')}\n")
+    return constraint
 
 
 def venv_runtime() -> str | None:

@@ -14,6 +14,7 @@ from stack.alarms import (
     queue_age_threshold_s,
     stack_alarms,
 )
+from stack.function import FunctionSettings
 from stack.load_workers import (
     WORKER_ARCHITECTURE,
     WORKER_MEMORY_MB,
@@ -47,6 +48,7 @@ from stack.spec import (
     code_files,
     describe_stack,
     execution_policy,
+    package_files,
     stack_prefix,
 )
 from stack.variants import ROLES, Role, Variant, matrix, runtime_tag
@@ -71,6 +73,7 @@ __all__ = [
     "XRAY_ACTIONS",
     "Alarm",
     "FunctionOutputs",
+    "FunctionSettings",
     "FunctionSpec",
     "LoadWorkerOutputs",
     "LoadWorkerSpec",
@@ -90,6 +93,7 @@ __all__ = [
     "load_outputs_file",
     "load_worker_policy",
     "matrix",
+    "package_files",
     "progress_key",
     "queue_age_threshold_s",
     "result_key",

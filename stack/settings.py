@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
-from core import ARCHITECTURES, UserError
+from core import ARCHITECTURES
+from stack.errors import SettingsError
+from stack.function import FunctionSettings
 from stack.variants import Variant, matrix
 
 RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")
@@ -42,10 +44,6 @@ _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _OIDC_PROVIDER_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
-
-
-class SettingsError(UserError, ValueError):
-    """A configuration value is invalid; the message names the key."""
 
 
 def _meta(key: str, doc: str) -> dict[str, str]:
@@ -110,6 +108,10 @@ class Settings:
     ci_oidc_provider_arn: str = field(
         default="", metadata=_meta(
             "ciOidcProviderArn", "the account's GitHub OIDC provider to reuse; empty = create it (one per account)"))
+    function: FunctionSettings | None = field(
+        default=None, metadata=_meta(
+            "function", "your own function instead of the built-in workloads: handler, codeDir, requirements, "
+            "event (raw | sqs | http), environment; unset = the built-in workloads"))
 
     def __post_init__(self) -> None:
         _check_list("memorySizes", self.memory_sizes)
@@ -218,7 +220,8 @@ class Settings:
             raw = get(f.metadata["key"])
             if raw is None:
                 continue
-            values[f.name] = _coerce(f.metadata["key"], raw, f.default)
+            values[f.name] = (FunctionSettings.from_raw(raw) if f.name == "function"
+                              else _coerce(f.metadata["key"], raw, f.default))
         return cls(**values)
 
     @classmethod

@@ -11,11 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handlers.contract import ENV_ALLOWED_WORKLOADS, ENV_ARCHITECTURE, ENV_VARIANT, NAMESPACE
+from handlers.contract import (
+    ENV_ALLOWED_WORKLOADS,
+    ENV_ARCHITECTURE,
+    ENV_VARIANT,
+    NAMESPACE,
+)
+from stack.function import FunctionSettings
 from stack.settings import Settings, SettingsError
 from stack.variants import VARIANT_ID_MAX, Role, Variant
 
 HANDLER = "handlers.app.handler"
+USER_FUNCTION_HANDLER = "handlers.userfunction.handler"  # archbench's wrapper around archbench:function
 ROUTE_METHOD = "POST"
 CODE_DIR = "handlers"
 
@@ -65,6 +72,7 @@ class FunctionSpec:
     dlq_max_receives: int
     log_retention_days: int
     xray_tracing: bool
+    user_function: FunctionSettings | None = None  # archbench:function: its codeDir goes into the package
 
     @property
     def variant_id(self) -> str:
@@ -164,6 +172,8 @@ def _function_spec(settings: Settings, prefix: str, variant: Variant) -> Functio
     environment = {ENV_ARCHITECTURE: variant.architecture, ENV_VARIANT: variant.id, "AWS_EMF_NAMESPACE": NAMESPACE}
     if settings.allowed_workloads:
         environment[ENV_ALLOWED_WORKLOADS] = ",".join(settings.allowed_workloads)
+    if settings.function is not None:
+        environment.update(settings.function.function_environment())
     return FunctionSpec(
         variant=variant,
         function_name=name,
@@ -172,7 +182,7 @@ def _function_spec(settings: Settings, prefix: str, variant: Variant) -> Functio
         log_group=f"/aws/lambda/{name}",
         route_path=f"/{variant.id}/process",
         timeout_s=settings.timeout_s,
-        handler=HANDLER,
+        handler=HANDLER if settings.function is None else USER_FUNCTION_HANDLER,
         environment=environment,
         batch_size=settings.batch_size,
         batching_window_s=settings.batching_window_s,
@@ -182,6 +192,7 @@ def _function_spec(settings: Settings, prefix: str, variant: Variant) -> Functio
         dlq_max_receives=settings.dlq_max_receives,
         log_retention_days=settings.log_retention_days,
         xray_tracing=settings.xray_tracing,
+        user_function=settings.function,
     )
 
 
@@ -206,5 +217,20 @@ def code_files(root: Path) -> list[Path]:
     Both deployers ship exactly these (a local ``__pycache__`` would change the code hash from one machine to the
     next and redeploy, and cold-start, both functions).
     """
-    return sorted(path for path in (root / CODE_DIR).rglob("*")
-                  if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")
+    return _source_files(root / CODE_DIR)
+
+
+def package_files(root: Path, function: FunctionSettings | None = None) -> list[tuple[str, Path]]:
+    """The function package as (name in the zip, file): ``code_files`` under ``handlers/``, and the user's codeDir
+    (``archbench:function``) at the zip root, where Lambda's ``/var/task`` puts it on ``sys.path``."""
+    files = [(path.relative_to(root).as_posix(), path) for path in code_files(root)]
+    if function is not None:
+        files += [(path.relative_to(function.code_path).as_posix(), path)
+                  for path in _source_files(function.code_path)]
+    return files
+
+
+def _source_files(directory: Path) -> list[Path]:
+    """Every file under ``directory`` but byte-code caches, sorted."""
+    return sorted(path for path in directory.rglob("*") if path.is_file()
+                  and "__pycache__" not in path.relative_to(directory).parts and path.suffix != ".pyc")

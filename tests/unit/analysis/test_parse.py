@@ -159,3 +159,16 @@ def test_join_by_request_id_not_by_stream():
     assert data.items_without_report == 1 and data.duplicate_reports == 1
     joined = data.items.set_index("seq")
     assert joined.loc[2, "duration_ms"] == 12.34 and joined.loc[3, "duration_ms"] != joined.loc[3, "duration_ms"]
+
+
+def test_user_init_ms_of_archbench_function_is_read_beside_init_ms():
+    from handlers.environment import FunctionInfo
+    from handlers.metrics import ItemOutcome, build_document
+
+    info = FunctionInfo("arm64", "py313-1024-arm64", "archbench-dev-arm64", "$LATEST", 1024, REQUEST, ())
+    outcome = ItemOutcome(workload=c.USER_WORKLOAD, trigger="sqs", handler_ms=20.0, run_id=RUN, seq=3,
+                          workload_ms=15.0, init_ms=180.0, user_init_ms=120.0, digest="abc")
+    parser = LineParser(RUN)
+    parser.feed(build_document(outcome, info, 60.0)[0] + "\n", 5)
+    (item,) = parser.items
+    assert (item["workload"], item["init_ms"], item["user_init_ms"]) == ("function", 180.0, 120.0)

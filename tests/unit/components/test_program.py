@@ -20,6 +20,7 @@ import pytest
 
 from components.function import code_archive
 from components.layers import DependencyLayers
+from core import PROJECT_ROOT
 from handlers.contract import ENV_ARCHITECTURE, ENV_VARIANT
 from stack import (
     LOG_ACTIONS,
@@ -404,3 +405,29 @@ def test_the_deploy_role_names_the_boundary_the_program_creates_and_the_stacks_o
     assert "arn:aws:s3:::acme-pulumi-state/archbench-test/.pulumi/stacks/archbench/test.json*" in \
         preview["PulumiStateObjects"]["Resource"]
     assert set(stack.exports["ci"]) == {"deploy_role_arn", "preview_role_arn"}
+
+
+USER_FUNCTION = {"handler": "thumbnail.handler", "codeDir": "examples/thumbnail",
+                 "requirements": "examples/thumbnail/requirements.txt", "event": "sqs",
+                 "environment": {"THUMBNAIL_FORMAT": "PNG"}}
+
+
+def test_archbench_function_runs_the_wrapper_with_the_users_code_and_requirements(tmp_path, monkeypatch):
+    calls: list[tuple[str, str, Path | None]] = []
+
+    def layer_zip(arch: str, python_version: str, user_requirements: Path | None = None) -> Path:
+        calls.append((arch, python_version, user_requirements))
+        return _zip(tmp_path / f"{arch}.zip")
+
+    monkeypatch.setitem(sys.modules, "layers", types.SimpleNamespace(layer_zip=layer_zip))
+    stack = run_program({"layers": True, "function": json.dumps(USER_FUNCTION)})
+    requirements = PROJECT_ROOT / "examples/thumbnail/requirements.txt"
+    assert calls == [("arm64", "3.13", requirements), ("x86_64", "3.13", requirements)]
+    for fn in stack.of_type(FUNCTION):
+        assert fn.inputs["handler"] == "handlers.userfunction.handler"
+        variables = fn.inputs["environment"]["variables"]
+        assert (variables["ARCHBENCH_FUNCTION_HANDLER"], variables["ARCHBENCH_FUNCTION_EVENT"],
+                variables["THUMBNAIL_FORMAT"]) == ("thumbnail.handler", "sqs", "PNG")
+        files = code_files(fn)
+        assert files["thumbnail.py"] == "examples/thumbnail/thumbnail.py"  # the user's code at the archive root
+        assert files["handlers/userfunction.py"] == "handlers/userfunction.py"

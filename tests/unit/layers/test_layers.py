@@ -142,22 +142,22 @@ def test_budget_errors_name_the_largest_packages(tmp_path: Path) -> None:
 
 
 # --- build, cache and zip, offline from a local wheel ---------------------------------------------------------------
-def make_wheel(directory: Path, files: dict[str, bytes]) -> Path:
-    """A valid ``fakepkg-1.0-py3-none-any.whl`` (with a correct RECORD) holding ``files``."""
+def make_wheel(directory: Path, files: dict[str, bytes], name: str = "fakepkg", tag: str = "py3-none-any") -> Path:
+    """A valid ``<name>-1.0-<tag>.whl`` (with a correct RECORD) holding ``files``."""
     files = {**files,
-             "fakepkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: fakepkg\nVersion: 1.0\n",
-             "fakepkg-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
-                                            b"Tag: py3-none-any\n"}
+             f"{name}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
+             f"{name}-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                          + f"Tag: {tag}\n".encode()}
     record = []
-    for name, data in files.items():
+    for member, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
-    record.append("fakepkg-1.0.dist-info/RECORD,,")
-    wheel = directory / "fakepkg-1.0-py3-none-any.whl"
+        record.append(f"{member},sha256={digest},{len(data)}")
+    record.append(f"{name}-1.0.dist-info/RECORD,,")
+    wheel = directory / f"{name}-1.0-{tag}.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-        archive.writestr("fakepkg-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+        for member, data in files.items():
+            archive.writestr(member, data)
+        archive.writestr(f"{name}-1.0.dist-info/RECORD", "\n".join(record) + "\n")
     return wheel
 
 
@@ -219,6 +219,30 @@ def test_build_reports_pip_and_file_errors_in_one_line(offline_index: Path) -> N
         build_layer("x86_64", "3.13", requirements=offline_index.with_name("missing.txt"))
 
 
+def test_the_users_requirements_join_the_layer_and_its_key(offline_index: Path) -> None:
+    wheels = Path(os.environ["PIP_FIND_LINKS"])
+    make_wheel(wheels, {"userpkg/__init__.py": b"USER = 1\n"}, name="userpkg")
+    user = write(offline_index.with_name("user-requirements.txt"), "userpkg==1.0\n")
+    alone = build_layer("x86_64", "3.13", requirements=offline_index)
+    both = build_layer("x86_64", "3.13", requirements=offline_index, user_requirements=user)
+    assert both.manifest["packages"] == {"fakepkg": "1.0", "userpkg": "1.0"}
+    assert both.directory != alone.directory and "userpkg==1.0" in both.manifest["requirements"]
+
+
+def test_a_user_requirement_without_a_wheel_for_one_architecture_names_package_and_platform(
+        offline_index: Path) -> None:
+    wheels = Path(os.environ["PIP_FIND_LINKS"])
+    make_wheel(wheels, {"x86only/__init__.py": b""}, name="x86only", tag="cp313-cp313-manylinux2014_x86_64")
+    user = write(offline_index.with_name("user-requirements.txt"), "x86only==1.0\n")
+    assert build_layer("x86_64", "3.13", requirements=offline_index, user_requirements=user).manifest[
+        "packages"]["x86only"] == "1.0"
+    with pytest.raises(LayerError) as caught:
+        build_layer("arm64", "3.13", requirements=offline_index, user_requirements=user)
+    message = str(caught.value)
+    assert message.startswith("pip install for the arm64 layer failed: ERROR: ") and "x86only" in message
+    assert "no wheel for cp313 on manylinux_2_28_aarch64 / manylinux2014_aarch64" in message and "\n" not in message
+
+
 # --- verification verdict and command line --------------------------------------------------------------------------
 def probe_run(arch: str, digests: Mapping[str, str | None], errors: tuple[str, ...] = ()) -> ProbeRun:
     results = {name: {"size": 10, "digest": digest, "error": {"code": "x"} if name in errors else None}
@@ -256,9 +280,11 @@ def test_build_makes_one_layer_per_architecture_and_runtime_of_the_settings(
         tmp_path: Path) -> None:
     built: list[tuple[str, str]] = []
 
-    def build_from_the_offline_index(arch: str, python_version: str, rebuild: bool = False) -> Layer:
+    def build_from_the_offline_index(arch: str, python_version: str, rebuild: bool = False,
+                                     user_requirements: Path | None = None) -> Layer:
         built.append((arch, python_version))
-        return build_layer(arch, python_version, requirements=offline_index, rebuild=rebuild)
+        return build_layer(arch, python_version, requirements=offline_index, rebuild=rebuild,
+                           user_requirements=user_requirements)
 
     monkeypatch.setattr(layers_cli, "build_layer", build_from_the_offline_index)
     config = write(tmp_path / "Pulumi.dev.yaml", "config:\n  archbench:architectures: [x86_64]\n"

@@ -83,3 +83,24 @@ def test_arm64_layer_computes_the_same_digests_as_x86_64_under_qemu(cached_state
     assert all(row[-1] == "yes" and row[2] == row[3] for row in rows)
     assert f"agree on all {len(WORKLOADS)} workloads" in result.stdout
     assert f"on aarch64 python {Settings().variants[0].python_version}." in result.stderr  # really ran on an arm64 CPU
+
+
+@pytest.mark.slow
+def test_the_example_functions_pillow_layers_agree_under_qemu_on_its_sample_events(cached_state: Path) -> None:
+    """``archbench:function``'s own requirements (Pillow, a native wheel per architecture) built into both layers
+    from PyPI, and the user's handler run on every sample event under qemu and natively: the same digests."""
+    missing = [tool for tool in ("qemu-aarch64-static", "debootstrap") if shutil.which(tool) is None]
+    if missing and not IN_CI:
+        pytest.skip(f"{' and '.join(missing)} not installed: run scripts/ci-system-deps.sh as root")
+    example = PROJECT_ROOT / "examples" / "thumbnail"
+    command = [sys.executable, "-m", "layers", "verify", "--config", str(example / "Pulumi.thumbnail.yaml"),
+               "--events", str(example / "events.jsonl"), "--timeout", "600"]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=VERIFY_TIMEOUT_S,
+                            check=False, env={**os.environ, "ARCHBENCH_STATE_DIR": str(cached_state)})
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "agree on all 2 sample events" in result.stdout + result.stderr
+    built = [json.loads(path.read_text()) for path in (cached_state / "layers").glob("*/manifest.json")]
+    with_pillow = {manifest["architecture"] for manifest in built if "pillow" in
+                   {name.lower() for name in manifest["packages"]}}
+    assert with_pillow == {"arm64", "x86_64"}

@@ -73,4 +73,5 @@ pulumi.export(OUTPUT_NAME, {
     "api_url": api.url,
     "functions": {variant_id: fn.contract_outputs() for variant_id, fn in functions.items()},
     **({"load_workers": load_workers.contract_outputs()} if load_workers else {}),
+    **({"user_function": settings.function.handler} if settings.function else {}),
 })

@@ -66,7 +66,7 @@ def plan_load(request: LoadRequest, outputs: StackOutputs | None) -> LoadPlan:
     deployed = ({v.id: v for v in Settings().variants} if outputs is None
                 else {variant_id: fn.variant for variant_id, fn in outputs.variants.items()})
     variants = select_variants(deployed, request.variants)
-    check_requests(request, variants)
+    check_requests(request, variants, user_function=None if outputs is None else outputs.user_function is not None)
     plan = build_plan(request.run_id, request.profile, request.mix, request.iterations, request.seed)
     estimate = None
     if outputs is None or not outputs.is_local:
@@ -126,9 +126,10 @@ def select_variants(deployed: Mapping[str, Variant], wanted: tuple[str, ...] | N
     return {variant_id: variant for variant_id, variant in deployed.items() if variant_id in wanted}
 
 
-def check_requests(request: LoadRequest, variants: Mapping[str, Variant]) -> None:
+def check_requests(request: LoadRequest, variants: Mapping[str, Variant], user_function: bool | None = None) -> None:
     """Refuse (``UsageError``) what the handler of every one of ``variants`` would: the run id, the seed, each
-    workload's size and iterations, and whether its size fits the smallest variant's memory."""
+    workload's size and iterations, and whether its size fits the smallest variant's memory. ``user_function``:
+    whether the stack runs ``archbench:function`` (its outputs say; None when no stack was found)."""
     from handlers.validation import RequestError, parse_work_request
 
     if not is_run_id(request.run_id):
@@ -136,14 +137,26 @@ def check_requests(request: LoadRequest, variants: Mapping[str, Variant]) -> Non
     check_seed(request.seed)
     smallest = min(variants, key=lambda variant_id: variants[variant_id].memory_mb)
     for share in request.mix:
+        runs_user = share.name == USER_WORKLOAD if user_function is None else user_function
+        _check_stack_kind(share.name, runs_user)
         sample = WorkRequest(run_id=request.run_id, seq=0, workload=share.name, size=int(share.size or 0),
                              iterations=request.iterations, seed=request.seed, event=share.event)
         try:
-            parse_work_request(sample.to_json(), memory_mb=variants[smallest].memory_mb,
-                               user_function=share.name == USER_WORKLOAD)
+            parse_work_request(sample.to_json(), memory_mb=variants[smallest].memory_mb, user_function=runs_user)
         except RequestError as exc:
             where = f" ({smallest})" if len({v.memory_mb for v in variants.values()}) > 1 else ""
             raise UsageError(f"{exc.message}{where}") from None
+
+
+def _check_stack_kind(workload: str, user_function: bool) -> None:
+    """Sample events for a stack that runs the built-in workloads, or a workload for one that runs the user's
+    function: every request would fail, so nothing is sent."""
+    if workload == USER_WORKLOAD and not user_function:
+        raise UsageError("--events is for a stack with archbench:function; this one runs the built-in workloads "
+                         "(use --workload)")
+    if workload != USER_WORKLOAD and user_function:
+        raise UsageError(f"this stack runs your function (archbench:function): send its sample events with "
+                         f"--events FILE, not --workload {workload}")
 
 
 def check_seed(seed: int) -> None:

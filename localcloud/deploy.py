@@ -99,7 +99,9 @@ class _Deployer:
         return StackOutputs(region=LOCAL_REGION, endpoint_url=self.endpoint_url, api_url=api_url,
                             functions={spec.variant_id: fn for spec, fn in zip(self.stack.functions, deployed,
                                                                                strict=True)},
-                            load_workers=worker_outputs)
+                            load_workers=worker_outputs,
+                            user_function=self.stack.settings.function.handler if self.stack.settings.function
+                            else None)
 
     def _load_workers(self, spec: LoadWorkerSpec, api_id: str) -> LoadWorkerOutputs:
         """``archbench:loadWorkers``: the worker function and its results bucket (``localcloud.load_workers``)."""

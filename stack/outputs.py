@@ -62,6 +62,7 @@ class StackOutputs:
     api_url: str
     functions: dict[str, FunctionOutputs]
     load_workers: LoadWorkerOutputs | None = None  # only with archbench:loadWorkers
+    user_function: str | None = None  # archbench:function's handler (module.function) when the stack runs it
 
     @property
     def is_local(self) -> bool:
@@ -97,6 +98,8 @@ class StackOutputs:
         }
         if self.load_workers is not None:
             data["load_workers"] = asdict(self.load_workers)
+        if self.user_function is not None:
+            data["user_function"] = self.user_function
         return data
 
     @classmethod
@@ -111,9 +114,11 @@ class StackOutputs:
             functions = {str(key): _function(str(key), fn, source) for key, fn in functions_raw.items()}
             endpoint = data.get("endpoint_url")
             workers = data.get("load_workers")
+            user_function = data.get("user_function")
             return cls(region=str(data["region"]), endpoint_url=str(endpoint) if endpoint else None,
                        api_url=str(data["api_url"]), functions=functions,
-                       load_workers=None if workers is None else _load_workers(workers))
+                       load_workers=None if workers is None else _load_workers(workers),
+                       user_function=None if user_function is None else str(user_function))
         except KeyError as exc:
             raise OutputsError(f"{source}: missing field {exc.args[0]!r}") from None
         except (TypeError, ValueError) as exc:

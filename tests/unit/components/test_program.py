@@ -431,3 +431,6 @@ def test_archbench_function_runs_the_wrapper_with_the_users_code_and_requirement
         files = code_files(fn)
         assert files["thumbnail.py"] == "examples/thumbnail/thumbnail.py"  # the user's code at the archive root
         assert files["handlers/userfunction.py"] == "handlers/userfunction.py"
+    # The outputs say so, and loadgen refuses a --workload for this stack (and --events for one without it).
+    assert StackOutputs.from_dict(stack.exports["bench"]).user_function == "thumbnail.handler"
+    assert "user_function" not in run_program({"layers": False}).exports["bench"]

@@ -73,9 +73,13 @@ def outputs_dict(base: str, local: bool = True, variants: tuple[Variant, ...] = 
             "functions": functions}
 
 
-def outputs_file(tmp_path: Path, base: str, local: bool = True) -> str:
+def outputs_file(tmp_path: Path, base: str, local: bool = True, user_function: str | None = None) -> str:
+    """``user_function``: the stack runs ``archbench:function`` with this handler (its outputs say so)."""
     path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(outputs_dict(base, local)))
+    data = outputs_dict(base, local)
+    if user_function:
+        data["user_function"] = user_function
+    path.write_text(json.dumps(data))
     return str(path)
 
 

@@ -23,7 +23,7 @@ def write(path: Path, *lines: object) -> Path:
 def test_every_variant_gets_the_same_event_at_each_seq_by_weight(tmp_path: Path, api: str, capsys) -> None:
     events = write(tmp_path / "events.jsonl", {"event": {"image": "a"}, "weight": 3}, {"event": "plain text"})
     code = main(["--rate", "40/s", "--duration", "1s", "--target", "api", "--events", str(events),
-                 "--run-id", "events-run", "--outputs", outputs_file(tmp_path, api)])
+                 "--run-id", "events-run", "--outputs", outputs_file(tmp_path, api, user_function="app.handler")])
     assert code == 0, capsys.readouterr()
     by_variant = received_by_variant()
     assert set(by_variant) == set(VARIANTS)
@@ -69,3 +69,20 @@ def test_events_take_the_place_of_workloads(tmp_path: Path, extra: list[str], ca
     events = write(tmp_path / "e.jsonl", {"event": 1})
     assert main(["--rate", "1/s", "--duration", "1s", "--events", str(events), "--dry-run", *extra]) == 2
     assert "--events and " + extra[0] + " cannot be combined" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("user_function", "options", "message"), [
+    (None, ["--events", "EVENTS"], "--events is for a stack with archbench:function; this one runs the built-in"),
+    ("app.handler", ["--workload", "sort"], "this stack runs your function (archbench:function): send its sample "
+                                            "events with --events FILE, not --workload sort"),
+], ids=["events to built-in workloads", "a workload to a user's function"])
+def test_a_load_the_stack_cannot_run_is_refused_before_sending(tmp_path: Path, api: str, capsys,
+                                                               user_function: str | None, options: list[str],
+                                                               message: str) -> None:
+    events = write(tmp_path / "events.jsonl", {"event": {"image": "a"}})
+    options = [str(events) if option == "EVENTS" else option for option in options]
+    code = main(["--rate", "10/s", "--duration", "1s", "--target", "api", *options, "--run-id", "kind-run",
+                 "--outputs", outputs_file(tmp_path, api, user_function=user_function)])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert received_by_variant() == {vid: {} for vid in VARIANTS}  # nothing was sent

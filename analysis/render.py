@@ -74,6 +74,10 @@ def variant_table(summary: Summary) -> TextTable:
         row(f"billed duration ms{' (estimated)' if estimated else ''}, p50",
             lambda b: b["billed_duration_ms"]["p50"]),
         row("init duration ms (cold starts), p50", lambda b: b["init_duration_ms"]["p50"]),
+    ]
+    if any(block["user_init_ms"]["n"] for block in variants.values()):
+        rows.append(row("of it, your function's import ms, p50", lambda b: b["user_init_ms"]["p50"]))
+    rows += [
         row("peak RSS MB, max", lambda b: b["peak_rss_mb"]["max"], 1),
         row("queue lag ms, p50", lambda b: b["queue_lag_ms"]["p50"]),
         ["cost per million work items", *cells(lambda b: usd(b["cost_per_million_usd"]))],

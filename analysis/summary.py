@@ -240,6 +240,7 @@ def _variant(vid: str, context: Context, items: pd.DataFrame, all_invocations: p
         "duration_ms": stats.describe(invocations["duration_ms"]),
         "billed_duration_ms": stats.describe(invocations["billed_duration_used_ms"]),
         "init_duration_ms": stats.describe(invocations["init_used_ms"]),
+        "user_init_ms": stats.describe(invocations["user_init_ms"]),
         "peak_rss_mb": stats.describe(items["peak_rss_mb"]),
         "queue_lag_ms": stats.describe(items["queue_lag_ms"]),
         "warm": {"workload_ms": stats.describe(warm["workload_ms"]),

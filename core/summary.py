@@ -177,6 +177,7 @@ class VariantSummary(TypedDict):
     duration_ms: Stats
     billed_duration_ms: Stats
     init_duration_ms: Stats
+    user_init_ms: Stats  # archbench:function: the user's module's import at init (UserInitMs); n 0 otherwise
     peak_rss_mb: Stats
     queue_lag_ms: Stats
     warm: WarmOrCold

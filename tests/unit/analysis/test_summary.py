@@ -8,8 +8,9 @@ from rich.console import Console
 
 from analysis.dataset import build_run_data
 from analysis.decision import DEFAULT_MARGIN
+from analysis.events import LogEvent
 from analysis.reconcile import unknown
-from analysis.render import markdown, notes, print_table, to_json
+from analysis.render import markdown, notes, print_table, to_json, variant_table
 from analysis.reportdir import write_report
 from analysis.summary import Context, Result, summarize
 from analysis.synthetic import ARM64, X86_64, SyntheticRun, SyntheticSpec, synthetic_run
@@ -191,3 +192,29 @@ def test_reports_root_from_the_environment(tmp_path, monkeypatch):
     _, result = summarize_synthetic(SyntheticSpec(RUN, 50))
     assert write_report(result, plots=False) == tmp_path / RUN
     assert not (tmp_path / RUN / "latency_cdf.png").exists()
+
+
+def test_a_user_functions_import_is_summarised_and_shown_only_when_measured(aws_run):
+    """``UserInitMs`` (archbench:function's own import, on cold documents) per variant, and its row in the table."""
+    run, result = aws_run
+    label = "of it, your function's import ms, p50"
+    assert result.summary["variants"][ARM]["user_init_ms"]["n"] == 0
+    assert label not in [row[0] for row in variant_table(result.summary).rows]
+
+    def with_user_init(event: LogEvent) -> LogEvent:
+        if not event.message.startswith("{"):
+            return event
+        document = json.loads(event.message)
+        if document.get("ColdStart") == 1:
+            document["UserInitMs"] = 42.5
+        return event._replace(message=json.dumps(document))
+
+    outputs = run.outputs(None)
+    data = build_run_data([with_user_init(event) for event in run.events], RUN,
+                          {fn.log_group: vid for vid, fn in outputs.functions.items()})
+    context = Context(source="logs-insights", outputs=outputs, reconciliation=unknown("synthetic"),
+                      window={"start": "s", "end": "e", "from_manifest": False}, manifest=None)
+    summary = summarize(data, context).summary
+    block = summary["variants"][ARM]["user_init_ms"]
+    assert block["p50"] == 42.5 and block["n"] == summary["variants"][ARM]["cold_starts"]
+    assert label in [row[0] for row in variant_table(summary).rows]

@@ -54,3 +54,10 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory, local_cloud_settings: 
             yield outputs
         finally:
             localcloud.down()
+
+
+@pytest.fixture
+def own_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's run manifests and reports in its own temp dir (``pytestmark = usefixtures("own_runs")``)."""
+    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("ARCHBENCH_REPORTS_DIR", str(tmp_path / "reports"))

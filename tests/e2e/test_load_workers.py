@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from handlers.contract import P_SEQ, new_run_id
 from loadgen import LambdaWorkers, LoadRequest, Profile, RunStats, WorkloadShare, plan_load, run_load
 from stack import Settings, StackOutputs
 from tests.e2e.test_loadgen import wait_for_all
+from tests.support.redeploy import redeployed
 
 RATE, DURATION = 20, 3
 EXPECTED = RATE * DURATION
@@ -30,22 +30,14 @@ def request(**kw: Any) -> LoadRequest:
                        mix=(WorkloadShare("noop", 1.0, 0),), iterations=1, seed=3, run_id=new_run_id(), **kw)
 
 
+pytestmark = pytest.mark.usefixtures("own_runs")
+
+
 @pytest.fixture(scope="module")
 def local_cloud(local_cloud: StackOutputs, local_cloud_settings: Settings) -> Iterator[StackOutputs]:
-    """The session's cloud with the load workers (``archbench:loadWorkers``) for this module; ``up`` with the
-    session's settings again afterwards removes them, so no other test sees a worker it does not expect."""
-    import localcloud
-
-    try:
-        yield localcloud.up(replace(local_cloud_settings, load_workers=True))
-    finally:
-        localcloud.up(local_cloud_settings)
-
-
-@pytest.fixture(autouse=True)
-def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("ARCHBENCH_REPORTS_DIR", str(tmp_path / "reports"))
+    """The session's cloud with the load workers (``archbench:loadWorkers``) for this module."""
+    with redeployed(local_cloud_settings, replace(local_cloud_settings, load_workers=True)) as outputs:
+        yield outputs
 
 
 def assert_reconciled(run_id: str, sent: int) -> None:

@@ -19,6 +19,7 @@ from analysis import compare_run
 from core import PROJECT_ROOT
 from stack import FunctionSettings, Settings, StackOutputs
 from tests.support.local_logs import nudge_workers
+from tests.support.redeploy import redeployed
 
 EXAMPLE = FunctionSettings.from_raw({"handler": "thumbnail.handler", "codeDir": "examples/thumbnail",
                                      "requirements": "examples/thumbnail/requirements.txt", "event": "sqs"})
@@ -26,22 +27,14 @@ EVENTS = "examples/thumbnail/events.jsonl"
 RATE_PER_S, DURATION_S = 5, 2
 
 
+pytestmark = pytest.mark.usefixtures("own_runs")
+
+
 @pytest.fixture(scope="module")
 def local_cloud(local_cloud: StackOutputs, local_cloud_settings: Settings) -> Iterator[StackOutputs]:
-    """The session's cloud running the example for this module; ``up`` with the session's settings afterwards
-    puts the built-in workloads back for every other test."""
-    import localcloud
-
-    try:
-        yield localcloud.up(replace(local_cloud_settings, function=EXAMPLE))
-    finally:
-        localcloud.up(local_cloud_settings)
-
-
-@pytest.fixture(autouse=True)
-def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARCHBENCH_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("ARCHBENCH_REPORTS_DIR", str(tmp_path / "reports"))
+    """The session's cloud running the example for this module."""
+    with redeployed(local_cloud_settings, replace(local_cloud_settings, function=EXAMPLE)) as outputs:
+        yield outputs
 
 
 @pytest.mark.parametrize("target", ["sqs", "api"])
